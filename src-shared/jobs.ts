@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { WorkerClass } from './lanes.js';
+
+/**
+ * Job payloads carry ids, never file contents: the store holds the truth and a job only says
+ * which photo, which revision of it, and which ingest asked for it.
+ */
+export const PhotoJobData = z.object({
+  photoId: z.string().min(1).max(64),
+  /** Bumped when the file changed or the person asked for a fresh analysis; part of the job id. */
+  revision: z.number().int().nonnegative(),
+  ingestId: z.string().min(1).max(64).nullable(),
+});
+export type PhotoJobData = z.infer<typeof PhotoJobData>;
+
+export const MaintenanceJobData = z.object({
+  task: z.enum(['prune-cache', 'optimize-store']),
+});
+export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
+
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export const JOB_CLASS: Record<JobName, WorkerClass> = {
+  'photo.cpu': 'cpu',
+  'photo.ml': 'ml',
+  maintenance: 'cpu',
+};
+
+/** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
+export function photoJobId(name: 'photo.cpu' | 'photo.ml', data: PhotoJobData): string {
+  return `${name.replace('.', '_')}-${data.photoId}-r${data.revision}`;
+}
+
+/** The pipeline graph in one place: what runs after a job of this name completed. */
+export function nextJob(name: JobName): 'photo.ml' | null {
+  switch (name) {
+    case 'photo.cpu':
+      return 'photo.ml';
+    case 'photo.ml':
+      return null;
+    case 'maintenance':
+      return null;
+  }
+}
