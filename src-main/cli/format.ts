@@ -1,0 +1,70 @@
+import type { PhotoDetail } from '../../src-shared/photo.js';
+import type { IngestSummary } from '../engine/ingest/ingest-runner.js';
+import type { FailedEntry, LibraryStatus } from '../engine/operations.js';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatSummary(summary: IngestSummary, dataDir: string): string {
+  const lines = [
+    summary.interrupted ? 'Ingest interrupted: run the same command again to resume.' : 'Ingest finished.',
+    `  photos ${summary.photos}  completed ${summary.completed}  failed ${summary.failed}  skipped (unchanged) ${summary.skipped}` +
+      (summary.cancelled ? `  cancelled ${summary.cancelled}` : ''),
+    `  ${summary.seconds.toFixed(1)} s${summary.ignored ? `, ${summary.ignored} non-photo files ignored` : ''}`,
+  ];
+  if (summary.analysed === 0 && !summary.interrupted) lines.push('  Nothing changed since the last analysis: no work was done.');
+  if (summary.failed) lines.push(`  See why with: shoebox failed --data ${JSON.stringify(dataDir)}`);
+  lines.push(`  Library: ${dataDir}`);
+  return lines.join('\n');
+}
+
+export function formatStatus(status: LibraryStatus): string {
+  const out: string[] = [`Library ${status.dataDir}`];
+  out.push(status.engine.running ? `Engine running (pid ${status.engine.pid})` : 'No engine running (queue counts need one; showing the store)');
+  for (const pause of status.pauses) out.push(`Paused ${pause.scope} by ${pause.by} at ${pause.at}: ${pause.reason}`);
+  if (status.lanes) {
+    const rows = [['lane', 'waiting', 'active', 'delayed', 'failed', 'paused']];
+    for (const [lane, c] of Object.entries(status.lanes)) {
+      rows.push([lane, String(c.waiting + c.prioritized + c.paused), String(c.active), String(c.delayed), String(c.failed), c.isPaused ? 'yes' : 'no']);
+    }
+    out.push('', table(rows));
+  }
+  if (status.workers.length) {
+    const rows = [['worker', 'pid', 'state', 'jobs', 'rss MB', 'restarts', 'note']];
+    for (const w of status.workers) rows.push([w.id, String(w.pid ?? '-'), w.state, String(w.jobsDone), String(w.rssMb ?? '-'), String(w.restarts), w.reason ?? '']);
+    out.push('', table(rows));
+  }
+  out.push('', `Photos: ${Object.entries(status.photos).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (status.lastIngest) {
+    const t = status.lastIngest.totals;
+    out.push(
+      `Last ingest ${status.lastIngest.id} (${status.lastIngest.state}, started ${status.lastIngest.startedAt}): ` +
+        `${t.photos} photos, ${t.completed} completed, ${t.failed} failed, ${t.skipped} skipped, ${t.queued + t.processing} in progress`,
+    );
+  }
+  return out.join('\n');
+}
+
+export function formatFailed(entries: FailedEntry[]): string {
+  if (entries.length === 0) return 'No failed photos.';
+  const rows = [['job', 'stage', 'attempts', 'reason', 'photo']];
+  for (const e of entries) rows.push([e.jobId, e.stage ?? '-', String(e.attempts), `${e.errorCode}: ${e.error}`, e.path]);
+  return `${table(rows)}\n\n${entries.length} failed. Retry with: shoebox retry <job> | shoebox retry --all`;
+}
+
+export function formatDetail(detail: PhotoDetail): string {
+  const out = [`${detail.path}`, `  state ${detail.state}  revision ${detail.revision}  id ${detail.id}`];
+  if (detail.error) out.push(`  failed at ${detail.failedStage ?? '-'}: ${detail.errorCode}: ${detail.error}`);
+  out.push('  stages:');
+  for (const s of detail.stages) out.push(`    ${s.stage.padEnd(10)} ${s.state.padEnd(8)} ${s.ms ?? '-'} ms${s.error ? `  ${s.errorCode}: ${s.error}` : ''}`);
+  if (detail.metadata) {
+    const m = detail.metadata;
+    out.push(`  taken ${m.takenAt ?? '-'}  camera ${[m.make, m.model].filter(Boolean).join(' ') || '-'}  lens ${m.lens ?? '-'}`);
+    out.push(`  ${m.width ?? '?'}×${m.height ?? '?'}  orientation ${m.orientation ?? '-'}  ISO ${m.iso ?? '-'}  ${m.exposureTime ?? '-'} s  f/${m.fNumber ?? '-'}  ${m.focalLength ?? '-'} mm`);
+    if (m.gps) out.push(`  GPS ${m.gps.lat}, ${m.gps.lon}${m.gps.alt !== null ? ` alt ${m.gps.alt} m` : ''}`);
+  }
+  if (detail.derivatives) out.push(`  dHash ${detail.derivatives.dhash}  thumbnail ${detail.derivatives.thumbnailPath}`);
+  return out.join('\n');
+}

@@ -1,0 +1,35 @@
+import { loadConfig, type ConfigFlags, type EngineConfig } from '../engine/config.js';
+import { storeConfigFor } from '../engine/engine.js';
+import { readRunningEngine } from '../engine/engine-file.js';
+import { LibraryOperations } from '../engine/operations.js';
+import { libraryPaths } from '../engine/paths.js';
+import { Lanes } from '../engine/queues.js';
+import { openStore } from '../engine/store/open-store.js';
+import type { Store } from '../engine/store/store.js';
+
+/**
+ * A CLI command's view of a library: the store always, and the running engine's Redis when an
+ * engine runs on that library folder (found through its engine.json).
+ */
+export class LibraryClient {
+  private constructor(
+    readonly config: EngineConfig,
+    readonly store: Store,
+    readonly lanes: Lanes | null,
+    readonly ops: LibraryOperations,
+  ) {}
+
+  static async open(flags: ConfigFlags): Promise<LibraryClient> {
+    const config = loadConfig(flags);
+    const paths = libraryPaths(config.dataDir);
+    const running = readRunningEngine(paths.engineFile);
+    const store = await openStore(storeConfigFor(config, paths));
+    const lanes = running ? new Lanes(running.redis, config) : null;
+    return new LibraryClient(config, store, lanes, new LibraryOperations(store, lanes, config.dataDir, running?.pid ?? null));
+  }
+
+  async close(): Promise<void> {
+    await this.lanes?.close();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,102 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { defaultDataDir } from './paths.js';
+
+/**
+ * Engine configuration, parsed and validated once from flags and environment. Flags win over
+ * environment variables, which win over defaults sized from this machine.
+ */
+export const EngineConfig = z.object({
+  dataDir: z.string().min(1),
+  cpuWorkers: z.number().int().min(1).max(64),
+  mlWorkers: z.number().int().min(0).max(64),
+  /** Jobs one CPU worker process runs at once on the default lane (libvips also threads inside). */
+  cpuConcurrency: z.number().int().min(1).max(32),
+  mlConcurrency: z.number().int().min(1).max(8),
+  /** Empty: start the bundled redis-server. Otherwise an external Redis for multi-machine use. */
+  redisUrl: z.string().url().nullable(),
+  redisServerBinary: z.string().nullable(),
+  /** Redis maxmemory for the bundled server, in MB; a warning is raised at 80 %. */
+  redisMaxMemoryMb: z.number().int().min(64),
+  store: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('sqlite') }),
+    z.object({ kind: z.literal('postgres'), url: z.string().min(1), schema: z.string().regex(/^[a-z_][a-z0-9_]*$/) }),
+  ]),
+  /** A worker process is replaced after this many jobs… */
+  recycleAfterJobs: z.number().int().min(1),
+  /** …or when its resident memory goes over this ceiling. */
+  workerMemoryCeilingMb: z.number().int().min(128),
+  /** Time limit for one stage of one photo. */
+  stageTimeoutMs: z.number().int().min(1000),
+  /** How long shutdown waits for jobs in hand before handing them back. */
+  shutdownGraceMs: z.number().int().min(0),
+  attempts: z.number().int().min(1).max(20),
+  backoffBaseMs: z.number().int().min(10),
+  backoffCapMs: z.number().int().min(100),
+});
+export type EngineConfig = z.infer<typeof EngineConfig>;
+
+export interface ConfigFlags {
+  data?: string;
+  cpuWorkers?: number;
+  mlWorkers?: number;
+  redis?: string;
+  store?: string;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return value;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Defaults sized from the core count: leave one core to the ML class and the person's desktop. */
+export function defaultWorkerCounts(cores = os.availableParallelism()): { cpu: number; ml: number } {
+  return { cpu: Math.max(1, Math.min(8, cores - 1)), ml: Math.max(1, Math.min(2, Math.floor(cores / 4))) };
+}
+
+export function parseStoreUrl(value: string | undefined): EngineConfig['store'] {
+  if (!value || value === 'sqlite') return { kind: 'sqlite' };
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    const url = new URL(value);
+    const schema = url.searchParams.get('schema') ?? 'shoebox';
+    url.searchParams.delete('schema');
+    return { kind: 'postgres', url: url.toString(), schema };
+  }
+  throw new ConfigError(`--store must be "sqlite" or a postgres:// URL, got "${value}"`);
+}
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const counts = defaultWorkerCounts();
+  const candidate = {
+    dataDir: path.resolve(flags.data ?? env.SHOEBOX_DATA ?? defaultDataDir(env)),
+    cpuWorkers: flags.cpuWorkers ?? intFromEnv(env, 'SHOEBOX_CPU_WORKERS') ?? counts.cpu,
+    mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? counts.ml,
+    cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
+    mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
+    redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || null),
+    redisServerBinary: env.SHOEBOX_REDIS_SERVER || null,
+    redisMaxMemoryMb: intFromEnv(env, 'SHOEBOX_REDIS_MAXMEMORY_MB') ?? 1024,
+    store: parseStoreUrl(flags.store ?? env.SHOEBOX_STORE),
+    recycleAfterJobs: intFromEnv(env, 'SHOEBOX_RECYCLE_AFTER_JOBS') ?? 2000,
+    workerMemoryCeilingMb: intFromEnv(env, 'SHOEBOX_WORKER_MEMORY_MB') ?? 1536,
+    stageTimeoutMs: intFromEnv(env, 'SHOEBOX_STAGE_TIMEOUT_MS') ?? 120_000,
+    shutdownGraceMs: intFromEnv(env, 'SHOEBOX_SHUTDOWN_GRACE_MS') ?? 10_000,
+    attempts: intFromEnv(env, 'SHOEBOX_ATTEMPTS') ?? 3,
+    backoffBaseMs: intFromEnv(env, 'SHOEBOX_BACKOFF_BASE_MS') ?? 2_000,
+    backoffCapMs: intFromEnv(env, 'SHOEBOX_BACKOFF_CAP_MS') ?? 600_000,
+  };
+  const parsed = EngineConfig.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}

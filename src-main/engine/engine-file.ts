@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import type { RedisEndpoint } from './redis/endpoint.js';
+
+/** What a running engine publishes in its library folder so that CLI commands can reach it. */
+export const EngineFile = z.object({
+  pid: z.number().int(),
+  startedAt: z.string(),
+  redis: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('socket'), path: z.string(), password: z.string().nullable() }),
+    z.object({
+      kind: z.literal('tcp'),
+      host: z.string(),
+      port: z.number().int(),
+      password: z.string().nullable(),
+      username: z.string().nullable().optional(),
+      tls: z.boolean().optional(),
+      db: z.number().int().optional(),
+    }),
+  ]),
+  /** Set when `serve` runs its HTTP API. */
+  http: z.object({ url: z.string(), token: z.string() }).nullable().optional(),
+});
+export type EngineFile = z.infer<typeof EngineFile>;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running engine of a library, or null when none runs (a file left by a killed engine is ignored). */
+export function readRunningEngine(file: string): EngineFile | null {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const parsed = EngineFile.safeParse(JSON.parse(raw || 'null'));
+  if (!parsed.success || !isAlive(parsed.data.pid) || parsed.data.pid === process.pid) return null;
+  return parsed.data;
+}
+
+export function writeEngineFile(file: string, content: EngineFile): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(content, null, 2), { mode: 0o600 });
+  fs.renameSync(temp, file);
+}
+
+export function removeEngineFile(file: string): void {
+  try {
+    const parsed = EngineFile.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (parsed.success && parsed.data.pid !== process.pid) return; // not ours
+    fs.rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+export type { RedisEndpoint };

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import type { Lane } from '../../src-shared/lanes.js';
+import { LANES } from '../../src-shared/lanes.js';
+import type { WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
+import type { EngineConfig } from './config.js';
+import { readRunningEngine, removeEngineFile, writeEngineFile } from './engine-file.js';
+import { IngestRunner, type IngestOptions, type IngestSummary } from './ingest/ingest-runner.js';
+import { createFileLogger, type Logger } from './logger.js';
+import { libraryPaths, type LibraryPaths } from './paths.js';
+import { Lanes } from './queues.js';
+import { endpointFromUrl, type RedisEndpoint } from './redis/endpoint.js';
+import { RedisSupervisor } from './redis/redis-supervisor.js';
+import { openStore } from './store/open-store.js';
+import type { Store, StoreConfig, WorkerStatus } from './store/store.js';
+import { sweep } from './sweep.js';
+import { WorkerPool } from './worker-pool.js';
+
+export class EngineAlreadyRunning extends Error {
+  override name = 'EngineAlreadyRunning';
+}
+
+export function storeConfigFor(config: EngineConfig, paths: LibraryPaths): StoreConfig {
+  return config.store.kind === 'sqlite'
+    ? { kind: 'sqlite', sqlitePath: paths.sqlite }
+    : { kind: 'postgres', postgresUrl: config.store.url, postgresSchema: config.store.schema };
+}
+
+/** Warn when the bundled Redis has used this share of its maxmemory. */
+const REDIS_MEMORY_WARN = 0.8;
+
+/**
+ * The engine: the bundled redis-server, the store, the lanes and the worker pool, started in order
+ * and stopped in reverse. Plain Node: the CLI, `serve` and the Electron shell all run this same class.
+ */
+export class Engine {
+  private memoryTimer: NodeJS.Timeout | null = null;
+  private statusFlush: NodeJS.Timeout | null = null;
+  private readonly pendingStatuses = new Map<string, WorkerStatus>();
+  private stopped = false;
+  redisMemoryWarning: string | null = null;
+
+  private constructor(
+    readonly config: EngineConfig,
+    readonly paths: LibraryPaths,
+    readonly log: Logger,
+    readonly store: Store,
+    readonly lanes: Lanes,
+    readonly pool: WorkerPool,
+    readonly redis: RedisSupervisor | null,
+    readonly endpoint: RedisEndpoint,
+  ) {}
+
+  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false } = {}): Promise<Engine> {
+    const paths = libraryPaths(config.dataDir);
+    fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+    const running = readRunningEngine(paths.engineFile);
+    if (running) throw new EngineAlreadyRunning(`an engine is already running on ${paths.dataDir} (pid ${running.pid})`);
+    const log = createFileLogger(paths.logsDir, 'engine', options.consoleLevel ?? 'warn');
+    log.info(`engine starting on ${paths.dataDir}`);
+
+    const storeConfig = storeConfigFor(config, paths);
+    const store = await openStore(storeConfig);
+    let redis: RedisSupervisor | null = null;
+    let endpoint: RedisEndpoint;
+    try {
+      if (config.redisUrl) {
+        endpoint = endpointFromUrl(config.redisUrl);
+      } else {
+        redis = new RedisSupervisor({ redisDir: paths.redisDir, binary: config.redisServerBinary, maxMemoryMb: config.redisMaxMemoryMb, log });
+        endpoint = await redis.start();
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    writeEngineFile(paths.engineFile, { pid: process.pid, startedAt: new Date().toISOString(), redis: endpoint, http: null });
+    const lanes = new Lanes(endpoint, config);
+
+    // A pause survives a restart: the store remembers it, Redis may have been emptied.
+    const pauses = await store.listPauses();
+    const pausedLanes: Lane[] = pauses.some((p) => p.scope === 'all') ? [...LANES] : pauses.map((p) => p.scope as Lane);
+    await lanes.resume(LANES.filter((lane) => !pausedLanes.includes(lane)));
+    await lanes.pause(pausedLanes);
+
+    await store.clearWorkerStatuses();
+    const launchConfig = (workerClass: 'cpu' | 'ml') => (slotId: string): WorkerLaunchConfig => ({
+      slotId,
+      workerClass,
+      concurrency: workerClass === 'cpu' ? config.cpuConcurrency : config.mlConcurrency,
+      redis: endpoint,
+      store:
+        storeConfig.kind === 'sqlite'
+          ? { kind: 'sqlite', sqlitePath: storeConfig.sqlitePath! }
+          : { kind: 'postgres', postgresUrl: storeConfig.postgresUrl!, postgresSchema: storeConfig.postgresSchema! },
+      cacheDir: paths.cacheDir,
+      logsDir: paths.logsDir,
+      recycleAfterJobs: config.recycleAfterJobs,
+      memoryCeilingMb: config.workerMemoryCeilingMb,
+      stageTimeoutMs: config.stageTimeoutMs,
+      attempts: config.attempts,
+      backoffBaseMs: config.backoffBaseMs,
+      backoffCapMs: config.backoffCapMs,
+    });
+    const pool = new WorkerPool(
+      [
+        { workerClass: 'cpu', count: config.cpuWorkers, launchConfig: launchConfig('cpu') },
+        { workerClass: 'ml', count: config.mlWorkers, launchConfig: launchConfig('ml') },
+      ],
+      log,
+    );
+    const engine = new Engine(config, paths, log, store, lanes, pool, redis, endpoint);
+    pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
+    redis?.on('restarted', () => log.warn('redis-server was restarted; its AOF was reloaded'));
+    pool.start();
+    await pool.waitUntilReady();
+    engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
+    engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
+    await engine.flushStatuses();
+    await sweep(store, lanes, log);
+    log.info(`engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers, store ${store.kind}`);
+    return engine;
+  }
+
+  ingest(roots: string[], options?: IngestOptions): Promise<IngestSummary> {
+    return new IngestRunner(this.store, this.lanes, this.log).run(roots, options);
+  }
+
+  private queueStatus(status: WorkerStatus): void {
+    this.pendingStatuses.set(status.id, status);
+  }
+
+  /** Worker states go to the store (throttled) so `shoebox status` and the UI read them anywhere. */
+  private async flushStatuses(): Promise<void> {
+    const statuses = [...this.pendingStatuses.values()];
+    this.pendingStatuses.clear();
+    for (const status of statuses) await this.store.upsertWorkerStatus(status).catch((e) => this.log.warn(`worker status: ${e}`));
+  }
+
+  private async watchRedisMemory(): Promise<void> {
+    try {
+      const info = await this.lanes.redis.info('memory');
+      const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+      const max = Number(/maxmemory:(\d+)/.exec(info)?.[1] ?? 0);
+      if (max > 0 && used / max >= REDIS_MEMORY_WARN) {
+        const message = `Redis memory at ${Math.round((100 * used) / max)} % of its ${Math.round(max / 1048576)} MB limit`;
+        if (this.redisMemoryWarning === null) this.log.warn(`${message}: raise SHOEBOX_REDIS_MAXMEMORY_MB or let the queues drain`);
+        this.redisMemoryWarning = message;
+      } else {
+        this.redisMemoryWarning = null;
+      }
+    } catch {
+      // Redis restarting: the supervisor reports it
+    }
+  }
+
+  /**
+   * Graceful stop, in reverse order of start: workers finish or hand back their jobs, queues close,
+   * redis-server saves and exits, the store closes last.
+   */
+  async stop(options: { graceMs?: number; force?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    if (this.statusFlush) clearInterval(this.statusFlush);
+    if (options.force) this.pool.kill();
+    else await this.pool.stop(options.graceMs ?? this.config.shutdownGraceMs);
+    await this.flushStatuses();
+    await this.lanes.close();
+    await this.redis?.stop();
+    removeEngineFile(this.paths.engineFile);
+    await this.store.close();
+    this.log.info('engine stopped');
+  }
+}

@@ -1,0 +1,172 @@
+import path from 'node:path';
+import { isLane, LANES, type Lane } from '../../src-shared/lanes.js';
+import { JOB_STAGES } from '../../src-shared/stages.js';
+import { photoJobId, type PhotoJobData } from '../../src-shared/jobs.js';
+import type { PhotoDetail } from '../../src-shared/photo.js';
+import type { IngestRecord, IngestTotals } from '../../src-shared/ingest.js';
+import type { LaneCounts, Lanes } from './queues.js';
+import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from './store/store.js';
+import { nextJobFor } from './sweep.js';
+
+export class OperationError extends Error {
+  override name = 'OperationError';
+  constructor(
+    message: string,
+    readonly kind: 'not-found' | 'no-engine' | 'invalid' = 'invalid',
+  ) {
+    super(message);
+  }
+}
+
+export interface LibraryStatus {
+  dataDir: string;
+  engine: { running: boolean; pid: number | null };
+  lanes: Record<Lane, LaneCounts> | null;
+  pauses: PauseRecord[];
+  workers: WorkerStatus[];
+  photos: Record<string, number>;
+  lastIngest: (IngestRecord & { totals: IngestTotals }) | null;
+}
+
+export interface FailedEntry extends FailedPhoto {
+  jobId: string;
+}
+
+/** Parses "photo_cpu-<photoId>-r<revision>" (or a bare photo id) into the photo id. */
+export function photoIdFromJobId(value: string): string {
+  const match = /^photo_(?:cpu|ml)-([A-Za-z0-9]+)-r\d+$/.exec(value);
+  return match ? match[1]! : value;
+}
+
+/**
+ * What a person can do to a library, in one place: the CLI commands and the API handlers call
+ * these. Reads need only the store; actions on queues need the running engine's lanes.
+ */
+export class LibraryOperations {
+  constructor(
+    private readonly store: Store,
+    private readonly lanes: Lanes | null,
+    private readonly dataDir: string,
+    private readonly enginePid: number | null,
+  ) {}
+
+  private requireLanes(): Lanes {
+    if (!this.lanes) throw new OperationError(`no engine is running on ${this.dataDir}; start one with "shoebox serve --data ${this.dataDir}"`, 'no-engine');
+    return this.lanes;
+  }
+
+  async status(): Promise<LibraryStatus> {
+    const [ingest] = await this.store.listIngests(1);
+    return {
+      dataDir: this.dataDir,
+      engine: { running: this.enginePid !== null, pid: this.enginePid },
+      lanes: this.lanes ? await this.lanes.counts() : null,
+      pauses: await this.store.listPauses(),
+      workers: this.enginePid !== null ? await this.store.listWorkerStatuses() : [],
+      photos: await this.store.countPhotosByState(),
+      lastIngest: ingest ? { ...ingest, totals: await this.store.ingestTotals(ingest.id) } : null,
+    };
+  }
+
+  async failed(limit = 1000, offset = 0): Promise<FailedEntry[]> {
+    const rows = await this.store.listFailed(limit, offset);
+    return rows.map((row) => ({
+      ...row,
+      jobId: photoJobId(row.stage && JOB_STAGES.ml.includes(row.stage) ? 'photo.ml' : 'photo.cpu', { photoId: row.photoId, revision: row.revision, ingestId: null }),
+    }));
+  }
+
+  async inspect(file: string): Promise<PhotoDetail> {
+    const absolute = path.resolve(file);
+    const known = await this.store.getPhotosByPaths([absolute]);
+    const record = known.get(absolute) ?? (await this.store.getPhoto(file));
+    if (!record) throw new OperationError(`${absolute} is not in the library`, 'not-found');
+    return (await this.store.getPhotoDetail(record.id))!;
+  }
+
+  /** Removes a photo's jobs of this revision from Redis (running ones are left to finish). */
+  private async removeJobs(photoId: string, revision: number): Promise<void> {
+    const lanes = this.requireLanes();
+    const data: PhotoJobData = { photoId, revision, ingestId: null };
+    for (const name of ['photo.cpu', 'photo.ml'] as const) {
+      const job = await lanes.findPhotoJob(name, data);
+      if (job && !(await job.isActive())) await job.remove().catch(() => undefined);
+    }
+  }
+
+  /** Retries one failed photo (by job id or photo id), or every failed photo. Returns how many. */
+  async retry(target: string | { all: true }): Promise<number> {
+    const lanes = this.requireLanes();
+    const ids = typeof target === 'string' ? [photoIdFromJobId(target)] : (await this.store.listFailed(1_000_000, 0)).map((f) => f.photoId);
+    const lane: Lane = typeof target === 'string' ? 'high_priority' : 'default';
+    let retried = 0;
+    for (const photoId of ids) {
+      const before = await this.store.getPhoto(photoId);
+      if (!before) {
+        if (typeof target === 'string') throw new OperationError(`no photo or job "${target}" in the library`, 'not-found');
+        continue;
+      }
+      await this.removeJobs(photoId, before.revision);
+      const record = await this.store.requeuePhoto(photoId);
+      if (!record) {
+        if (typeof target === 'string') throw new OperationError(`"${target}" is ${before.state}, not failed or cancelled`, 'invalid');
+        continue;
+      }
+      const detail = (await this.store.getPhotoDetail(photoId))!;
+      const stages = Object.fromEntries(detail.stages.map((s) => [s.stage, s.state]));
+      const name = nextJobFor({ id: photoId, revision: record.revision, ingestId: record.ingestId, state: record.state, stages });
+      await lanes.addPhotoJobs([{ name, lane, data: { photoId, revision: record.revision, ingestId: record.ingestId } }]);
+      retried++;
+    }
+    return retried;
+  }
+
+  async discard(target: string): Promise<void> {
+    const photoId = photoIdFromJobId(target);
+    const photo = await this.store.getPhoto(photoId);
+    if (!photo) throw new OperationError(`no photo or job "${target}" in the library`, 'not-found');
+    await this.removeJobs(photoId, photo.revision);
+    if (!(await this.store.discardFailed(photoId))) throw new OperationError(`"${target}" is ${photo.state}, not failed`, 'invalid');
+  }
+
+  async pause(scope: Lane | 'all', reason = 'paused by the user'): Promise<void> {
+    const lanes = this.requireLanes();
+    await this.store.setPause({ scope, by: 'user', reason, at: new Date().toISOString() });
+    await lanes.pause(scope === 'all' ? LANES : [scope]);
+  }
+
+  async resume(scope: Lane | 'all'): Promise<void> {
+    const lanes = this.requireLanes();
+    if (scope === 'all') {
+      for (const pause of await this.store.listPauses()) await this.store.clearPause(pause.scope);
+      await lanes.resume(LANES);
+      return;
+    }
+    await this.store.clearPause(scope);
+    const everything = (await this.store.listPauses()).some((p) => p.scope === 'all');
+    if (!everything) await lanes.resume([scope]);
+  }
+
+  /** Empties a lane's waiting and delayed jobs. Unfinished photos are queued again by the sweep. */
+  async purge(lane: string): Promise<number> {
+    if (!isLane(lane)) throw new OperationError(`unknown lane "${lane}"; lanes are ${LANES.join(', ')}`, 'invalid');
+    return this.requireLanes().purge(lane);
+  }
+
+  /** Cancels a whole ingest (by its id), or one photo (by job id or photo id). Returns the photos cancelled. */
+  async cancel(target: string): Promise<number> {
+    this.requireLanes();
+    const ingest = await this.store.getIngest(target);
+    const photoIds = ingest ? await this.store.cancelIngest(target) : await this.store.cancelPhotos([photoIdFromJobId(target)]);
+    if (!ingest && photoIds.length === 0) {
+      const photo = await this.store.getPhoto(photoIdFromJobId(target));
+      if (!photo) throw new OperationError(`no ingest, photo or job "${target}"`, 'not-found');
+      throw new OperationError(`"${target}" is ${photo.state}: nothing to cancel`, 'invalid');
+    }
+    for (const photoId of photoIds) {
+      const photo = await this.store.getPhoto(photoId);
+      if (photo) await this.removeJobs(photoId, photo.revision);
+    }
+    return photoIds.length;
+  }
+}

@@ -1,0 +1,171 @@
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { LANES, WORKER_CLASSES, queueName, type Lane, type WorkerClass } from '../../src-shared/lanes.js';
+import { JOB_CLASS, PhotoJobData, photoJobId, type JobName, type MaintenanceJobData } from '../../src-shared/jobs.js';
+import { redisOptions, type RedisEndpoint } from './redis/endpoint.js';
+
+/** BullMQ's key prefix; queue names are `<class>-<lane>`. */
+export const QUEUE_PREFIX = 'shoebox';
+
+export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'paused'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export type LaneCounts = Record<JobState, number> & { isPaused: boolean };
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+/** The name of the custom backoff strategy that workers implement (see src-worker/backoff.ts). */
+export const BACKOFF_TYPE = 'capped-jitter';
+
+export interface PhotoJobSpec {
+  name: 'photo.cpu' | 'photo.ml';
+  lane: Lane;
+  data: PhotoJobData;
+}
+
+/**
+ * The lanes as BullMQ queues: one queue per worker class per lane, so a CPU worker never picks up
+ * an ML job. Lane-level operations (counts, pause, purge) act on both queues of the lane.
+ */
+export class Lanes {
+  private readonly connection: Redis;
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    endpoint: RedisEndpoint,
+    private readonly policy: RetryPolicy,
+  ) {
+    this.connection = new Redis(redisOptions(endpoint));
+    this.connection.on('error', () => undefined); // reconnects on its own; callers see failed commands
+    for (const workerClass of WORKER_CLASSES) {
+      for (const lane of LANES) {
+        const name = queueName(workerClass, lane);
+        this.queues.set(name, new Queue(name, { connection: this.connection, prefix: QUEUE_PREFIX }));
+      }
+    }
+  }
+
+  get redis(): Redis {
+    return this.connection;
+  }
+
+  queue(workerClass: WorkerClass, lane: Lane): Queue {
+    return this.queues.get(queueName(workerClass, lane))!;
+  }
+
+  allQueues(): Queue[] {
+    return [...this.queues.values()];
+  }
+
+  jobOptions(jobId: string): JobsOptions {
+    return {
+      jobId,
+      attempts: this.policy.attempts,
+      backoff: { type: BACKOFF_TYPE, delay: this.policy.backoffBaseMs },
+      // Finished jobs live in the store; Redis keeps only what is in flight and what failed.
+      removeOnComplete: true,
+      removeOnFail: false,
+    };
+  }
+
+  /** Adds photo jobs with deterministic ids: a job that already exists is left as it is. */
+  async addPhotoJobs(specs: PhotoJobSpec[]): Promise<void> {
+    const byQueue = new Map<string, PhotoJobSpec[]>();
+    for (const spec of specs) {
+      PhotoJobData.parse(spec.data);
+      const name = queueName(JOB_CLASS[spec.name], spec.lane);
+      const list = byQueue.get(name) ?? [];
+      list.push(spec);
+      byQueue.set(name, list);
+    }
+    for (const [name, list] of byQueue) {
+      const queue = this.queues.get(name)!;
+      for (let i = 0; i < list.length; i += 500) {
+        await queue.addBulk(
+          list.slice(i, i + 500).map((spec) => ({
+            name: spec.name,
+            data: spec.data,
+            opts: this.jobOptions(photoJobId(spec.name, spec.data)),
+          })),
+        );
+      }
+    }
+  }
+
+  async addMaintenance(data: MaintenanceJobData, jobId: string): Promise<void> {
+    await this.queue('cpu', 'maintenance').add('maintenance' satisfies JobName, data, { ...this.jobOptions(jobId), attempts: 1 });
+  }
+
+  async counts(): Promise<Record<Lane, LaneCounts>> {
+    const result = {} as Record<Lane, LaneCounts>;
+    for (const lane of LANES) {
+      const total = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
+      let isPaused = true;
+      for (const workerClass of WORKER_CLASSES) {
+        const queue = this.queue(workerClass, lane);
+        const counts = await queue.getJobCounts(...JOB_STATES);
+        for (const state of JOB_STATES) total[state] += counts[state] ?? 0;
+        isPaused &&= await queue.isPaused();
+      }
+      result[lane] = { ...total, isPaused };
+    }
+    return result;
+  }
+
+  /** Jobs that are waiting, running or scheduled in any lane (used to tell a stalled ingest). */
+  async pendingJobCount(): Promise<number> {
+    let sum = 0;
+    for (const queue of this.queues.values()) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+      sum += Object.values(counts).reduce((a, b) => a + b, 0);
+    }
+    return sum;
+  }
+
+  async pause(lanes: readonly Lane[]): Promise<void> {
+    for (const lane of lanes) for (const workerClass of WORKER_CLASSES) await this.queue(workerClass, lane).pause();
+  }
+
+  async resume(lanes: readonly Lane[]): Promise<void> {
+    for (const lane of lanes) for (const workerClass of WORKER_CLASSES) await this.queue(workerClass, lane).resume();
+  }
+
+  /** Removes everything waiting or delayed in a lane; running jobs finish. Returns how many went. */
+  async purge(lane: Lane): Promise<number> {
+    let removed = 0;
+    for (const workerClass of WORKER_CLASSES) {
+      const queue = this.queue(workerClass, lane);
+      const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'paused');
+      removed += Object.values(counts).reduce((a, b) => a + b, 0);
+      await queue.drain(true);
+    }
+    return removed;
+  }
+
+  /** Finds a job by id in whichever queue holds it. */
+  async findJob(jobId: string): Promise<Job | null> {
+    for (const queue of this.queues.values()) {
+      const job = await queue.getJob(jobId);
+      if (job) return job;
+    }
+    return null;
+  }
+
+  /** Finds the job of a photo (either class, any lane), by its deterministic id. */
+  async findPhotoJob(name: 'photo.cpu' | 'photo.ml', data: PhotoJobData): Promise<Job | null> {
+    const jobId = photoJobId(name, data);
+    for (const lane of LANES) {
+      const job = await this.queue(JOB_CLASS[name], lane).getJob(jobId);
+      if (job) return job;
+    }
+    return null;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.connection.disconnect();
+  }
+}

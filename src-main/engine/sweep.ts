@@ -1,0 +1,61 @@
+import { parseFailedReason } from '../../src-shared/errors.js';
+import type { PhotoJobData } from '../../src-shared/jobs.js';
+import { STAGES, type Stage } from '../../src-shared/stages.js';
+import type { Logger } from './logger.js';
+import type { PhotoJobSpec, Lanes } from './queues.js';
+import type { Store, UnfinishedPhoto } from './store/store.js';
+
+export interface SweepResult {
+  checked: number;
+  /** Jobs that were missing from Redis and have been queued. */
+  requeued: number;
+  /** Photos whose job had failed in Redis while the store still showed them in progress. */
+  markedFailed: number;
+}
+
+/** The job a photo needs next, read from its stage states: the store is the source of truth. */
+export function nextJobFor(photo: UnfinishedPhoto): 'photo.cpu' | 'photo.ml' {
+  const metadata = photo.stages.metadata;
+  return metadata === 'done' || metadata === 'skipped' ? 'photo.ml' : 'photo.cpu';
+}
+
+function runningStage(photo: UnfinishedPhoto): Stage | null {
+  return STAGES.find((stage) => photo.stages[stage] === 'running') ?? null;
+}
+
+/**
+ * Finds photos whose next job is not in Redis (a purged lane, a crash between two stages, a Redis
+ * that lost its data) and queues it; finds photos whose job failed without the store hearing of it
+ * (a worker crashed on it too often) and records the failure. Safe to run at any time: job ids are
+ * deterministic, so queueing a job that exists does nothing.
+ */
+export async function sweep(store: Store, lanes: Lanes, log: Logger): Promise<SweepResult> {
+  const result: SweepResult = { checked: 0, requeued: 0, markedFailed: 0 };
+  let after: string | null = null;
+  for (;;) {
+    const page = await store.listUnfinished(after, 500);
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.id;
+    const missing: PhotoJobSpec[] = [];
+    for (const photo of page) {
+      result.checked++;
+      const name = nextJobFor(photo);
+      const data: PhotoJobData = { photoId: photo.id, revision: photo.revision, ingestId: photo.ingestId };
+      const job = await lanes.findPhotoJob(name, data);
+      if (!job) {
+        missing.push({ name, lane: 'default', data });
+        continue;
+      }
+      if ((await job.getState()) === 'failed') {
+        await store.failStage(photo.id, photo.revision, runningStage(photo), parseFailedReason(job.failedReason), null);
+        result.markedFailed++;
+      }
+    }
+    await lanes.addPhotoJobs(missing);
+    result.requeued += missing.length;
+  }
+  if (result.requeued || result.markedFailed) {
+    log.info(`sweep: checked ${result.checked}, queued ${result.requeued} missing jobs, recorded ${result.markedFailed} failures`);
+  }
+  return result;
+}

@@ -1,0 +1,211 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { WorkerClass } from '../../src-shared/lanes.js';
+import { RECYCLE_EXIT_CODE, type FromWorker, type ToWorker, type WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
+import type { Logger } from './logger.js';
+import type { WorkerState, WorkerStatus } from './store/store.js';
+
+/** Why a worker process ended, as the pool understands it. */
+export type WorkerExit = 'clean-exit' | 'recycled' | 'crashed' | 'killed' | 'launch-failed';
+
+export interface WorkerSlotSpec {
+  workerClass: WorkerClass;
+  count: number;
+  /** Builds the launch config for a slot (the slot id is e.g. "cpu-0"). */
+  launchConfig: (slotId: string) => WorkerLaunchConfig;
+}
+
+interface Slot {
+  id: string;
+  spec: WorkerSlotSpec;
+  child: ChildProcess | null;
+  status: WorkerStatus;
+  recycleReason: string | null;
+  /** Crash times, to slow restarts of a worker that keeps dying at start. */
+  recentCrashes: number[];
+  currentJob: string | null;
+}
+
+/** The compiled worker entry when running from dist/, the TypeScript source under tsx. */
+export function workerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  const ext = here.endsWith('.ts') ? '.ts' : '.js';
+  const entry = fileURLToPath(new URL(`../../src-worker/main${ext}`, import.meta.url));
+  if (!fs.existsSync(entry)) throw new Error(`worker entry not found at ${entry}; run "npm run build"`);
+  return entry;
+}
+
+/**
+ * Forks worker processes per class, restarts one that crashed (with backoff when it keeps
+ * crashing), replaces one that asks to be recycled, and drains them all on shutdown: each finishes
+ * the jobs in hand within the grace period, after which it is killed and its jobs are recovered by
+ * BullMQ's stalled-job check on the next start.
+ *
+ * Events: 'status' (WorkerStatus) on every state change, 'exit' (slotId, WorkerExit, detail).
+ */
+export class WorkerPool extends EventEmitter {
+  private readonly slots: Slot[] = [];
+  private stopping = false;
+
+  constructor(
+    specs: WorkerSlotSpec[],
+    private readonly log: Logger,
+    private readonly entry = workerEntry(),
+  ) {
+    super();
+    for (const spec of specs) {
+      for (let i = 0; i < spec.count; i++) {
+        const id = `${spec.workerClass}-${i}`;
+        this.slots.push({
+          id,
+          spec,
+          child: null,
+          recycleReason: null,
+          recentCrashes: [],
+          currentJob: null,
+          status: { id, workerClass: spec.workerClass, pid: null, state: 'starting', reason: null, rssMb: null, jobsDone: 0, restarts: 0, updatedAt: new Date().toISOString() },
+        });
+      }
+    }
+  }
+
+  start(): void {
+    for (const slot of this.slots) this.launch(slot);
+  }
+
+  statuses(): WorkerStatus[] {
+    return this.slots.map((slot) => ({ ...slot.status }));
+  }
+
+  /** Pids of live worker processes, by class (used by chaos tests and the status view). */
+  pids(workerClass?: WorkerClass): number[] {
+    return this.slots.filter((s) => s.child?.pid && (!workerClass || s.spec.workerClass === workerClass)).map((s) => s.child!.pid!);
+  }
+
+  /** Resolves when every slot has reported ready at least once. */
+  async waitUntilReady(timeoutMs = 60_000): Promise<void> {
+    const started = Date.now();
+    while (!this.slots.every((s) => s.status.state === 'ready' || s.status.state === 'busy')) {
+      if (Date.now() - started > timeoutMs) {
+        const states = this.slots.map((s) => `${s.id}=${s.status.state}${s.status.reason ? ` (${s.status.reason})` : ''}`).join(', ');
+        throw new Error(`workers not ready after ${timeoutMs} ms: ${states}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private setStatus(slot: Slot, patch: Partial<WorkerStatus> & { state?: WorkerState }): void {
+    slot.status = { ...slot.status, ...patch, updatedAt: new Date().toISOString() };
+    this.emit('status', { ...slot.status });
+  }
+
+  private launch(slot: Slot): void {
+    if (this.stopping) return;
+    const config = slot.spec.launchConfig(slot.id);
+    let child: ChildProcess;
+    try {
+      child = fork(this.entry, [], {
+        env: { ...process.env, SHOEBOX_WORKER_CONFIG: JSON.stringify(config) },
+        execArgv: process.execArgv, // keeps tsx's loader when the engine itself runs from source
+        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+        serialization: 'json',
+      });
+    } catch (error) {
+      this.setStatus(slot, { state: 'crashed', reason: `launch failed: ${String(error)}`, pid: null });
+      this.emit('exit', slot.id, 'launch-failed' satisfies WorkerExit, String(error));
+      this.scheduleRestart(slot);
+      return;
+    }
+    slot.child = child;
+    slot.recycleReason = null;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    this.setStatus(slot, { state: 'starting', pid: child.pid ?? null, reason: null, rssMb: null });
+    child.on('message', (message: FromWorker) => this.onMessage(slot, message));
+    child.once('exit', (code, signal) => this.onExit(slot, child, code, signal, stderr.trim()));
+  }
+
+  private onMessage(slot: Slot, message: FromWorker): void {
+    switch (message.type) {
+      case 'state':
+        this.setStatus(slot, { state: message.state, rssMb: message.rssMb });
+        break;
+      case 'job-started':
+        slot.currentJob = message.jobId;
+        break;
+      case 'job-finished':
+        slot.currentJob = null;
+        this.setStatus(slot, { jobsDone: slot.status.jobsDone + 1 });
+        break;
+      case 'recycle':
+        slot.recycleReason = message.reason;
+        break;
+    }
+  }
+
+  private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
+    if (slot.child !== child) return;
+    slot.child = null;
+    const exit: WorkerExit =
+      code === RECYCLE_EXIT_CODE ? 'recycled' : this.stopping && code === 0 ? 'clean-exit' : signal === 'SIGKILL' && this.stopping ? 'killed' : 'crashed';
+    const detail =
+      exit === 'recycled'
+        ? slot.recycleReason ?? 'recycled'
+        : exit === 'crashed'
+          ? `exited with ${signal ? `signal ${signal}` : `code ${code}`}${slot.currentJob ? ` while processing job ${slot.currentJob}` : ''}${stderr ? `: ${stderr.split('\n').slice(-3).join(' ')}` : ''}`
+          : 'stopped';
+    slot.currentJob = null;
+    this.emit('exit', slot.id, exit, detail);
+    if (this.stopping) {
+      this.setStatus(slot, { state: 'stopped', pid: null, reason: detail });
+      return;
+    }
+    if (exit === 'recycled') {
+      this.log.info(`worker ${slot.id} ${detail}; starting a fresh one`);
+      this.setStatus(slot, { state: 'starting', pid: null, reason: detail, restarts: slot.status.restarts + 1 });
+      this.launch(slot);
+      return;
+    }
+    this.log.warn(`worker ${slot.id} crashed: ${detail}`);
+    this.setStatus(slot, { state: 'crashed', pid: null, reason: detail, restarts: slot.status.restarts + 1 });
+    this.scheduleRestart(slot);
+  }
+
+  private scheduleRestart(slot: Slot): void {
+    const now = Date.now();
+    slot.recentCrashes = [...slot.recentCrashes.filter((t) => now - t < 60_000), now];
+    // Restart at once after a lone crash; back off when it keeps crashing (a bad install, not bad luck).
+    const delay = slot.recentCrashes.length <= 2 ? 0 : Math.min(30_000, 500 * 2 ** (slot.recentCrashes.length - 2));
+    setTimeout(() => this.launch(slot), delay).unref();
+  }
+
+  /** Asks every worker to finish the jobs in hand; kills those still running after the grace period. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const alive = this.slots.filter((s) => s.child && s.child.exitCode === null && s.child.signalCode === null);
+    await Promise.all(
+      alive.map(async (slot) => {
+        const child = slot.child!;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        if (child.connected) child.send({ type: 'shutdown' } satisfies ToWorker);
+        else child.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          this.log.warn(`worker ${slot.id} did not finish within ${graceMs} ms; killing it (its jobs are handed back)`);
+          child.kill('SIGKILL');
+        }, graceMs);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  /** Second Ctrl-C: no grace. */
+  kill(): void {
+    this.stopping = true;
+    for (const slot of this.slots) slot.child?.kill('SIGKILL');
+  }
+}

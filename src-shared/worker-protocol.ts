@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { WORKER_CLASSES } from './lanes.js';
+
+/** Everything a worker process needs, passed by the pool in SHOEBOX_WORKER_CONFIG and validated once. */
+export const WorkerLaunchConfig = z.object({
+  slotId: z.string().min(1),
+  workerClass: z.enum(WORKER_CLASSES),
+  concurrency: z.number().int().min(1),
+  redis: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('socket'), path: z.string(), password: z.string().nullable() }),
+    z.object({
+      kind: z.literal('tcp'),
+      host: z.string(),
+      port: z.number().int(),
+      password: z.string().nullable(),
+      username: z.string().nullable().optional(),
+      tls: z.boolean().optional(),
+      db: z.number().int().optional(),
+    }),
+  ]),
+  store: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('sqlite'), sqlitePath: z.string() }),
+    z.object({ kind: z.literal('postgres'), postgresUrl: z.string(), postgresSchema: z.string() }),
+  ]),
+  cacheDir: z.string(),
+  logsDir: z.string(),
+  recycleAfterJobs: z.number().int().min(1),
+  memoryCeilingMb: z.number().int().min(64),
+  stageTimeoutMs: z.number().int().min(1),
+  attempts: z.number().int().min(1),
+  backoffBaseMs: z.number().int().min(1),
+  backoffCapMs: z.number().int().min(1),
+});
+export type WorkerLaunchConfig = z.infer<typeof WorkerLaunchConfig>;
+
+/** Pool → worker. */
+export type ToWorker = { type: 'shutdown' };
+
+/** Worker → pool: one discriminated union. */
+export type FromWorker =
+  | { type: 'state'; state: 'loading-models' | 'ready' | 'busy' | 'stopping'; rssMb: number }
+  | { type: 'job-started'; jobId: string; photoId: string | null; queue: string }
+  | { type: 'job-finished'; jobId: string; ok: boolean; jobsDone: number }
+  /** The worker is leaving on purpose (job count or memory ceiling reached); start a fresh one. */
+  | { type: 'recycle'; reason: string };
+
+/** Exit code a worker uses when it leaves to be recycled. */
+export const RECYCLE_EXIT_CODE = 75;

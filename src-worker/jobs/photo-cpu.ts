@@ -1,0 +1,53 @@
+import type { Job } from 'bullmq';
+import type { PhotoJobData } from '../../src-shared/jobs.js';
+import type { Store } from '../../src-main/engine/store/store.js';
+import { StageRunner } from '../stage-runner.js';
+import { readMetadata } from '../stages/metadata.js';
+import { preprocess } from '../stages/preprocess.js';
+import { readPhotoFile, type PhotoFile } from '../stages/read-file.js';
+
+export interface CpuJobContext {
+  store: Store;
+  cacheDir: string;
+  stageTimeoutMs: number;
+}
+
+export type JobResult = { outcome: 'done' } | { outcome: 'stale'; why: string };
+
+/** Whether a job still applies to the photo as the store knows it now. */
+export async function staleReason(store: Store, data: PhotoJobData): Promise<string | null> {
+  const photo = await store.getPhoto(data.photoId);
+  if (!photo) return 'photo no longer in the library';
+  if (photo.revision !== data.revision) return `photo is at revision ${photo.revision}, job was for ${data.revision}`;
+  if (photo.state === 'cancelled') return 'photo was cancelled';
+  if (photo.state === 'done') return 'photo already done';
+  return null;
+}
+
+/**
+ * The CPU job of a photo: read the file once, then preprocess (one decode: preview, thumbnail,
+ * dHash) and metadata from the same bytes.
+ */
+export async function runCpuJob(job: Job<PhotoJobData>, ctx: CpuJobContext): Promise<JobResult> {
+  const stale = await staleReason(ctx.store, job.data);
+  if (stale) return { outcome: 'stale', why: stale };
+  const { photoId, revision } = job.data;
+  const photo = (await ctx.store.getPhoto(photoId))!;
+  const runner = new StageRunner(ctx.store, job, ctx.stageTimeoutMs);
+  let file: PhotoFile | undefined;
+
+  await runner.run('preprocess', async (signal) => {
+    file = await readPhotoFile(photo.path);
+    await ctx.store.setContentHash(photoId, revision, file.contentHash);
+    const derivatives = await preprocess({ bytes: file.bytes, contentHash: file.contentHash, cacheDir: ctx.cacheDir, signal });
+    await ctx.store.saveDerivatives(photoId, revision, derivatives);
+    return { state: 'done' };
+  });
+
+  await runner.run('metadata', async () => {
+    const { metadata, warning } = await readMetadata(file!.bytes);
+    await ctx.store.saveMetadata(photoId, revision, metadata);
+    return warning ? { state: 'done', note: warning } : { state: 'done' };
+  });
+  return { outcome: 'done' };
+}

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import type { Job } from 'bullmq';
+import { ShoeboxError } from '../../src-shared/errors.js';
+import type { PhotoJobData } from '../../src-shared/jobs.js';
+import type { Store } from '../../src-main/engine/store/store.js';
+import { StageRunner } from '../stage-runner.js';
+import { ML_STAGES } from '../stages/ml-stages.js';
+import { staleReason, type JobResult } from './photo-cpu.js';
+
+export interface MlJobContext {
+  store: Store;
+  cacheDir: string;
+  stageTimeoutMs: number;
+}
+
+/** The ML job of a photo: the model stages on the preview, then persist (the photo counts as done). */
+export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promise<JobResult> {
+  const stale = await staleReason(ctx.store, job.data);
+  if (stale) return { outcome: 'stale', why: stale };
+  const { photoId, revision } = job.data;
+  const detail = await ctx.store.getPhotoDetail(photoId);
+  const runner = new StageRunner(ctx.store, job, ctx.stageTimeoutMs);
+  if (!detail?.derivatives) {
+    // The CPU job must have written the preview; without it the ML stages have nothing to read.
+    await runner.run('detect', async () => {
+      throw new ShoeboxError('internal', 'the preview from the preprocess stage is missing');
+    });
+    return { outcome: 'done' };
+  }
+  const previewPath = path.join(ctx.cacheDir, detail.derivatives.previewPath);
+  for (const mlStage of ML_STAGES) {
+    await runner.run(mlStage.stage, (signal) => mlStage.run({ photoId, revision, previewPath }, signal));
+  }
+  await runner.run('persist', async () => {
+    await ctx.store.completePhoto(photoId, revision);
+    return { state: 'done' };
+  });
+  return { outcome: 'done' };
+}

@@ -1,0 +1,150 @@
+/**
+ * A worker process: serves one resource class (cpu or ml) on every lane's queue of that class.
+ * Forked by the engine's WorkerPool, or started by `shoebox worker` on another machine.
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { LANES, queueName, type Lane } from '../src-shared/lanes.js';
+import { nextJob, PhotoJobData } from '../src-shared/jobs.js';
+import { RECYCLE_EXIT_CODE, WorkerLaunchConfig, type FromWorker, type ToWorker } from '../src-shared/worker-protocol.js';
+import { createFileLogger } from '../src-main/engine/logger.js';
+import { BACKOFF_TYPE, Lanes, QUEUE_PREFIX } from '../src-main/engine/queues.js';
+import { redisOptions } from '../src-main/engine/redis/endpoint.js';
+import { openStore } from '../src-main/engine/store/open-store.js';
+import { cappedJitterDelay } from './backoff.js';
+import { runCpuJob } from './jobs/photo-cpu.js';
+import { runMaintenanceJob } from './jobs/maintenance.js';
+import { runMlJob } from './jobs/photo-ml.js';
+import { ML_STAGES } from './stages/ml-stages.js';
+
+/** How long a job's lock lives without renewal: a killed worker's job is recovered after about this long. */
+const LOCK_DURATION_MS = 15_000;
+const STALLED_INTERVAL_MS = 5_000;
+/** A job whose worker died this many times fails as "worker crashed". */
+const MAX_STALLED_COUNT = 2;
+
+function send(message: FromWorker): void {
+  if (process.connected) process.send?.(message);
+}
+
+function rssMb(): number {
+  return Math.round(process.memoryUsage.rss() / 1024 / 1024);
+}
+
+async function main(): Promise<void> {
+  const config = WorkerLaunchConfig.parse(JSON.parse(process.env.SHOEBOX_WORKER_CONFIG ?? 'null'));
+  const log = createFileLogger(config.logsDir, `worker-${config.slotId}`, 'error');
+  log.info(`worker ${config.slotId} (${config.workerClass}) starting, pid ${process.pid}`);
+
+  const store = await openStore(
+    config.store.kind === 'sqlite'
+      ? { kind: 'sqlite', sqlitePath: config.store.sqlitePath }
+      : { kind: 'postgres', postgresUrl: config.store.postgresUrl, postgresSchema: config.store.postgresSchema },
+  );
+  const lanes = new Lanes(config.redis, config);
+  const lockRedis = new Redis(redisOptions(config.redis));
+  lockRedis.on('error', () => undefined);
+
+  if (config.workerClass === 'ml') {
+    send({ type: 'state', state: 'loading-models', rssMb: rssMb() });
+    for (const stage of ML_STAGES) await stage.load?.();
+  }
+
+  let jobsDone = 0;
+  let active = 0;
+  let leaving = false;
+  const workers: Worker[] = [];
+
+  const processor = async (job: Job, lane: Lane): Promise<unknown> => {
+    active++;
+    send({ type: 'state', state: 'busy', rssMb: rssMb() });
+    send({ type: 'job-started', jobId: job.id ?? '', photoId: (job.data as { photoId?: string })?.photoId ?? null, queue: job.queueName });
+    let ok = false;
+    try {
+      const result = await dispatch(job, lane);
+      ok = true;
+      return result;
+    } finally {
+      active--;
+      jobsDone++;
+      send({ type: 'job-finished', jobId: job.id ?? '', ok, jobsDone });
+      if (active === 0) send({ type: 'state', state: 'ready', rssMb: rssMb() });
+      checkRecycle();
+    }
+  };
+
+  const dispatch = async (job: Job, lane: Lane): Promise<unknown> => {
+    if (job.name === 'maintenance') return runMaintenanceJob(job, { redis: lockRedis, cacheDir: config.cacheDir });
+    const parsed = PhotoJobData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
+    const photoJob = job as Job<PhotoJobData>;
+    const ctx = { store, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
+    const result = job.name === 'photo.cpu' ? await runCpuJob(photoJob, ctx) : job.name === 'photo.ml' ? await runMlJob(photoJob, ctx) : null;
+    if (result === null) throw new UnrecoverableError(`internal: unknown job name "${job.name}"`);
+    const follow = nextJob(job.name as 'photo.cpu' | 'photo.ml');
+    if (result.outcome === 'done' && follow) {
+      // If we die between the store write and this add, the engine's sweep queues it.
+      await lanes.addPhotoJobs([{ name: follow, lane, data: parsed.data }]);
+    }
+    return result;
+  };
+
+  for (const lane of LANES) {
+    const worker = new Worker(queueName(config.workerClass, lane), (job) => processor(job, lane), {
+      connection: redisOptions(config.redis),
+      prefix: QUEUE_PREFIX,
+      // The default lane gets the class's concurrency; the other lanes get a slot of their own,
+      // which is what lets a high_priority photo overtake a bulk ingest already in progress.
+      concurrency: lane === 'default' ? config.concurrency : 1,
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED_COUNT,
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string) =>
+          type === BACKOFF_TYPE ? cappedJitterDelay(attemptsMade, config.backoffBaseMs, config.backoffCapMs) : 1000,
+      },
+    });
+    worker.on('error', (error) => log.warn(`worker ${lane}: ${error.message}`));
+    worker.on('failed', (job, error) => log.info(`job ${job?.id} failed: ${error.message}`));
+    workers.push(worker);
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  send({ type: 'state', state: 'ready', rssMb: rssMb() });
+  log.info(`worker ${config.slotId} ready`);
+
+  const leave = async (exitCode: number, why: string): Promise<void> => {
+    if (leaving) return;
+    leaving = true;
+    log.info(`worker ${config.slotId} leaving: ${why}`);
+    send({ type: 'state', state: 'stopping', rssMb: rssMb() });
+    // close() stops taking jobs and waits for the ones in hand to finish.
+    await Promise.all(workers.map((w) => w.close()));
+    await lanes.close();
+    lockRedis.disconnect();
+    await store.close();
+    process.exit(exitCode);
+  };
+
+  function checkRecycle(): void {
+    if (leaving) return;
+    const rss = rssMb();
+    const reason =
+      jobsDone >= config.recycleAfterJobs ? `recycled after ${jobsDone} jobs` : rss > config.memoryCeilingMb ? `recycled at ${rss} MB (ceiling ${config.memoryCeilingMb} MB)` : null;
+    if (!reason) return;
+    send({ type: 'recycle', reason });
+    void leave(RECYCLE_EXIT_CODE, reason);
+  }
+
+  process.on('message', (message: ToWorker) => {
+    if (message?.type === 'shutdown') void leave(0, 'shutdown requested');
+  });
+  // The engine died (kill -9): finish what is in hand and go; the next engine starts fresh workers.
+  process.on('disconnect', () => void leave(0, 'engine went away'));
+  process.on('SIGTERM', () => void leave(0, 'SIGTERM'));
+  process.on('SIGINT', () => undefined); // Ctrl-C reaches the whole process group: the engine decides.
+}
+
+main().catch((error) => {
+  process.stderr.write(`worker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

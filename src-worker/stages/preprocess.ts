@@ -1,0 +1,420 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import exifr from 'exifr';
+import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
+import { ShoeboxError } from '../../src-shared/errors.js';
+import type { PhotoDerivatives } from '../../src-shared/photo.js';
+import { detectImageFormat, findEmbeddedJpegs, isRawFormat, walkTiff } from './image-format.js';
+
+/** Decompression-bomb guard: images declaring more pixels than this are refused before decoding. */
+export const MAX_INPUT_PIXELS = 200_000_000;
+/** The preview fits inside this square (px). */
+export const PREVIEW_SIZE = 1600;
+export const PREVIEW_QUALITY = 82;
+/** The thumbnail fits inside this square (px). */
+export const THUMBNAIL_SIZE = 256;
+export const THUMBNAIL_QUALITY = 80;
+
+// Workers decode many different files once each: libvips' operation cache only costs memory here.
+sharp.cache(false);
+
+export interface PreprocessInput {
+  bytes: Buffer;
+  /** sha1 of the bytes, 40 hex digits; names the cached files. */
+  contentHash: string;
+  /** The library's cache folder; derivative paths in the result are relative to it. */
+  cacheDir: string;
+  signal?: AbortSignal;
+}
+
+/** Raw 8-bit pixels at preview size, already oriented and in sRGB. */
+interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+/** What the decode step produced: the preview-sized pixels and the original's display size. */
+interface Decoded {
+  raw: RawImage;
+  width: number;
+  height: number;
+}
+
+const HASH_RE = /^[0-9a-f]{40}$/;
+
+export function thumbnailRelPath(contentHash: string): string {
+  return path.posix.join('thumbs', contentHash.slice(0, 2), `${contentHash}.jpg`);
+}
+
+export function previewRelPath(contentHash: string): string {
+  return path.posix.join('previews', contentHash.slice(0, 2), `${contentHash}.jpg`);
+}
+
+function checkAborted(signal: AbortSignal | undefined, step: string): void {
+  if (signal?.aborted) {
+    const reason = signal.reason instanceof Error ? signal.reason.message : signal.reason ? String(signal.reason) : 'aborted';
+    throw new ShoeboxError('stage-timeout', `preprocess stopped before ${step}: ${reason}`);
+  }
+}
+
+/** libvips joins several lines of errors; keep its wording, one line, without repeats. */
+function vipsWording(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = [...new Set(text.split('\n').map((l) => l.trim()).filter(Boolean))];
+  return lines.join('; ');
+}
+
+function megapixels(w: number, h: number): string {
+  return `${((w * h) / 1e6).toFixed(1)} megapixels`;
+}
+
+function tooLarge(w: number, h: number): ShoeboxError {
+  return new ShoeboxError(
+    'too-large',
+    `image declares ${w} × ${h} pixels (${megapixels(w, h)}), above the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit`,
+  );
+}
+
+/** Maps a sharp/libvips failure to a ShoeboxError with a specific code, keeping libvips' words. */
+export function mapDecodeError(err: unknown, format: string): ShoeboxError {
+  if (err instanceof ShoeboxError) return err;
+  const words = vipsWording(err);
+  if (/pixel limit/i.test(words)) {
+    return new ShoeboxError('too-large', `image is larger than the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit: ${words}`, { cause: err });
+  }
+  if (/out of memory|vips_malloc|cannot allocate/i.test(words)) {
+    return new ShoeboxError('out-of-memory', `ran out of memory while decoding the ${format} image: ${words}`, { cause: err });
+  }
+  if (/unsupported image format/i.test(words)) {
+    return new ShoeboxError(
+      'unsupported-format',
+      `the content looks like ${format} but the decoder does not recognise it: ${words}`,
+      { cause: err },
+    );
+  }
+  if (/not been built in|no decoder|not supported|unsupported/i.test(words)) {
+    return new ShoeboxError('unsupported-format', `${format} image uses a feature the decoder lacks: ${words}`, { cause: err });
+  }
+  // Truncated, premature end, corrupt data, bad headers, CRC errors, bad seeks…: the file is broken.
+  return new ShoeboxError('corrupt-file', `${format} image is damaged and could not be decoded: ${words}`, { cause: err });
+}
+
+/** Says what non-image content looks like, for the 'unsupported-format' message. */
+async function describeNonImage(bytes: Buffer): Promise<string> {
+  let kind: string | null = null;
+  try {
+    const ft = await fileTypeFromBuffer(bytes);
+    if (ft) kind = `${ft.ext} (${ft.mime})`;
+  } catch {
+    kind = null;
+  }
+  if (!kind) {
+    const head = bytes.subarray(0, 512);
+    let printable = 0;
+    for (const b of head) if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 0xc2) printable++;
+    kind = head.length > 0 && printable / head.length > 0.95 ? 'text' : 'unrecognised binary data';
+  }
+  return `the file's content is not an image (it looks like ${kind})`;
+}
+
+/** The sharp operations that display an image stored with EXIF orientation `o`. */
+function applyOrientation(img: sharp.Sharp, o: number | null | undefined): sharp.Sharp {
+  switch (o) {
+    case 2: return img.flop();
+    case 3: return img.rotate(180);
+    case 4: return img.flip();
+    case 5: return img.rotate(90).flop();
+    case 6: return img.rotate(90);
+    case 7: return img.rotate(270).flop();
+    case 8: return img.rotate(270);
+    default: return img;
+  }
+}
+
+function orientedSize(w: number, h: number, orientation: number | null | undefined): { width: number; height: number } {
+  return orientation !== undefined && orientation !== null && orientation >= 5 && orientation <= 8
+    ? { width: h, height: w }
+    : { width: w, height: h };
+}
+
+/** The one decode: oriented, sRGB, shrunk on load to fit the preview size, 8-bit raw pixels. */
+async function decodeToPreviewPixels(
+  source: Buffer | { data: Buffer; width: number; height: number; channels: 1 | 2 | 3 | 4 },
+  orientation: 'auto' | number | null,
+): Promise<RawImage> {
+  let img =
+    Buffer.isBuffer(source)
+      ? sharp(source, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true })
+      : sharp(source.data, {
+          raw: { width: source.width, height: source.height, channels: source.channels },
+          limitInputPixels: MAX_INPUT_PIXELS,
+        });
+  img = orientation === 'auto' ? img.rotate() : applyOrientation(img, orientation);
+  const { data, info } = await img
+    .resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
+async function headerOf(bytes: Buffer): Promise<sharp.Metadata> {
+  return sharp(bytes, { limitInputPixels: false, failOn: 'none' }).metadata();
+}
+
+function checkPixels(w: number | undefined, h: number | undefined): void {
+  if (w && h && w * h > MAX_INPUT_PIXELS) throw tooLarge(w, h);
+}
+
+/** Default decode path (JPEG, PNG, WebP, AVIF, TIFF, GIF…): header check, then one decode. */
+async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSignal | undefined): Promise<Decoded> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await headerOf(bytes);
+  } catch (err) {
+    throw mapDecodeError(err, format);
+  }
+  checkPixels(meta.width, meta.height);
+  checkAborted(signal, 'decoding');
+  let raw: RawImage;
+  try {
+    raw = await decodeToPreviewPixels(bytes, 'auto');
+  } catch (err) {
+    throw mapDecodeError(err, format);
+  }
+  const size = orientedSize(meta.width ?? raw.width, meta.height ?? raw.height, meta.orientation);
+  return { raw, ...size };
+}
+
+type HeicDecode = ((opts: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>) & {
+  all: (opts: { buffer: Uint8Array }) => Promise<
+    Array<{ width: number; height: number; decode: () => Promise<{ width: number; height: number; data: Uint8ClampedArray }> }> & {
+      dispose: () => void;
+    }
+  >;
+};
+
+let heicDecodePromise: Promise<HeicDecode> | null = null;
+function loadHeicDecode(): Promise<HeicDecode> {
+  // heic-decode ships no types; a non-literal specifier keeps tsc from asking for them.
+  const specifier: string = 'heic-decode';
+  heicDecodePromise ??= import(specifier).then((m: { default: HeicDecode }) => m.default);
+  return heicDecodePromise;
+}
+
+/**
+ * HEIF/HEIC: sharp's prebuilt libvips has no HEVC decoder. Try it (AVIF-coded HEIF works), then
+ * decode with libheif (wasm) to RGBA and shrink those pixels. libheif applies the HEIF rotation and
+ * mirror boxes itself, so no EXIF orientation is applied on top.
+ */
+async function decodeHeif(bytes: Buffer, signal: AbortSignal | undefined): Promise<Decoded> {
+  let sharpWords = '';
+  let declared: sharp.Metadata | null = null;
+  try {
+    declared = await headerOf(bytes);
+  } catch {
+    declared = null;
+  }
+  checkPixels(declared?.width, declared?.height);
+  try {
+    return await decodeWithSharp(bytes, 'heif', signal);
+  } catch (err) {
+    if (err instanceof ShoeboxError && (err.code === 'too-large' || err.code === 'stage-timeout')) throw err;
+    sharpWords = err instanceof Error ? err.message : String(err);
+  }
+  checkAborted(signal, 'decoding HEIF with libheif');
+  let images: Awaited<ReturnType<HeicDecode['all']>> | null = null;
+  try {
+    const heicDecode = await loadHeicDecode();
+    images = await heicDecode.all({ buffer: bytes });
+    const first = images[0];
+    if (!first) throw new Error('HEIF image not found');
+    checkPixels(first.width, first.height);
+    const pixels = await first.decode();
+    const data = Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength);
+    const raw = await decodeToPreviewPixels({ data, width: pixels.width, height: pixels.height, channels: 4 }, null);
+    return { raw, width: pixels.width, height: pixels.height };
+  } catch (err) {
+    if (err instanceof ShoeboxError) throw err;
+    const heifWords = err instanceof Error ? err.message : String(err);
+    throw new ShoeboxError(
+      'unsupported-format',
+      `HEIF/HEIC image could not be decoded (libvips: ${vipsWording(sharpWords)}; libheif: ${heifWords})`,
+      { cause: err },
+    );
+  } finally {
+    try {
+      images?.dispose();
+    } catch {
+      // already freed
+    }
+  }
+}
+
+/**
+ * Camera RAW: libvips reads at best the small IFD0 thumbnail of TIFF-based RAWs, so the largest
+ * embedded JPEG preview is used when it is bigger than what sharp can decode; sharp is used when it
+ * gives the larger image (or there is no preview).
+ */
+async function decodeRaw(bytes: Buffer, format: string, signal: AbortSignal | undefined): Promise<Decoded> {
+  const tiff = walkTiff(bytes);
+  let sensor: { width: number; height: number } | null = null;
+  for (const img of tiff?.images ?? []) {
+    if (img.width && img.height && (!sensor || img.width * img.height > sensor.width * sensor.height)) {
+      sensor = { width: img.width, height: img.height };
+    }
+  }
+  if (sensor) checkPixels(sensor.width, sensor.height);
+
+  const previews = findEmbeddedJpegs(bytes);
+  try {
+    const thumb = await exifr.thumbnail(bytes);
+    if (thumb && thumb.length > 0) previews.push(Buffer.from(thumb));
+  } catch {
+    // no IFD1 thumbnail
+  }
+  let best: { bytes: Buffer; meta: sharp.Metadata } | null = null;
+  for (const p of previews) {
+    try {
+      const meta = await headerOf(p);
+      if (meta.format !== 'jpeg' || !meta.width || !meta.height) continue;
+      if (!best || meta.width * meta.height > (best.meta.width ?? 0) * (best.meta.height ?? 0)) best = { bytes: p, meta };
+    } catch {
+      // not a decodable JPEG (lossless sensor data, damaged block)
+    }
+  }
+
+  let sharpMeta: sharp.Metadata | null = null;
+  try {
+    sharpMeta = await headerOf(bytes);
+  } catch {
+    sharpMeta = null;
+  }
+  const sharpPx = (sharpMeta?.width ?? 0) * (sharpMeta?.height ?? 0);
+  const previewPx = (best?.meta.width ?? 0) * (best?.meta.height ?? 0);
+  let sharpError: unknown = null;
+  if (sharpMeta && sharpPx >= previewPx) {
+    try {
+      const decoded = await decodeWithSharp(bytes, format, signal);
+      if (sensor && tiff) return { raw: decoded.raw, ...orientedSize(sensor.width, sensor.height, tiff.orientation) };
+      return decoded;
+    } catch (err) {
+      if (err instanceof ShoeboxError && (err.code === 'too-large' || err.code === 'stage-timeout')) throw err;
+      sharpError = err;
+    }
+  }
+  for (const candidate of best ? [best] : []) {
+    checkAborted(signal, 'decoding the RAW preview');
+    try {
+      checkPixels(candidate.meta.width, candidate.meta.height);
+      // The preview is stored unrotated; the RAW's own IFD0 orientation applies to it.
+      const orientation = tiff?.orientation ?? candidate.meta.orientation ?? null;
+      const raw = await decodeToPreviewPixels(candidate.bytes, orientation);
+      const size = sensor ?? { width: candidate.meta.width!, height: candidate.meta.height! };
+      return { raw, ...orientedSize(size.width, size.height, orientation) };
+    } catch (err) {
+      if (err instanceof ShoeboxError) throw err;
+      sharpError ??= err;
+    }
+  }
+  const why = sharpError ? ` (${vipsWording(sharpError)})` : '';
+  throw new ShoeboxError('unsupported-format', `${format} RAW file without a usable embedded preview${why}`);
+}
+
+/** 64-bit difference hash: 9×8 greyscale, each bit = left pixel brighter than its right neighbour. */
+async function differenceHash(raw: RawImage): Promise<string> {
+  const grey = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+    .greyscale()
+    .resize(9, 8, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { data, info } = grey;
+  const ch = info.channels;
+  let hash = 0n;
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      const left = data[(y * 9 + x) * ch]!;
+      const right = data[(y * 9 + x + 1) * ch]!;
+      hash = (hash << 1n) | (left > right ? 1n : 0n);
+    }
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    const s = await stat(file);
+    return s.isFile() && s.size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes via a temp file in the same folder and a rename, so readers never see half a file. */
+async function writeAtomic(file: string, data: Buffer): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw new ShoeboxError('internal', `could not write ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Decodes a photo once (shrink-on-load to ≤1600 px, oriented, sRGB) and derives from those pixels
+ * the preview JPEG, the 256 px thumbnail and the dHash. Derivatives are content-addressed in the
+ * cache folder and reused when already there.
+ */
+export async function preprocess(input: PreprocessInput): Promise<PhotoDerivatives> {
+  const { bytes, cacheDir, signal } = input;
+  const contentHash = input.contentHash.toLowerCase();
+  if (!HASH_RE.test(contentHash)) {
+    throw new ShoeboxError('internal', `content hash must be 40 hex digits (sha1), got ${JSON.stringify(input.contentHash)}`);
+  }
+  checkAborted(signal, 'format detection');
+  if (bytes.length === 0) throw new ShoeboxError('empty-file', 'file is empty (0 bytes)');
+
+  const format = await detectImageFormat(bytes);
+  if (!format) throw new ShoeboxError('unsupported-format', await describeNonImage(bytes));
+  checkAborted(signal, 'decoding');
+
+  let decoded: Decoded;
+  if (format === 'heif') decoded = await decodeHeif(bytes, signal);
+  else if (isRawFormat(format)) decoded = await decodeRaw(bytes, format, signal);
+  else decoded = await decodeWithSharp(bytes, format, signal);
+  const { raw } = decoded;
+  const rawOpts = { raw: { width: raw.width, height: raw.height, channels: raw.channels } };
+
+  checkAborted(signal, 'writing the preview');
+  const thumbnailPath = thumbnailRelPath(contentHash);
+  const previewPath = previewRelPath(contentHash);
+  const previewAbs = path.join(cacheDir, previewPath);
+  const thumbAbs = path.join(cacheDir, thumbnailPath);
+
+  if (!(await exists(previewAbs))) {
+    const jpeg = await sharp(raw.data, rawOpts).jpeg({ quality: PREVIEW_QUALITY }).toBuffer();
+    await writeAtomic(previewAbs, jpeg);
+  }
+  checkAborted(signal, 'writing the thumbnail');
+  if (!(await exists(thumbAbs))) {
+    const jpeg = await sharp(raw.data, rawOpts)
+      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: THUMBNAIL_QUALITY })
+      .toBuffer();
+    await writeAtomic(thumbAbs, jpeg);
+  }
+  checkAborted(signal, 'hashing');
+  const dhash = await differenceHash(raw);
+
+  return { thumbnailPath, previewPath, width: decoded.width, height: decoded.height, dhash, format };
+}

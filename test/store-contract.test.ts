@@ -1,0 +1,826 @@
+/**
+ * One contract suite for the Store interface, run against SQLite (a temp folder) and Postgres
+ * (a throwaway schema in SHOEBOX_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test).
+ * The Postgres half fails when Postgres cannot be reached, unless SHOEBOX_SKIP_POSTGRES=1.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import type { PhotoDerivatives, PhotoMetadata } from '../src-shared/photo.js';
+import { PHOTO_STATES, STAGES } from '../src-shared/stages.js';
+import { openStore } from '../src-main/engine/store/open-store.js';
+import type { FileDecision, Store, StoreConfig, WorkerStatus } from '../src-main/engine/store/store.js';
+
+const POSTGRES_URL = process.env.SHOEBOX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SKIP_POSTGRES = process.env.SHOEBOX_SKIP_POSTGRES === '1';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let counter = 0;
+/** Ids unique across tests and runs; lower-case hex so every store sorts them alike. */
+const uid = (label: string): string => `${label}-${randomBytes(4).toString('hex')}-${String(++counter).padStart(4, '0')}`;
+
+const metadata = (overrides: Partial<PhotoMetadata> = {}): PhotoMetadata => ({
+  takenAt: '2021-06-01T12:30:00+02:00',
+  make: 'Canon',
+  model: 'EOS R6',
+  lens: 'RF 24-105mm',
+  orientation: 6,
+  width: 5472,
+  height: 3648,
+  iso: 400,
+  exposureTime: 0.004,
+  fNumber: 4,
+  focalLength: 50.5,
+  gps: { lat: 48.8566, lon: 2.3522, alt: null },
+  rating: 3,
+  keywords: ['paris', 'holiday'],
+  ...overrides,
+});
+
+const derivatives = (overrides: Partial<PhotoDerivatives> = {}): PhotoDerivatives => ({
+  thumbnailPath: 'ab/abc.thumb.webp',
+  previewPath: 'ab/abc.preview.webp',
+  width: 3648,
+  height: 5472,
+  dhash: '0f0f0f0f0f0f0f0f',
+  format: 'jpeg',
+  ...overrides,
+});
+
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  skip: boolean;
+  setup(): Promise<StoreConfig>;
+  teardown(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  let dir: string | null = null;
+  return {
+    name: 'sqlite',
+    skip: false,
+    async setup() {
+      dir = await mkdtemp(join(tmpdir(), 'shoebox-store-'));
+      return { kind: 'sqlite', sqlitePath: join(dir, 'library.db') };
+    },
+    async teardown() {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  const schema = `shoebox_test_${randomBytes(6).toString('hex')}`;
+  return {
+    name: 'postgres',
+    skip: SKIP_POSTGRES,
+    async setup() {
+      return { kind: 'postgres', postgresUrl: POSTGRES_URL, postgresSchema: schema };
+    },
+    async teardown() {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+for (const backend of [sqliteBackend(), postgresBackend()]) {
+  describe(`Store contract: ${backend.name}`, { skip: backend.skip ? 'SHOEBOX_SKIP_POSTGRES=1' : false }, () => {
+    let config: StoreConfig;
+    let store: Store;
+    let opened = false;
+
+    before(async () => {
+      config = await backend.setup();
+      try {
+        store = await openStore(config);
+        opened = true;
+      } catch (error) {
+        // Fails (does not skip) when the database cannot be reached.
+        if (backend.name === 'postgres') {
+          throw new Error(
+            `cannot open the Postgres store at ${POSTGRES_URL} (set SHOEBOX_TEST_POSTGRES_URL, or SHOEBOX_SKIP_POSTGRES=1 to skip)`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    });
+
+    after(async () => {
+      if (!opened) {
+        if (backend.name === 'sqlite') await backend.teardown();
+        return;
+      }
+      await store.close();
+      await backend.teardown();
+    });
+
+    /** A fresh ingest with `count` new photos registered; returns their ids. */
+    async function seed(count: number, ingestId = uid('ing')): Promise<{ ingestId: string; ids: string[] }> {
+      await store.createIngest(ingestId, ['/photos']);
+      const ids = Array.from({ length: count }, () => uid('p'));
+      await store.registerFiles(
+        ingestId,
+        ids.map((id) => ({ kind: 'new', photoId: id, path: `/photos/${id}.jpg`, size: 1000, mtimeMs: 1_600_000_000_000.5 })),
+      );
+      return { ingestId, ids };
+    }
+
+    it('reports its kind, migrates again (also concurrently) as a no-op, and passes the integrity check', async () => {
+      assert.equal(store.kind, backend.name);
+      const [a, b] = await Promise.all([openStore(config), openStore(config)]);
+      try {
+        await Promise.all([a.migrate(), b.migrate(), store.migrate()]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+      assert.equal(await store.integrityCheck(), 'ok');
+      assert.equal(await store.countDuplicateRows(), 0);
+    });
+
+    it('creates, updates, gets and lists ingests', async () => {
+      const first = uid('ing');
+      const created = await store.createIngest(first, ['/a', '/b']);
+      assert.equal(created.id, first);
+      assert.deepEqual(created.roots, ['/a', '/b']);
+      assert.equal(created.state, 'scanning');
+      assert.equal(created.finishedAt, null);
+      assert.ok(!Number.isNaN(Date.parse(created.startedAt)));
+
+      await store.setIngestState(first, 'running');
+      assert.equal((await store.getIngest(first))?.state, 'running');
+      assert.equal((await store.getIngest(first))?.finishedAt, null);
+      await store.setIngestState(first, 'done');
+      const done = await store.getIngest(first);
+      assert.equal(done?.state, 'done');
+      assert.ok(done?.finishedAt && !Number.isNaN(Date.parse(done.finishedAt)));
+
+      assert.equal(await store.getIngest('no-such-ingest'), null);
+
+      await sleep(5);
+      const second = uid('ing');
+      await store.createIngest(second, ['/c']);
+      const listed = await store.listIngests(2);
+      assert.equal(listed.length, 2);
+      assert.deepEqual(
+        listed.map((i) => i.id),
+        [second, first],
+      );
+      assert.equal((await store.listIngests(1)).length, 1);
+    });
+
+    it('registers new files and finds them by path', async () => {
+      const { ingestId, ids } = await seed(3);
+      for (const id of ids) {
+        const photo = await store.getPhoto(id);
+        assert.ok(photo);
+        assert.equal(photo.path, `/photos/${id}.jpg`);
+        assert.equal(photo.size, 1000);
+        assert.equal(photo.mtimeMs, 1_600_000_000_000.5);
+        assert.equal(photo.state, 'queued');
+        assert.equal(photo.revision, 0);
+        assert.equal(photo.ingestId, ingestId);
+        assert.equal(photo.contentHash, null);
+        assert.equal(photo.failedStage, null);
+        assert.equal(photo.errorCode, null);
+        assert.equal(photo.error, null);
+        assert.equal(photo.note, null);
+        assert.ok(!Number.isNaN(Date.parse(photo.createdAt)));
+        assert.ok(!Number.isNaN(Date.parse(photo.updatedAt)));
+      }
+      assert.equal(await store.getPhoto('no-such-photo'), null);
+
+      const byPath = await store.getPhotosByPaths([`/photos/${ids[0]}.jpg`, `/photos/${ids[2]}.jpg`, '/nowhere.jpg']);
+      assert.equal(byPath.size, 2);
+      assert.equal(byPath.get(`/photos/${ids[0]}.jpg`)?.id, ids[0]);
+      assert.equal(byPath.get(`/photos/${ids[2]}.jpg`)?.id, ids[2]);
+      assert.equal(byPath.has('/nowhere.jpg'), false);
+      assert.equal((await store.getPhotosByPaths([])).size, 0);
+
+      const totals = await store.ingestTotals(ingestId);
+      assert.deepEqual(totals, { photos: 3, queued: 3, processing: 0, completed: 0, failed: 0, cancelled: 0, skipped: 0 });
+      assert.equal(await store.ingestUnfinishedCount(ingestId), 3);
+    });
+
+    it('applies changed, touched, unchanged and resume decisions, and counts ingest totals', async () => {
+      const { ids } = await seed(5);
+      const [changed, touched, unchanged, resumed, failedBefore] = ids as [string, string, string, string, string];
+      // Earlier analysis: changed/touched/unchanged finished; failedBefore failed; resumed never ran.
+      for (const id of [changed, touched, unchanged]) {
+        await store.setContentHash(id, 0, `hash-${id}`);
+        await store.startStage(id, 0, 'metadata');
+        await store.finishStage(id, 0, 'metadata', { state: 'done', ms: 12 });
+        await store.saveMetadata(id, 0, metadata());
+        await store.saveDerivatives(id, 0, derivatives());
+        await store.saveResult(id, 0, 'tag', { tags: ['cat'] });
+        await store.completePhoto(id, 0);
+      }
+      await store.failStage(failedBefore, 0, 'preprocess', { code: 'corrupt-file', message: 'bad' }, 3);
+      const touchedBefore = await store.getPhoto(touched);
+      const unchangedBefore = await store.getPhoto(unchanged);
+
+      const second = uid('ing');
+      await store.createIngest(second, ['/photos']);
+      const fresh = uid('p');
+      const decisions: FileDecision[] = [
+        { kind: 'changed', photoId: changed, size: 2000, mtimeMs: 1_700_000_000_000.25 },
+        { kind: 'touched', photoId: touched, size: 1001, mtimeMs: 1_700_000_000_001 },
+        { kind: 'unchanged', photoId: unchanged },
+        { kind: 'resume', photoId: resumed },
+        { kind: 'new', photoId: fresh, path: `/photos/${fresh}.jpg`, size: 10, mtimeMs: 5 },
+      ];
+      await store.registerFiles(second, decisions);
+      // The same photo registered again in the same ingest (another batch) counts once.
+      await store.registerFiles(second, [{ kind: 'unchanged', photoId: unchanged }]);
+
+      const c = await store.getPhotoDetail(changed);
+      assert.ok(c);
+      assert.equal(c.revision, 1);
+      assert.equal(c.state, 'queued');
+      assert.equal(c.size, 2000);
+      assert.equal(c.mtimeMs, 1_700_000_000_000.25);
+      assert.equal(c.contentHash, null);
+      assert.equal(c.ingestId, second);
+      assert.deepEqual(c.stages, []);
+      assert.equal(c.metadata, null);
+      assert.equal(c.derivatives, null);
+      assert.deepEqual(c.results, {});
+
+      const t = await store.getPhotoDetail(touched);
+      assert.ok(t);
+      assert.equal(t.size, 1001);
+      assert.equal(t.mtimeMs, 1_700_000_000_001);
+      assert.equal(t.state, 'done');
+      assert.equal(t.revision, 0);
+      assert.equal(t.contentHash, `hash-${touched}`);
+      assert.equal(t.ingestId, touchedBefore?.ingestId);
+      assert.equal(t.stages.length, 1);
+      assert.ok(t.metadata);
+
+      assert.deepEqual(await store.getPhoto(unchanged), unchangedBefore);
+
+      const r = await store.getPhoto(resumed);
+      assert.equal(r?.ingestId, second);
+      assert.equal(r?.state, 'queued');
+      assert.equal(r?.revision, 0);
+
+      // failedBefore is not part of the second ingest.
+      assert.deepEqual(await store.ingestTotals(second), {
+        photos: 5,
+        queued: 3,
+        processing: 0,
+        completed: 0,
+        failed: 0,
+        cancelled: 0,
+        skipped: 2,
+      });
+      assert.equal(await store.ingestUnfinishedCount(second), 3);
+
+      await store.startStage(changed, 1, 'preprocess');
+      await store.completePhoto(changed, 1);
+      await store.failStage(fresh, 0, 'preprocess', { code: 'unsupported-format', message: 'not an image' }, 1);
+      await store.startStage(resumed, 0, 'preprocess');
+      assert.deepEqual(await store.ingestTotals(second), {
+        photos: 5,
+        queued: 0,
+        processing: 1,
+        completed: 1,
+        failed: 1,
+        cancelled: 0,
+        skipped: 2,
+      });
+      assert.equal(await store.ingestUnfinishedCount(second), 1);
+      assert.deepEqual(await store.cancelPhotos([resumed]), [resumed]);
+      assert.equal((await store.ingestTotals(second)).cancelled, 1);
+      assert.equal(await store.ingestUnfinishedCount(second), 0);
+      assert.equal(await store.countDuplicateRows(), 0);
+    });
+
+    it('ignores job writes for an old revision and for cancelled photos', async () => {
+      const { ids } = await seed(2);
+      const [id, cancelled] = ids as [string, string];
+      const bumped = await store.bumpRevision(id, null);
+      assert.equal(bumped?.revision, 1);
+
+      await store.startStage(id, 0, 'preprocess');
+      await store.finishStage(id, 0, 'preprocess', { state: 'done', ms: 5, note: 'old' });
+      await store.setContentHash(id, 0, 'old-hash');
+      await store.saveMetadata(id, 0, metadata());
+      await store.saveDerivatives(id, 0, derivatives());
+      await store.saveResult(id, 0, 'detect', { boxes: [] });
+      await store.completePhoto(id, 0);
+      let detail = await store.getPhotoDetail(id);
+      assert.ok(detail);
+      assert.equal(detail.state, 'queued');
+      assert.equal(detail.revision, 1);
+      assert.equal(detail.contentHash, null);
+      assert.equal(detail.note, null);
+      assert.deepEqual(detail.stages, []);
+      assert.equal(detail.metadata, null);
+      assert.equal(detail.derivatives, null);
+      assert.deepEqual(detail.results, {});
+      await store.failStage(id, 0, 'preprocess', { code: 'internal', message: 'late' }, 1);
+      assert.equal((await store.getPhoto(id))?.state, 'queued');
+
+      // The current revision goes through.
+      await store.setContentHash(id, 1, 'new-hash');
+      await store.completePhoto(id, 1);
+      detail = await store.getPhotoDetail(id);
+      assert.equal(detail?.contentHash, 'new-hash');
+      assert.equal(detail?.state, 'done');
+
+      // A cancelled photo stays cancelled, whatever the revision.
+      assert.deepEqual(await store.cancelPhotos([cancelled]), [cancelled]);
+      await store.startStage(cancelled, 0, 'preprocess');
+      await store.finishStage(cancelled, 0, 'preprocess', { state: 'done', ms: 5 });
+      await store.saveMetadata(cancelled, 0, metadata());
+      await store.saveDerivatives(cancelled, 0, derivatives());
+      await store.saveResult(cancelled, 0, 'detect', { boxes: [] });
+      await store.setContentHash(cancelled, 0, 'hash');
+      await store.failStage(cancelled, 0, 'preprocess', { code: 'internal', message: 'x' }, 1);
+      await store.completePhoto(cancelled, 0);
+      const c = await store.getPhotoDetail(cancelled);
+      assert.equal(c?.state, 'cancelled');
+      assert.equal(c?.contentHash, null);
+      assert.equal(c?.errorCode, null);
+      assert.deepEqual(c?.stages, []);
+      assert.equal(c?.metadata, null);
+      assert.equal(c?.derivatives, null);
+      assert.deepEqual(c?.results, {});
+    });
+
+    it('tracks stage progress: attempts, processing state, notes', async () => {
+      const { ids } = await seed(1);
+      const id = ids[0]!;
+      await store.startStage(id, 0, 'preprocess');
+      let detail = await store.getPhotoDetail(id);
+      assert.equal(detail?.state, 'processing');
+      assert.equal(detail?.stages.length, 1);
+      assert.equal(detail?.stages[0]?.state, 'running');
+      assert.equal(detail?.stages[0]?.attempts, 1);
+      await store.startStage(id, 0, 'preprocess');
+      await store.finishStage(id, 0, 'preprocess', { state: 'done', ms: 42 });
+      await store.finishStage(id, 0, 'metadata', { state: 'skipped', ms: 0, note: 'unchanged since the last analysis' });
+      detail = await store.getPhotoDetail(id);
+      assert.ok(detail);
+      assert.equal(detail.state, 'processing');
+      assert.equal(detail.note, 'unchanged since the last analysis');
+      const [pre, meta] = detail.stages;
+      assert.equal(pre?.stage, 'preprocess');
+      assert.equal(pre?.state, 'done');
+      assert.equal(pre?.ms, 42);
+      assert.equal(pre?.attempts, 2);
+      assert.equal(pre?.errorCode, null);
+      assert.equal(meta?.stage, 'metadata');
+      assert.equal(meta?.state, 'skipped');
+      assert.equal(meta?.attempts, 0);
+      await store.completePhoto(id, 0);
+      assert.equal((await store.getPhoto(id))?.state, 'done');
+      // completePhoto only moves queued/processing photos.
+      const { ids: others } = await seed(1);
+      await store.failStage(others[0]!, 0, null, { code: 'internal', message: 'boom' }, null);
+      await store.completePhoto(others[0]!, 0);
+      assert.equal((await store.getPhoto(others[0]!))?.state, 'failed');
+    });
+
+    it('keeps one row per photo per stage when writes are repeated', async () => {
+      const { ids } = await seed(1);
+      const id = ids[0]!;
+      await store.startStage(id, 0, 'metadata');
+      await store.finishStage(id, 0, 'metadata', { state: 'done', ms: 1 });
+      await store.finishStage(id, 0, 'metadata', { state: 'done', ms: 2 });
+      await store.saveMetadata(id, 0, metadata());
+      await store.saveMetadata(id, 0, metadata({ make: 'Nikon', gps: { lat: 1.5, lon: -2.25, alt: 100 }, keywords: [] }));
+      await store.saveDerivatives(id, 0, derivatives());
+      await store.saveDerivatives(id, 0, derivatives({ dhash: 'ffffffffffffffff' }));
+      await store.saveResult(id, 0, 'tag', { tags: ['a'] });
+      await store.saveResult(id, 0, 'tag', { tags: ['b'] });
+      await store.failStage(id, 0, 'detect', { code: 'stage-timeout', message: 'slow' }, 100);
+      await store.failStage(id, 0, 'detect', { code: 'stage-timeout', message: 'slow again' }, 200);
+
+      const detail = await store.getPhotoDetail(id);
+      assert.ok(detail);
+      assert.deepEqual(
+        detail.stages.map((s) => s.stage),
+        ['metadata', 'detect'],
+      );
+      assert.equal(detail.stages[0]?.ms, 2);
+      assert.equal(detail.stages[1]?.error, 'slow again');
+      assert.equal(detail.stages[1]?.ms, 200);
+      assert.deepEqual(detail.metadata, metadata({ make: 'Nikon', gps: { lat: 1.5, lon: -2.25, alt: 100 }, keywords: [] }));
+      assert.equal(detail.derivatives?.dhash, 'ffffffffffffffff');
+      assert.deepEqual(detail.results, { tag: { tags: ['b'] } });
+      assert.equal(await store.countDuplicateRows(), 0);
+    });
+
+    it('lists failed photos with stage, code, message and attempts, newest first', async () => {
+      const { ingestId, ids } = await seed(2);
+      const [a, b] = ids as [string, string];
+      await store.startStage(a, 0, 'detect');
+      await store.startStage(a, 0, 'detect');
+      await store.failStage(a, 0, 'detect', { code: 'out-of-memory', message: 'ran out of memory' }, 77);
+      await sleep(5);
+      await store.failStage(b, 0, null, { code: 'missing-file', message: 'the file is gone' }, null);
+
+      const photo = await store.getPhoto(a);
+      assert.equal(photo?.state, 'failed');
+      assert.equal(photo?.failedStage, 'detect');
+      assert.equal(photo?.errorCode, 'out-of-memory');
+      assert.equal(photo?.error, 'ran out of memory');
+      const stage = (await store.getPhotoDetail(a))?.stages.find((s) => s.stage === 'detect');
+      assert.equal(stage?.state, 'failed');
+      assert.equal(stage?.errorCode, 'out-of-memory');
+      assert.equal(stage?.ms, 77);
+
+      const failed = (await store.listFailed(1000, 0)).filter((f) => f.photoId === a || f.photoId === b);
+      assert.deepEqual(
+        failed.map((f) => f.photoId),
+        [b, a],
+      );
+      const [fb, fa] = failed;
+      assert.deepEqual(fa, {
+        photoId: a,
+        path: `/photos/${a}.jpg`,
+        revision: 0,
+        stage: 'detect',
+        errorCode: 'out-of-memory',
+        error: 'ran out of memory',
+        attempts: 2,
+        failedAt: photo?.updatedAt,
+        ingestId,
+      });
+      assert.equal(fb?.stage, null);
+      assert.equal(fb?.attempts, 0);
+      assert.equal(fb?.errorCode, 'missing-file');
+      const paged = await store.listFailed(1, 0);
+      assert.equal(paged.length, 1);
+      assert.equal(paged[0]?.photoId, b);
+      assert.equal((await store.listFailed(1, 1))[0]?.photoId, a);
+    });
+
+    it('requeues failed and cancelled photos, nothing else', async () => {
+      const { ids } = await seed(3);
+      const [failed, cancelled, queued] = ids as [string, string, string];
+      await store.startStage(failed, 0, 'preprocess');
+      await store.finishStage(failed, 0, 'preprocess', { state: 'done', ms: 1 });
+      await store.startStage(failed, 0, 'metadata');
+      await store.failStage(failed, 0, 'metadata', { code: 'internal', message: 'oops' }, 4);
+      const requeued = await store.requeuePhoto(failed);
+      assert.ok(requeued);
+      assert.equal(requeued.state, 'queued');
+      assert.equal(requeued.revision, 0);
+      assert.equal(requeued.failedStage, null);
+      assert.equal(requeued.errorCode, null);
+      assert.equal(requeued.error, null);
+      assert.equal(requeued.note, null);
+      assert.deepEqual(await store.getPhoto(failed), requeued);
+      const stages = (await store.getPhotoDetail(failed))?.stages;
+      assert.deepEqual(
+        stages?.map((s) => [s.stage, s.state]),
+        [
+          ['preprocess', 'done'],
+          ['metadata', 'pending'],
+        ],
+      );
+      assert.equal((await store.listFailed(1000, 0)).some((f) => f.photoId === failed), false);
+
+      await store.cancelPhotos([cancelled]);
+      assert.equal((await store.requeuePhoto(cancelled))?.state, 'queued');
+      assert.equal(await store.requeuePhoto(queued), null);
+      assert.equal(await store.requeuePhoto('no-such-photo'), null);
+    });
+
+    it('bumps the revision and clears the previous analysis', async () => {
+      const { ingestId, ids } = await seed(1);
+      const id = ids[0]!;
+      await store.setContentHash(id, 0, 'h');
+      await store.startStage(id, 0, 'preprocess');
+      await store.saveMetadata(id, 0, metadata());
+      await store.saveDerivatives(id, 0, derivatives());
+      await store.saveResult(id, 0, 'embed', { dims: 512 });
+      await store.failStage(id, 0, 'preprocess', { code: 'internal', message: 'x' }, 1);
+
+      const other = uid('ing');
+      await store.createIngest(other, ['/x']);
+      const bumped = await store.bumpRevision(id, other);
+      assert.ok(bumped);
+      assert.equal(bumped.revision, 1);
+      assert.equal(bumped.state, 'queued');
+      assert.equal(bumped.ingestId, other);
+      assert.equal(bumped.failedStage, null);
+      assert.equal(bumped.errorCode, null);
+      assert.equal(bumped.error, null);
+      const detail = await store.getPhotoDetail(id);
+      assert.deepEqual(detail?.stages, []);
+      assert.equal(detail?.metadata, null);
+      assert.equal(detail?.derivatives, null);
+      assert.deepEqual(detail?.results, {});
+
+      const again = await store.bumpRevision(id, null);
+      assert.equal(again?.revision, 2);
+      assert.equal(again?.ingestId, other);
+      assert.notEqual(again?.ingestId, ingestId);
+      assert.equal(await store.bumpRevision('no-such-photo', null), null);
+    });
+
+    it('cancels photos and ingests', async () => {
+      const { ingestId, ids } = await seed(5);
+      const [queued, processing, done, failed, extra] = ids as [string, string, string, string, string];
+      await store.startStage(processing, 0, 'preprocess');
+      await store.completePhoto(done, 0);
+      await store.failStage(failed, 0, null, { code: 'internal', message: 'x' }, null);
+
+      const changed = await store.cancelPhotos([queued, processing, done, failed, 'no-such-photo']);
+      assert.deepEqual(changed, [queued, processing].sort());
+      assert.equal((await store.getPhoto(queued))?.state, 'cancelled');
+      assert.equal((await store.getPhoto(processing))?.state, 'cancelled');
+      assert.equal((await store.getPhoto(done))?.state, 'done');
+      assert.equal((await store.getPhoto(failed))?.state, 'failed');
+      assert.deepEqual(await store.cancelPhotos([queued]), []);
+      assert.deepEqual(await store.cancelPhotos([]), []);
+
+      const { ingestId: second, ids: more } = await seed(3);
+      await store.completePhoto(more[2]!, 0);
+      const cancelled = await store.cancelIngest(second);
+      assert.deepEqual(cancelled, [more[0]!, more[1]!].sort());
+      assert.equal((await store.getIngest(second))?.state, 'cancelled');
+      assert.ok((await store.getIngest(second))?.finishedAt);
+      assert.equal((await store.getPhoto(more[2]!))?.state, 'done');
+      assert.equal(await store.ingestUnfinishedCount(second), 0);
+      // The first ingest is untouched.
+      assert.equal((await store.getPhoto(extra))?.state, 'queued');
+      assert.equal((await store.getIngest(ingestId))?.state, 'scanning');
+    });
+
+    it('discards failed photos', async () => {
+      const { ids } = await seed(2);
+      const [failed, queued] = ids as [string, string];
+      await store.failStage(failed, 0, 'tag', { code: 'model-missing', message: 'no model' }, 0);
+      assert.equal(await store.discardFailed(failed), true);
+      const photo = await store.getPhoto(failed);
+      assert.equal(photo?.state, 'cancelled');
+      assert.equal(photo?.note, 'discarded by the user');
+      assert.equal(await store.discardFailed(failed), false);
+      assert.equal(await store.discardFailed(queued), false);
+      assert.equal(await store.discardFailed('no-such-photo'), false);
+      assert.equal((await store.getPhoto(queued))?.state, 'queued');
+      assert.equal((await store.listFailed(1000, 0)).some((f) => f.photoId === failed), false);
+    });
+
+    it('sets, replaces, lists and clears pauses', async () => {
+      const at = new Date().toISOString();
+      await store.setPause({ scope: 'learning', by: 'user', reason: 'busy', at });
+      await store.setPause({ scope: 'all', by: 'system', reason: 'low memory', at });
+      await store.setPause({ scope: 'default', by: 'user', reason: 'first', at });
+      await store.setPause({ scope: 'default', by: 'system', reason: 'second', at });
+      assert.deepEqual(await store.listPauses(), [
+        { scope: 'all', by: 'system', reason: 'low memory', at },
+        { scope: 'default', by: 'system', reason: 'second', at },
+        { scope: 'learning', by: 'user', reason: 'busy', at },
+      ]);
+      await store.clearPause('all');
+      await store.clearPause('maintenance');
+      assert.deepEqual(
+        (await store.listPauses()).map((p) => p.scope),
+        ['default', 'learning'],
+      );
+      await store.clearPause('default');
+      await store.clearPause('learning');
+      assert.deepEqual(await store.listPauses(), []);
+    });
+
+    it('upserts, lists and clears worker statuses', async () => {
+      const at = new Date().toISOString();
+      const cpu: WorkerStatus = {
+        id: 'cpu-0',
+        workerClass: 'cpu',
+        pid: 1234,
+        state: 'starting',
+        reason: null,
+        rssMb: null,
+        jobsDone: 0,
+        restarts: 0,
+        updatedAt: at,
+      };
+      const ml: WorkerStatus = { ...cpu, id: 'ml-0', workerClass: 'ml', state: 'loading-models', rssMb: 812.5 };
+      await store.upsertWorkerStatus(ml);
+      await store.upsertWorkerStatus(cpu);
+      const busy: WorkerStatus = { ...cpu, state: 'crashed', reason: 'out of memory', pid: null, jobsDone: 17, restarts: 2 };
+      await store.upsertWorkerStatus(busy);
+      assert.deepEqual(await store.listWorkerStatuses(), [busy, ml]);
+      await store.clearWorkerStatuses();
+      assert.deepEqual(await store.listWorkerStatuses(), []);
+    });
+
+    it('pages through unfinished photos by key', async () => {
+      const { ids } = await seed(7);
+      await store.startStage(ids[1]!, 0, 'preprocess');
+      await store.finishStage(ids[1]!, 0, 'preprocess', { state: 'done', ms: 3 });
+      await store.startStage(ids[1]!, 0, 'metadata');
+      await store.completePhoto(ids[2]!, 0);
+      await store.failStage(ids[3]!, 0, null, { code: 'internal', message: 'x' }, null);
+
+      const seen: string[] = [];
+      const mine = new Map<string, Awaited<ReturnType<Store['listUnfinished']>>[number]>();
+      let after: string | null = null;
+      for (let pages = 0; pages < 10_000; pages++) {
+        const page: Awaited<ReturnType<Store['listUnfinished']>> = await store.listUnfinished(after, 3);
+        assert.ok(page.length <= 3);
+        if (page.length === 0) break;
+        for (const p of page) {
+          assert.ok(p.state === 'queued' || p.state === 'processing');
+          seen.push(p.id);
+          if (ids.includes(p.id)) mine.set(p.id, p);
+        }
+        after = page[page.length - 1]!.id;
+      }
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1]! < seen[i]!, 'ascending ids, no repeats');
+      assert.deepEqual([...mine.keys()].sort(), [ids[0]!, ids[1]!, ids[4]!, ids[5]!, ids[6]!].sort());
+      const working = mine.get(ids[1]!);
+      assert.equal(working?.state, 'processing');
+      assert.equal(working?.revision, 0);
+      assert.deepEqual(working?.stages, { preprocess: 'done', metadata: 'running' });
+      assert.deepEqual(mine.get(ids[0]!)?.stages, {});
+      assert.equal(mine.get(ids[0]!)?.ingestId, (await store.getPhoto(ids[0]!))?.ingestId);
+    });
+
+    it('returns the photo detail with stages in pipeline order, metadata, derivatives and results', async () => {
+      const { ids } = await seed(1);
+      const id = ids[0]!;
+      // Written out of order on purpose.
+      for (const stage of ['persist', 'quality', 'detect', 'preprocess', 'metadata', 'embed', 'tag'] as const) {
+        await store.startStage(id, 0, stage);
+        await store.finishStage(id, 0, stage, { state: 'done', ms: 1.5 });
+      }
+      await store.saveMetadata(id, 0, metadata({ gps: null, takenAt: null, keywords: ['x'] }));
+      await store.saveDerivatives(id, 0, derivatives());
+      await store.saveResult(id, 0, 'detect', { faces: [{ x: 0.1, y: 0.2, w: 0.3, h: 0.4 }] });
+      await store.saveResult(id, 0, 'embed', [0.5, -1, 2]);
+      await store.saveResult(id, 0, 'quality', null);
+      const detail = await store.getPhotoDetail(id);
+      assert.ok(detail);
+      assert.deepEqual(
+        detail.stages.map((s) => s.stage),
+        STAGES.filter((s) => s !== 'scan'),
+      );
+      for (const s of detail.stages) {
+        assert.equal(s.state, 'done');
+        assert.equal(s.ms, 1.5);
+        assert.equal(s.attempts, 1);
+        assert.equal(s.error, null);
+        assert.ok(!Number.isNaN(Date.parse(s.updatedAt)));
+      }
+      assert.deepEqual(detail.metadata, metadata({ gps: null, takenAt: null, keywords: ['x'] }));
+      assert.deepEqual(detail.derivatives, derivatives());
+      assert.deepEqual(detail.results, {
+        detect: { faces: [{ x: 0.1, y: 0.2, w: 0.3, h: 0.4 }] },
+        embed: [0.5, -1, 2],
+        quality: null,
+      });
+      const { stages, metadata: m, derivatives: d, results, ...record } = detail;
+      void stages, m, d, results;
+      assert.deepEqual(record, await store.getPhoto(id));
+      assert.equal(await store.getPhotoDetail('no-such-photo'), null);
+    });
+
+    it('lists photos by state and ingest with paging, and counts photos by state', async () => {
+      const before = await store.countPhotosByState();
+      assert.deepEqual(Object.keys(before).sort(), [...PHOTO_STATES].sort());
+      const { ingestId, ids } = await seed(4);
+      await store.completePhoto(ids[0]!, 0);
+      await store.failStage(ids[1]!, 0, null, { code: 'internal', message: 'x' }, null);
+      const afterCounts = await store.countPhotosByState();
+      assert.equal(afterCounts.queued - before.queued, 2);
+      assert.equal(afterCounts.done - before.done, 1);
+      assert.equal(afterCounts.failed - before.failed, 1);
+      assert.equal(afterCounts.processing - before.processing, 0);
+
+      const all = await store.listPhotos({ ingestId, limit: 10, offset: 0 });
+      assert.deepEqual(
+        all.map((p) => p.id),
+        [...ids].sort(),
+      );
+      const page = await store.listPhotos({ ingestId, limit: 2, offset: 1 });
+      assert.deepEqual(
+        page.map((p) => p.id),
+        [...ids].sort().slice(1, 3),
+      );
+      const queued = await store.listPhotos({ ingestId, state: 'queued', limit: 10, offset: 0 });
+      assert.deepEqual(
+        queued.map((p) => p.id),
+        [ids[2]!, ids[3]!].sort(),
+      );
+      const failedAnywhere = await store.listPhotos({ state: 'failed', limit: 10_000, offset: 0 });
+      assert.ok(failedAnywhere.some((p) => p.id === ids[1]));
+      assert.ok(failedAnywhere.every((p) => p.state === 'failed'));
+    });
+
+    it('registers a large scan batch quickly', async () => {
+      const ingestId = uid('ing');
+      await store.createIngest(ingestId, ['/big']);
+      const prefix = uid('big');
+      const decisions: FileDecision[] = Array.from({ length: 30_000 }, (_, i) => ({
+        kind: 'new',
+        photoId: `${prefix}-${String(i).padStart(5, '0')}`,
+        path: `/big/${prefix}/${i}.jpg`,
+        size: 1000 + i,
+        mtimeMs: 1_600_000_000_000 + i / 4,
+      }));
+      const started = performance.now();
+      await store.registerFiles(ingestId, decisions);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 10_000, `30,000 files took ${Math.round(elapsed)} ms`);
+      assert.equal((await store.ingestTotals(ingestId)).photos, 30_000);
+      assert.equal((await store.getPhoto(`${prefix}-29999`))?.mtimeMs, 1_600_000_000_000 + 29_999 / 4);
+      // Leave them out of the other tests' way.
+      const cancelled = await store.cancelIngest(ingestId);
+      assert.equal(cancelled.length, 30_000);
+    });
+
+    it('stays consistent: integrity ok, no duplicate rows', async () => {
+      assert.equal(await store.integrityCheck(), 'ok');
+      assert.equal(await store.countDuplicateRows(), 0);
+    });
+
+    if (backend.name === 'sqlite') {
+      it('lets several connections (threads) write to the same file at once without SQLITE_BUSY', async () => {
+        const { ids } = await seed(20);
+        const second = await openStore(config);
+        // Run from source (tsx), the worker thread has no TypeScript loader of its own: it goes through tsx's API.
+        const fromSource = import.meta.url.endsWith('.ts');
+        const moduleUrl = new URL(`../src-main/engine/store/sqlite-store.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
+        const tsxApiUrl = fromSource ? import.meta.resolve('tsx/esm/api') : null;
+        // Each thread opens its own connection and hammers the same photos with job writes.
+        const code = `
+          const { workerData, parentPort } = require('node:worker_threads');
+          (async () => {
+            const { SqliteStore } = workerData.tsxApiUrl
+              ? await (await import(workerData.tsxApiUrl)).tsImport(workerData.moduleUrl, workerData.moduleUrl)
+              : await import(workerData.moduleUrl);
+            const store = new SqliteStore(workerData.path);
+            try {
+              for (let round = 0; round < 5; round++) {
+                for (const id of workerData.ids) {
+                  await store.startStage(id, 0, 'preprocess');
+                  await store.finishStage(id, 0, 'preprocess', { state: 'done', ms: round });
+                  await store.saveResult(id, 0, 'tag', { round, by: workerData.name });
+                  await store.saveMetadata(id, 0, workerData.metadata);
+                }
+              }
+            } finally {
+              await store.close();
+            }
+          })().then(() => parentPort.postMessage({ ok: true }), (e) => parentPort.postMessage({ ok: false, error: String(e && e.stack || e) }));
+        `;
+        const run = (name: string) =>
+          new Promise<void>((resolve, reject) => {
+            const worker = new Worker(code, {
+              eval: true,
+              workerData: { moduleUrl, tsxApiUrl, path: config.sqlitePath, ids, name, metadata: metadata() },
+            });
+            worker.once('message', (m: { ok: boolean; error?: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
+            worker.once('error', reject);
+          });
+        try {
+          const threads = [run('t1'), run('t2')];
+          // Settled below; a failure must not turn into an unhandled rejection meanwhile.
+          for (const thread of threads) thread.catch(() => undefined);
+          // Meanwhile this thread writes through two more connections.
+          for (let round = 0; round < 5; round++) {
+            for (const id of ids) {
+              await store.setContentHash(id, 0, `h${round}`);
+              await second.startStage(id, 0, 'metadata');
+              await second.finishStage(id, 0, 'metadata', { state: 'done', ms: round });
+            }
+            await sleep(1);
+          }
+          const settled = await Promise.allSettled(threads);
+          for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+          for (const id of ids) {
+            const detail = await second.getPhotoDetail(id);
+            assert.equal(detail?.stages.find((s) => s.stage === 'preprocess')?.attempts, 10);
+            assert.equal(detail?.stages.find((s) => s.stage === 'metadata')?.attempts, 5);
+            assert.deepEqual(detail?.metadata, metadata());
+          }
+          assert.equal(await second.countDuplicateRows(), 0);
+          assert.equal(await second.integrityCheck(), 'ok');
+        } finally {
+          await second.close();
+        }
+      });
+    }
+  });
+}
