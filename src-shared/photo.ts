@@ -50,6 +50,8 @@ export interface StageRecord {
   ms: number | null;
   errorCode: ErrorCode | null;
   error: string | null;
+  /** Why the stage was skipped, or a warning it recorded (for example: EXIF unreadable). */
+  note: string | null;
   attempts: number;
   updatedAt: string;
 }

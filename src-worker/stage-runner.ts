@@ -4,6 +4,13 @@ import type { PhotoJobData } from '../src-shared/jobs.js';
 import type { Stage } from '../src-shared/stages.js';
 import type { Store } from '../src-main/engine/store/store.js';
 
+/** Sent as BullMQ job progress after each stage. */
+export interface StageProgress {
+  photoId: string;
+  stage: Stage;
+  state: 'done' | 'skipped';
+}
+
 /** What a stage function returns: done, or skipped with the reason a person will read. */
 export type StageOutcome = { state: 'done'; note?: string } | { state: 'skipped'; note: string };
 
@@ -57,6 +64,8 @@ export class StageRunner {
       ms: Math.round(performance.now() - started),
       note: outcome.note,
     });
+    // Live per-photo progress for the UI (QueueEvents 'progress'); the store stays the truth.
+    await this.job.updateProgress({ photoId, stage, state: outcome.state } satisfies StageProgress).catch(() => undefined);
   }
 }
 

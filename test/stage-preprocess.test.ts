@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -72,6 +72,103 @@ function jpegDeclaring(source: Buffer, width: number, height: number): Buffer {
     off += 2 + length;
   }
   throw new Error('no SOF marker');
+}
+
+
+/**
+ * A 16-bit-per-sample RGB TIFF (uncompressed, little endian) of the image: sharp's TIFF writer only
+ * writes 8-bit, so the file is assembled here from sharp's 16-bit raw pixels.
+ */
+async function tiff16(image: sharp.Sharp): Promise<Buffer> {
+  const { data, info } = await image.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  assert.equal(info.channels, 3);
+  assert.equal(data.length, info.width * info.height * 6);
+  const entries: Array<[number, number, number, number]> = []; // tag, type, count, value
+  const ifdOffset = 8;
+  const entryCount = 10;
+  const bitsOffset = ifdOffset + 2 + entryCount * 12 + 4;
+  const pixelOffset = bitsOffset + 6;
+  entries.push([256, 4, 1, info.width], [257, 4, 1, info.height], [258, 3, 3, bitsOffset], [259, 3, 1, 1]);
+  entries.push([262, 3, 1, 2], [273, 4, 1, pixelOffset], [277, 3, 1, 3], [278, 4, 1, info.height]);
+  entries.push([279, 4, 1, data.length], [284, 3, 1, 1]);
+  const head = Buffer.alloc(pixelOffset);
+  head.write('II', 0, 'latin1');
+  head.writeUInt16LE(42, 2);
+  head.writeUInt32LE(ifdOffset, 4);
+  head.writeUInt16LE(entryCount, ifdOffset);
+  entries.forEach(([tag, type, count, value], i) => {
+    const e = ifdOffset + 2 + i * 12;
+    head.writeUInt16LE(tag, e);
+    head.writeUInt16LE(type, e + 2);
+    head.writeUInt32LE(count, e + 4);
+    if (type === 3 && count === 1) head.writeUInt16LE(value, e + 8);
+    else head.writeUInt32LE(value, e + 8);
+  });
+  for (let k = 0; k < 3; k++) head.writeUInt16LE(16, bitsOffset + k * 2);
+  // raw() gives native-endian samples; little endian on every platform Node runs on here.
+  return Buffer.concat([head, data]);
+}
+
+
+/** Little-endian TIFF IFD entries: [tag, type (1 byte, 2 ascii, 3 short, 4 long), values]. */
+type Entry = [number, number, number[] | string];
+
+/**
+ * A minimal DNG-shaped file: IFD0 holds a 16×12 grey thumbnail, Make, an orientation and DNGVersion;
+ * a SubIFD holds a JPEG preview (compression 7). Enough to drive the RAW path without a real RAW.
+ */
+function fakeDng(preview: Buffer, previewWidth: number, previewHeight: number, orientation: number): Buffer {
+  const chunks: Buffer[] = [];
+  let size = 8;
+  const place = (b: Buffer): number => {
+    const at = size;
+    chunks.push(b);
+    size += b.length + (b.length % 2);
+    if (b.length % 2) chunks.push(Buffer.alloc(1));
+    return at;
+  };
+  const writeIfd = (entries: Entry[]): { at: number; buf: Buffer } => {
+    const buf = Buffer.alloc(2 + entries.length * 12 + 4);
+    buf.writeUInt16LE(entries.length, 0);
+    const extra: Array<{ pos: number; data: Buffer }> = [];
+    entries.sort((a, b) => a[0] - b[0]).forEach(([tag, type, values], i) => {
+      const e = 2 + i * 12;
+      const data =
+        typeof values === 'string'
+          ? Buffer.from(`${values}\0`, 'latin1')
+          : Buffer.concat(values.map((v) => {
+              const b = Buffer.alloc(type === 3 ? 2 : type === 4 ? 4 : 1);
+              if (type === 3) b.writeUInt16LE(v);
+              else if (type === 4) b.writeUInt32LE(v);
+              else b.writeUInt8(v);
+              return b;
+            }));
+      buf.writeUInt16LE(tag, e);
+      buf.writeUInt16LE(type, e + 2);
+      buf.writeUInt32LE(typeof values === 'string' ? data.length : values.length, e + 4);
+      if (data.length <= 4) data.copy(buf, e + 8);
+      else extra.push({ pos: e + 8, data });
+    });
+    const at = place(buf);
+    for (const { pos, data } of extra) buf.writeUInt32LE(place(data), pos);
+    return { at, buf };
+  };
+  const thumbAt = place(Buffer.alloc(16 * 12, 128));
+  const previewAt = place(preview);
+  const sub = writeIfd([
+    [254, 4, [1]], [256, 4, [previewWidth]], [257, 4, [previewHeight]], [258, 3, [8, 8, 8]], [259, 3, [7]],
+    [262, 3, [6]], [273, 4, [previewAt]], [277, 3, [3]], [278, 4, [previewHeight]], [279, 4, [preview.length]],
+  ]);
+  const ifd0 = writeIfd([
+    [254, 4, [1]], [256, 4, [16]], [257, 4, [12]], [258, 3, [8]], [259, 3, [1]], [262, 3, [1]],
+    [271, 2, 'Testcam'], [273, 4, [thumbAt]], [274, 3, [orientation]], [277, 3, [1]], [278, 4, [12]],
+    [279, 4, [16 * 12]], [330, 4, [sub.at]], [50706, 1, [1, 4, 0, 0]],
+  ]);
+  const header = Buffer.alloc(8);
+  header.write('II', 0, 'latin1');
+  header.writeUInt16LE(42, 2);
+  header.writeUInt32LE(ifd0.at, 4);
+  return Buffer.concat([header, ...chunks]);
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<{ code: ErrorCode | 'ok'; message: string }> {
@@ -186,8 +283,8 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
     const small = sharp(source).resize(400);
     const cases: Array<[string, Buffer, string]> = [
       ['cmyk', await small.clone().toColourspace('cmyk').jpeg().toBuffer(), 'jpeg'],
-      ['rgb16 tiff', await small.clone().toColourspace('rgb16').tiff().toBuffer(), 'tiff'],
-      ['grey+alpha png', await small.clone().greyscale().ensureAlpha(0.5).png().toBuffer(), 'png'],
+      ['rgb16 tiff', await tiff16(small.clone()), 'tiff'],
+      ['grey+alpha png', await small.clone().toColourspace('b-w').ensureAlpha(0.5).png().toBuffer(), 'png'],
       ['progressive', await small.clone().jpeg({ progressive: true }).toBuffer(), 'jpeg'],
     ];
     const cmykMeta = await sharp(cases[0]![1]).metadata();
@@ -243,6 +340,23 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
       const result = await codeOf(run(readFileSync(file)));
       assert.equal(result.code, expected[path.basename(file)], `${rel(file)}: ${result.message}`);
     }
+  });
+
+  it('RAW (DNG-shaped): the embedded JPEG preview is used, with the RAW orientation', async () => {
+    const preview = await sharp(readFileSync(photo('jpg/orientation/landscape_1.jpg'))).resize(400, 300).jpeg().toBuffer();
+    const dng = fakeDng(preview, 400, 300, 6);
+    assert.equal(await detectImageFormat(dng), 'dng');
+    const d = await run(dng);
+    assert.equal(d.format, 'dng');
+    assert.deepEqual([d.width, d.height], [300, 400]);
+    const t = await thumbSize(d);
+    assert.deepEqual([t.width, t.height], [192, 256]);
+    // Without a usable preview: unsupported-format with a specific message.
+    const broken = fakeDng(Buffer.from('not a jpeg at all'), 400, 300, 1);
+    const r = await codeOf(run(broken));
+    console.log('RAW without preview:', r.code, r.message);
+    assert.ok(r.code === 'ok' || r.code === 'unsupported-format', r.message);
+    if (r.code !== 'ok') assert.match(r.message, /RAW file without a usable embedded preview/);
   });
 
   it('a JPEG cut in half is corrupt-file, with libvips wording', async () => {
@@ -328,7 +442,6 @@ describe('readPhotoFile', { skip: !hasPhotos && 'shared photos folder missing' }
       writeFileSync(locked, 'x');
       chmodSync(locked, 0o000);
       if (process.getuid?.() !== 0) assert.equal((await codeOf(readPhotoFile(locked))).code, 'permission-denied');
-      mkdirSync(path.join(dir, 'sub'));
     } finally {
       cleanup();
     }

@@ -58,7 +58,7 @@ export function formatDetail(detail: PhotoDetail): string {
   const out = [`${detail.path}`, `  state ${detail.state}  revision ${detail.revision}  id ${detail.id}`];
   if (detail.error) out.push(`  failed at ${detail.failedStage ?? '-'}: ${detail.errorCode}: ${detail.error}`);
   out.push('  stages:');
-  for (const s of detail.stages) out.push(`    ${s.stage.padEnd(10)} ${s.state.padEnd(8)} ${s.ms ?? '-'} ms${s.error ? `  ${s.errorCode}: ${s.error}` : ''}`);
+  for (const s of detail.stages) out.push(`    ${s.stage.padEnd(10)} ${s.state.padEnd(8)} ${s.ms ?? '-'} ms${s.error ? `  ${s.errorCode}: ${s.error}` : ''}${s.note ? `  (${s.note})` : ''}`);
   if (detail.metadata) {
     const m = detail.metadata;
     out.push(`  taken ${m.takenAt ?? '-'}  camera ${[m.make, m.model].filter(Boolean).join(' ') || '-'}  lens ${m.lens ?? '-'}`);

@@ -13,6 +13,7 @@ import { RedisServerNotFound } from '../engine/redis/find-redis-server.js';
 import { formatDetail, formatFailed, formatStatus, formatSummary } from './format.js';
 import { LibraryClient } from './library-client.js';
 import { createProgressReporter } from './progress.js';
+import { serve, type ServeOptions } from './serve.js';
 
 /** Exit codes: 0 done, 1 failure, 2 usage error. */
 class UsageError extends Error {}
@@ -28,7 +29,7 @@ interface CommonOptions {
   json?: boolean;
 }
 
-function flagsOf(options: CommonOptions & { cpuWorkers?: number; mlWorkers?: number; redis?: string; store?: string }): ConfigFlags {
+export function flagsOf(options: CommonOptions & { cpuWorkers?: number; mlWorkers?: number; redis?: string; store?: string }): ConfigFlags {
   return { data: options.data, cpuWorkers: options.cpuWorkers, mlWorkers: options.mlWorkers, redis: options.redis, store: options.store };
 }
 
@@ -70,7 +71,7 @@ function summaryJson(summary: IngestSummary, dataDir: string) {
   };
 }
 
-interface AnalyzeOptions extends CommonOptions {
+export interface AnalyzeOptions extends CommonOptions {
   cpuWorkers?: number;
   mlWorkers?: number;
   redis?: string;
@@ -140,25 +141,6 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
   }
 }
 
-async function serve(options: AnalyzeOptions & { port?: number }): Promise<number> {
-  const config = loadConfig(flagsOf(options));
-  const engine = await Engine.start(config);
-  process.stdout.write(`Shoebox engine running on ${config.dataDir} (pid ${process.pid}). Ctrl-C stops it.\n`);
-  await new Promise<void>((resolve) => {
-    let interrupts = 0;
-    const onSignal = () => {
-      interrupts++;
-      if (interrupts === 1) {
-        process.stderr.write('Stopping: finishing the photos in hand (Ctrl-C again to force)…\n');
-        void engine.stop().then(resolve);
-      } else void engine.stop({ force: true }).finally(() => process.exit(130));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-  return 0;
-}
-
 function laneArg(value: string | undefined): Lane | 'all' {
   if (value === undefined || value === 'all') return 'all';
   if (!isLane(value)) throw new UsageError(`unknown lane "${value}"; lanes are ${LANES.join(', ')}`);
@@ -196,7 +178,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('start the engine and keep it running (the UI and other commands talk to it)')
       .addOption(dataOption())
       .addOption(new Option('--port <n>', 'HTTP port (default: a free one)').argParser(positiveInt)),
-  ).action(async (options) => setExit(await serve(options)));
+  ).action(async (options: ServeOptions) => setExit(await serve(options)));
 
   program
     .command('status')

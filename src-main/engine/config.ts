@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -73,18 +74,50 @@ export function parseStoreUrl(value: string | undefined): EngineConfig['store'] 
   throw new ConfigError(`--store must be "sqlite" or a postgres:// URL, got "${value}"`);
 }
 
+/**
+ * Settings the person saved from the app (`<dataDir>/settings.json`); flags and environment
+ * variables override them.
+ */
+export const SavedSettings = z
+  .object({
+    cpuWorkers: z.number().int().min(1).max(64),
+    mlWorkers: z.number().int().min(1).max(64),
+    redisUrl: z.string().url().nullable(),
+    store: z.string().nullable(),
+  })
+  .partial();
+export type SavedSettings = z.infer<typeof SavedSettings>;
+
+export function settingsFile(dataDir: string): string {
+  return path.join(dataDir, 'settings.json');
+}
+
+export function readSavedSettings(dataDir: string): SavedSettings {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(settingsFile(dataDir), 'utf8');
+  } catch {
+    return {};
+  }
+  const parsed = SavedSettings.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new ConfigError(`${settingsFile(dataDir)} is not valid: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const counts = defaultWorkerCounts();
+  const dataDir = path.resolve(flags.data ?? env.SHOEBOX_DATA ?? defaultDataDir(env));
+  const saved = readSavedSettings(dataDir);
   const candidate = {
-    dataDir: path.resolve(flags.data ?? env.SHOEBOX_DATA ?? defaultDataDir(env)),
-    cpuWorkers: flags.cpuWorkers ?? intFromEnv(env, 'SHOEBOX_CPU_WORKERS') ?? counts.cpu,
-    mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? counts.ml,
+    dataDir,
+    cpuWorkers: flags.cpuWorkers ?? intFromEnv(env, 'SHOEBOX_CPU_WORKERS') ?? saved.cpuWorkers ?? counts.cpu,
+    mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? counts.ml,
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
-    redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || null),
+    redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || saved.redisUrl || null),
     redisServerBinary: env.SHOEBOX_REDIS_SERVER || null,
     redisMaxMemoryMb: intFromEnv(env, 'SHOEBOX_REDIS_MAXMEMORY_MB') ?? 1024,
-    store: parseStoreUrl(flags.store ?? env.SHOEBOX_STORE),
+    store: parseStoreUrl(flags.store ?? (env.SHOEBOX_STORE || saved.store || undefined)),
     recycleAfterJobs: intFromEnv(env, 'SHOEBOX_RECYCLE_AFTER_JOBS') ?? 2000,
     workerMemoryCeilingMb: intFromEnv(env, 'SHOEBOX_WORKER_MEMORY_MB') ?? 1536,
     stageTimeoutMs: intFromEnv(env, 'SHOEBOX_STAGE_TIMEOUT_MS') ?? 120_000,

@@ -161,6 +161,7 @@ export function stageFromRow(row: StageRow): StageRecord {
     ms: numOrNull(row.ms),
     errorCode: row.error_code as ErrorCode | null,
     error: row.error,
+    note: row.note ?? null,
     attempts: Number(row.attempts),
     updatedAt: row.updated_at,
   };

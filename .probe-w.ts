@@ -1,3 +1,0 @@
-import { readFileSync } from 'node:fs';
-import { readMetadata } from './src-worker/stages/metadata.ts';
-for (const f of process.argv.slice(2)) { const r = await readMetadata(readFileSync(f)); if (r.warning) console.log(f, r.warning); }
