@@ -66,7 +66,16 @@ function findApp1(jpeg: Buffer): { tiffStart: number; end: number } {
 const close = (a: number | null | undefined, b: number, tol: number): boolean =>
   a !== null && a !== undefined && Math.abs(a - b) <= tol;
 
-/** Per field: does our reading agree with exiftool's (only counted where exiftool has a value)? */
+/**
+ * Per field: does our reading agree with exiftool's (only counted where exiftool has a value)?
+ *
+ * Known disagreements (exiftool reads stores this stage does not parse):
+ * - jpg/exif-org/sony-powershota5.jpg: really a Canon PowerShot A5 file whose make, model, date and
+ *   focal length sit in a CIFF (Canon CRW) APP0 segment; it has no EXIF at all.
+ * - jpg/exif-org/olympus-d320l.jpg: date, exposure and aperture only in Olympus' text PictureInfo
+ *   segment.
+ * - jpg/Reconyx_HC500_Hyperfire.jpg: the date only in Reconyx maker notes.
+ */
 const FIELDS: Record<string, (ours: PhotoMetadata, et: ExifToolRow) => boolean | null> = {
   make: (o, e) => (etString(e.Make) === null ? null : o.make === etString(e.Make)),
   model: (o, e) => (etString(e.Model) === null ? null : o.model === etString(e.Model)),
