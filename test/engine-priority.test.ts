@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { generatePhotos } from './helpers/generate-photos.js';
+import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
+import { photosDir } from './helpers/photos.js';
+
+describe('high_priority overtakes a bulk ingest', () => {
+  let bulk: string;
+  let single: string;
+  before(async () => {
+    bulk = makeTempDir('prio-bulk');
+    single = makeTempDir('prio-single');
+    await generatePhotos(bulk, 80, { width: 1600, height: 1200 });
+    fs.copyFileSync(path.join(photosDir, 'jpg', 'Canon_40D.jpg'), path.join(single, 'asked-for.jpg'));
+  });
+  after(() => {
+    removeDir(bulk);
+    removeDir(single);
+  });
+
+  it('a photo asked for during a bulk ingest finishes before the bulk work queued ahead of it', async () => {
+    const dataDir = makeTempDir('prio');
+    const engine = await startTestEngine(dataDir, { cpuConcurrency: 1 });
+    try {
+      let bulkCompleted = 0;
+      const bulkIngest = engine.ingest([bulk], { onProgress: (p) => (bulkCompleted = p.totals.completed) });
+      await waitFor(() => bulkCompleted >= 3, 60_000, 'the bulk ingest to be under way');
+      const asked = await engine.ingest([single], { lane: 'high_priority' });
+      assert.equal(asked.completed, 1);
+      // Everything of the bulk ingest was queued before the single photo; most of it is still waiting.
+      const photos = await engine.store.listPhotos({ limit: 1000, offset: 0 });
+      const bulkDone = photos.filter((p) => p.path.startsWith(bulk) && p.state === 'done').length;
+      assert.ok(bulkDone < 80 - 20, `the asked-for photo waited for the bulk work: ${bulkDone}/80 bulk photos were already done`);
+      const summary = await bulkIngest;
+      assert.equal(summary.completed, 80);
+    } finally {
+      await engine.stop();
+      removeDir(dataDir);
+    }
+  });
+});
