@@ -68,14 +68,17 @@ describe('shoebox analyze on the shared photos (CLI, bundled Redis, SQLite)', ()
     assert.equal(result.code, 0, result.stderr);
     const detail = JSON.parse(result.stdout);
     assert.equal(detail.state, 'done');
-    const stages = Object.fromEntries(detail.stages.map((s: { stage: string; state: string }) => [s.stage, s.state]));
-    assert.equal(stages.preprocess, 'done');
-    assert.equal(stages.metadata, 'done');
-    assert.equal(stages.persist, 'done');
+    for (const stage of ['preprocess', 'metadata', 'detect', 'tag', 'embed', 'quality', 'persist']) {
+      assert.equal(detail.stages[stage].state, 'done', `stage ${stage}: ${JSON.stringify(detail.stages[stage])}`);
+    }
     assert.equal(detail.metadata.make, 'NIKON');
     assert.ok(Math.abs(detail.metadata.gps.lat - 43.467448) < 1e-4);
-    assert.match(detail.derivatives.dhash, /^[0-9a-f]{16}$/);
-    assert.ok(fs.existsSync(path.join(dataDir, 'cache', detail.derivatives.thumbnailPath)));
+    assert.match(detail.hashes.dhash, /^[0-9a-f]{16}$/);
+    assert.match(detail.hashes.contentHash, /^[0-9a-f]{40}$/);
+    const thumbnail = path.join(dataDir, 'cache', 'thumbs', detail.hashes.contentHash.slice(0, 2), `${detail.hashes.contentHash}.jpg`);
+    assert.ok(fs.existsSync(thumbnail), thumbnail);
+    assert.ok(detail.quality.score >= 0 && detail.quality.score <= 5);
+    assert.ok(detail.embedding.dims > 0);
   });
 
   it('leaves nothing running: redis-server and workers are gone', () => {

@@ -1,4 +1,5 @@
 import type { PhotoDetail } from '../../src-shared/photo.js';
+import type { InspectView } from '../engine/inspect-view.js';
 import type { IngestSummary } from '../engine/ingest/ingest-runner.js';
 import type { FailedEntry, LibraryStatus } from '../engine/operations.js';
 
@@ -54,7 +55,7 @@ export function formatFailed(entries: FailedEntry[]): string {
   return `${table(rows)}\n\n${entries.length} failed. Retry with: shoebox retry <job> | shoebox retry --all`;
 }
 
-export function formatDetail(detail: PhotoDetail): string {
+export function formatDetail(detail: PhotoDetail, view: InspectView): string {
   const out = [`${detail.path}`, `  state ${detail.state}  revision ${detail.revision}  id ${detail.id}`];
   if (detail.error) out.push(`  failed at ${detail.failedStage ?? '-'}: ${detail.errorCode}: ${detail.error}`);
   out.push('  stages:');
@@ -66,5 +67,11 @@ export function formatDetail(detail: PhotoDetail): string {
     if (m.gps) out.push(`  GPS ${m.gps.lat}, ${m.gps.lon}${m.gps.alt !== null ? ` alt ${m.gps.alt} m` : ''}`);
   }
   if (detail.derivatives) out.push(`  dHash ${detail.derivatives.dhash}  thumbnail ${detail.derivatives.thumbnailPath}`);
+  if (view.quality) out.push(`  quality ${view.quality.score.toFixed(2)} / 5 (${view.quality.priority} priority)`);
+  if (view.faces.length) out.push(`  faces ${view.faces.length}${view.faces.some((f) => f.eyesClosed) ? ` (${view.faces.filter((f) => f.eyesClosed).length} with eyes closed)` : ''}`);
+  if (view.text) out.push(`  text ${JSON.stringify(view.text.replaceAll('\n', ' '))}`);
+  if (view.tags.length) out.push(`  tags ${view.tags.join(', ')}`);
+  if (view.description) out.push(`  ${view.description}`);
+  if (view.embedding) out.push(`  embedding ${view.embedding.model} (${view.embedding.dims} dims)`);
   return out.join('\n');
 }

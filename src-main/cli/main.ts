@@ -7,6 +7,7 @@ import { Engine, EngineAlreadyRunning } from '../engine/engine.js';
 import { readRunningEngine } from '../engine/engine-file.js';
 import { IngestRunner, type IngestSummary } from '../engine/ingest/ingest-runner.js';
 import { createFileLogger } from '../engine/logger.js';
+import { inspectView } from '../engine/inspect-view.js';
 import { OperationError } from '../engine/operations.js';
 import { libraryPaths } from '../engine/paths.js';
 import { RedisServerNotFound } from '../engine/redis/find-redis-server.js';
@@ -208,7 +209,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(jsonOption())
     .action(async (file: string, options: CommonOptions) => {
       const detail = await withClient(flagsOf(options), (c) => c.ops.inspect(file));
-      print(detail, options.json, () => formatDetail(detail));
+      print(inspectView(detail), options.json, () => formatDetail(detail, inspectView(detail)));
     });
 
   program

@@ -4,7 +4,7 @@ import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import type { Store } from '../../src-main/engine/store/store.js';
 import { StageRunner } from '../stage-runner.js';
-import { ML_STAGES } from '../stages/ml-stages.js';
+import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
 import { staleReason, type JobResult } from './photo-cpu.js';
 
 export interface MlJobContext {
@@ -28,8 +28,16 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
     return { outcome: 'done' };
   }
   const previewPath = path.join(ctx.cacheDir, detail.derivatives.previewPath);
+  const mlContext = createMlContext({
+    store: ctx.store,
+    photoId,
+    revision,
+    previewPath,
+    metadata: detail.metadata,
+    derivatives: detail.derivatives,
+  });
   for (const mlStage of ML_STAGES) {
-    await runner.run(mlStage.stage, (signal) => mlStage.run({ photoId, revision, previewPath }, signal));
+    await runner.run(mlStage.stage, (signal) => mlStage.run(mlContext, signal));
   }
   await runner.run('persist', async () => {
     await ctx.store.completePhoto(photoId, revision);

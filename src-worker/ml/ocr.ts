@@ -5,10 +5,8 @@
  * box score ≥ 0.6, unclip ratio 1.5; rec input height 48, (x/255 − 0.5)/0.5, greedy CTC.
  * Boxes are axis-aligned (horizontal text); rotated text is not straightened.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { cropResizeRgb, resizeRgb, type RgbImage } from './image.js';
-import { loadModel, modelEntry, modelsDir, ort, readVerifiedModel, type LoadedModel } from './models.js';
+import { loadModel, ort, readVerifiedModel, type LoadedModel } from './models.js';
 
 export interface TextLine {
   text: string;
@@ -42,10 +40,6 @@ export class TextReader {
   static async load(): Promise<TextReader> {
     const [det, rec] = await Promise.all([loadModel('ocr-det'), loadModel('ocr-rec')]);
     const dict = readVerifiedModel('ocr-dict').toString('utf8');
-    void path;
-    void readFileSync;
-    void modelEntry;
-    void modelsDir;
     // Index 0 is the CTC blank; 1…N the dictionary lines; N + 1 a space.
     const keys = ['', ...dict.split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== ''), ' '];
     return new TextReader(det, rec, keys);

@@ -1,34 +1,181 @@
+import { ShoeboxError } from '../../src-shared/errors.js';
+import type { PhotoDerivatives, PhotoMetadata } from '../../src-shared/photo.js';
 import type { Stage } from '../../src-shared/stages.js';
+import type { Store } from '../../src-main/engine/store/store.js';
+import { EMBEDDING_DIMS, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
+import { FaceAnalyzer, type Face } from '../ml/faces.js';
+import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';
+import { TextReader, type TextLine } from '../ml/ocr.js';
+import { assessQuality } from '../ml/quality.js';
+import { buildTags } from '../ml/tags.js';
 import type { StageOutcome } from '../stage-runner.js';
 
-export interface MlStageInput {
+/**
+ * What each ML stage stores with `store.saveResult(photoId, revision, stage, json)`:
+ *   detect  → { faces: Face[], objects: [], text: TextLine[], models, objectsNote }
+ *   tag     → { tags: string[], description: string }
+ *   embed   → { model, dims, vector (base64 little-endian float32, unit length) }
+ *   quality → { score, priority, parts }
+ */
+export interface DetectResult {
+  faces: Face[];
+  objects: Array<{ label: string; score: number; box: [number, number, number, number] }>;
+  text: TextLine[];
+  /** Why objects is empty: no COCO detector ships in this build. */
+  objectsNote: string;
+  /** Timing of each model on this photo, ms. */
+  ms: { faces: number; text: number };
+}
+
+export interface EmbedResult {
+  model: string;
+  dims: number;
+  vector: string;
+}
+
+/** The context of one photo's ML job, shared by its stages. */
+export interface MlStageContext {
+  store: Store;
   photoId: string;
   revision: number;
   /** Absolute path of the ~1600 px preview written by the CPU job. */
   previewPath: string;
+  metadata: PhotoMetadata | null;
+  derivatives: PhotoDerivatives | null;
+  /** The preview decoded once per job (lazily) and shared by the stages. */
+  image(): Promise<RgbImage>;
+  /** Results of the earlier stages of this job, by stage. */
+  results: Map<Stage, unknown>;
 }
 
 export interface MlStage {
   stage: Stage;
   /** Loads models once per process; called before the worker reports 'ready'. */
   load?: () => Promise<void>;
-  run: (input: MlStageInput, signal: AbortSignal) => Promise<StageOutcome>;
+  run: (ctx: MlStageContext, signal: AbortSignal) => Promise<StageOutcome>;
 }
 
-/**
- * The ML stages in pipeline order. Each is a named step that records an honest outcome: until a
- * model is installed for it, it is skipped with that reason (never reported as done).
- */
-function notInstalled(stage: Stage, what: string): MlStage {
+/** Longest side the ML stages work at (the preview is ~1600 px already). */
+const ML_MAX_SIDE = 1600;
+
+export function createMlContext(base: Omit<MlStageContext, 'image' | 'results'>): MlStageContext {
+  let pending: Promise<RgbImage> | null = null;
   return {
-    stage,
-    run: async () => ({ state: 'skipped', note: `no ${what} model is installed in this build` }),
+    ...base,
+    results: new Map(),
+    image: () => {
+      pending ??= loadRgb(base.previewPath).then((img) =>
+        Math.max(img.width, img.height) > ML_MAX_SIDE ? resizeRgb(img, ML_MAX_SIDE, ML_MAX_SIDE, 'inside') : img,
+      );
+      return pending;
+    },
   };
 }
 
-export const ML_STAGES: readonly MlStage[] = [
-  notInstalled('detect', 'face/object detection'),
-  notInstalled('tag', 'tagging'),
-  notInstalled('embed', 'image embedding'),
-  notInstalled('quality', 'quality scoring'),
-];
+function checkAborted(signal: AbortSignal, what: string): void {
+  if (signal.aborted) throw new ShoeboxError('stage-timeout', `${what} stopped: ${String(signal.reason ?? 'time limit')}`);
+}
+
+/**
+ * Loads a model group once per process. A load failure (missing or altered file) is kept and
+ * thrown by every run of the stage as a 'model-missing' error naming the file, so the worker
+ * still starts and the photo's record says what is wrong.
+ */
+class Loader<T> {
+  private value: T | null = null;
+  private error: ShoeboxError | null = null;
+  private loading: Promise<void> | null = null;
+  constructor(private readonly make: () => Promise<T>) {}
+  load(): Promise<void> {
+    this.loading ??= this.make().then(
+      (v) => {
+        this.value = v;
+      },
+      (e: unknown) => {
+        this.error = e instanceof ShoeboxError ? e : new ShoeboxError('model-missing', (e as Error)?.message ?? String(e));
+      },
+    );
+    return this.loading;
+  }
+  async get(): Promise<T> {
+    await this.load();
+    if (this.error) throw this.error;
+    return this.value!;
+  }
+}
+
+export const faceModels = new Loader(() => FaceAnalyzer.load());
+export const textModels = new Loader(() => TextReader.load());
+
+const detectStage: MlStage = {
+  stage: 'detect',
+  load: async () => {
+    await Promise.all([faceModels.load(), textModels.load()]);
+  },
+  run: async (ctx, signal) => {
+    const [faceAnalyzer, reader] = await Promise.all([faceModels.get(), textModels.get()]);
+    const img = await ctx.image();
+    checkAborted(signal, 'face detection');
+    let t = performance.now();
+    const faces = await faceAnalyzer.analyze(img);
+    const facesMs = Math.round(performance.now() - t);
+    checkAborted(signal, 'text recognition');
+    t = performance.now();
+    const text = await reader.read(img);
+    const textMs = Math.round(performance.now() - t);
+    const result: DetectResult = {
+      faces,
+      objects: [],
+      text,
+      objectsNote: 'no COCO object detector ships in this build (models/MODELS.md)',
+      ms: { faces: facesMs, text: textMs },
+    };
+    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'detect', result);
+    ctx.results.set('detect', result);
+    return { state: 'done', note: `${faces.length} face(s), ${text.length} text line(s); objects: no detector installed` };
+  },
+};
+
+const tagStage: MlStage = {
+  stage: 'tag',
+  run: async (ctx) => {
+    const detect = ctx.results.get('detect') as DetectResult | undefined;
+    if (!detect) return { state: 'skipped', note: 'the detect stage produced no result' };
+    const result = buildTags({
+      faces: detect.faces,
+      objects: detect.objects,
+      text: detect.text,
+      metadata: ctx.metadata,
+      width: ctx.derivatives?.width,
+      height: ctx.derivatives?.height,
+    });
+    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'tag', result);
+    ctx.results.set('tag', result);
+    return { state: 'done' };
+  },
+};
+
+const embedStage: MlStage = {
+  stage: 'embed',
+  run: async (ctx) => {
+    const vector = await imageEmbedding(await ctx.image());
+    const result: EmbedResult = { model: EMBEDDING_MODEL, dims: EMBEDDING_DIMS, vector: toBase64F32(vector) };
+    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'embed', result);
+    ctx.results.set('embed', result);
+    return { state: 'done' };
+  },
+};
+
+const qualityStage: MlStage = {
+  stage: 'quality',
+  run: async (ctx) => {
+    const detect = ctx.results.get('detect') as DetectResult | undefined;
+    const result = await assessQuality(await ctx.image(), detect?.faces ?? []);
+    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'quality', result);
+    ctx.results.set('quality', result);
+    return { state: 'done', note: detect ? undefined : 'scored without faces (detect produced no result)' };
+  },
+};
+
+/** The ML stages in pipeline order. */
+export const ML_STAGES: readonly MlStage[] = [detectStage, tagStage, embedStage, qualityStage];

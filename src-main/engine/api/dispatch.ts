@@ -32,7 +32,7 @@ export function describeZodError(error: ZodError): string {
  */
 export async function dispatch(handlers: Handlers, method: string, input: unknown, onInternal?: (method: string, error: unknown) => void): Promise<ApiResult<unknown>> {
   if (!isMethod(method)) return { ok: false, error: { code: 'not-found', message: `unknown method "${method.slice(0, 100)}"` } };
-  const parsed = api[method].req.safeParse(input ?? {});
+  const parsed = api[method].req.safeParse(input === undefined ? {} : input);
   if (!parsed.success) return { ok: false, error: { code: 'bad-request', message: describeZodError(parsed.error) } };
   try {
     const handler = handlers[method] as (request: unknown) => Promise<unknown>;

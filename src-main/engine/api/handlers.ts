@@ -60,7 +60,8 @@ export async function latestIngest(store: Store): Promise<IngestInfo | null> {
 function summaryOf(record: PhotoRecord, detail: PhotoDetail | null): PhotoSummary {
   const stages = detail?.stages ?? [];
   const meta = detail?.metadata ?? null;
-  const camera = meta ? [meta.make, meta.model].filter(Boolean).join(' ') || null : null;
+  // "Canon" + "Canon EOS 40D" reads as "Canon EOS 40D".
+  const camera = meta?.model ? (meta.make && !meta.model.toLowerCase().startsWith(meta.make.split(' ')[0]!.toLowerCase()) ? `${meta.make} ${meta.model}` : meta.model) : (meta?.make ?? null);
   return {
     id: record.id,
     path: record.path,

@@ -110,8 +110,10 @@ export class RedisSupervisor extends EventEmitter {
         return null;
       }
     })();
-    // Only stop it if it is ours: a redis-server started with this library's config file.
-    if (cmdline !== null && !cmdline.includes(this.configFile)) return;
+    // Only stop it if it is ours: redis-server retitles itself "redis-server unixsocket:<path>",
+    // so it is recognised by this library's private socket (or its config file before the retitle).
+    const socketPath = path.join(socketDirFor(this.options.redisDir), 'redis.sock');
+    if (cmdline !== null && !cmdline.includes(socketPath) && !cmdline.includes(this.configFile)) return;
     this.options.log.warn(`stopping a redis-server (pid ${pid}) left running by an earlier engine`);
     process.kill(pid, 'SIGTERM'); // redis saves (AOF fsync) and exits on SIGTERM
     for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);

@@ -1,0 +1,25 @@
+import { createRoot } from 'react-dom/client';
+import { App, Unconnected } from './App.js';
+import { connectClient } from './api/transport.js';
+import { bindEvents } from './state/events.js';
+import { createAppStore } from './state/store.js';
+import { StoreProvider } from './state/context.js';
+import { MediaContext } from './components/media-context.js';
+import './styles.css';
+
+const root = createRoot(document.getElementById('root')!);
+const client = connectClient();
+if ('error' in client) {
+  root.render(<Unconnected message={client.error} />);
+} else {
+  const store = createAppStore(client);
+  bindEvents(client, store);
+  void store.getState().loadStatus();
+  root.render(
+    <StoreProvider store={store}>
+      <MediaContext.Provider value={client.mediaUrl}>
+        <App />
+      </MediaContext.Provider>
+    </StoreProvider>,
+  );
+}

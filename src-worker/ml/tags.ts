@@ -1,0 +1,109 @@
+/**
+ * Tags and a one-line description from what the other stages found (no captioning model ships:
+ * the `caption` slot in models/manifest.json is empty). Sources: faces (count, closed eyes), text
+ * read by OCR, objects (when a detector is installed), and context from the metadata (time of
+ * day, camera, GPS position) and the picture's shape.
+ */
+import type { PhotoMetadata } from '../../src-shared/photo.js';
+
+export interface TagInput {
+  faces: ReadonlyArray<{ eyesClosed: boolean }>;
+  objects: ReadonlyArray<{ label: string; score: number }>;
+  text: ReadonlyArray<{ text: string }>;
+  metadata: PhotoMetadata | null;
+  /** Oriented size of the photo, when known. */
+  width?: number | null;
+  height?: number | null;
+}
+
+export interface TagResult {
+  tags: string[];
+  description: string;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+export function timeOfDay(hour: number): 'night' | 'morning' | 'afternoon' | 'evening' {
+  if (hour < 5 || hour >= 22) return 'night';
+  if (hour < 12) return 'morning';
+  if (hour < 17) return 'afternoon';
+  return 'evening';
+}
+
+/** Words worth a tag: letters/digits, 3+ characters, lower-cased, at most 10. */
+function textWords(lines: ReadonlyArray<{ text: string }>): string[] {
+  const words = new Set<string>();
+  for (const l of lines) {
+    for (const w of l.text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w.length >= 3 && /\p{L}/u.test(w)) words.add(w);
+  }
+  return [...words].slice(0, 10);
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function buildTags(input: TagInput): TagResult {
+  const tags: string[] = [];
+  const parts: string[] = [];
+  const m = input.metadata;
+
+  const nFaces = input.faces.length;
+  if (nFaces > 0) {
+    tags.push('people', nFaces === 1 ? 'portrait-subject' : nFaces <= 3 ? 'small-group' : 'group', `faces:${nFaces}`);
+    if (input.faces.some((f) => f.eyesClosed)) tags.push('eyes-closed');
+  }
+  const objectCounts = new Map<string, number>();
+  for (const o of input.objects) if (o.label !== 'person') objectCounts.set(o.label, (objectCounts.get(o.label) ?? 0) + 1);
+  for (const label of objectCounts.keys()) tags.push(label);
+  const subject: string[] = [];
+  if (nFaces > 0) subject.push(plural(nFaces, 'person', 'people'));
+  for (const [label, n] of objectCounts) subject.push(n === 1 ? `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}` : `${n} ${label}s`);
+  if (subject.length) parts.push(subject.length > 1 ? `${subject.slice(0, -1).join(', ')} and ${subject.at(-1)}` : subject[0]!);
+
+  if (input.text.length) {
+    tags.push('text');
+    for (const w of textWords(input.text)) tags.push(`text:${w}`);
+    const shown = input.text
+      .slice(0, 2)
+      .map((l) => l.text)
+      .join(' ');
+    parts.push(`text ‘${shown.length > 40 ? `${shown.slice(0, 39)}…` : shown}’`);
+  }
+
+  const context: string[] = [];
+  const camera = cameraName(m);
+  if (camera) {
+    context.push(camera);
+    tags.push(`camera:${camera.toLowerCase()}`);
+  }
+  const when = m?.takenAt ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2})/.exec(m.takenAt) : null;
+  if (when) {
+    const [, y, mo, d, h] = when;
+    const tod = timeOfDay(Number(h));
+    tags.push(tod, `year:${y}`, `month:${MONTHS[Number(mo) - 1]!.toLowerCase()}`);
+    context.push(`${Number(d)} ${MONTHS[Number(mo) - 1]} ${y}`, tod);
+  }
+  if (m?.gps) {
+    tags.push('geotagged');
+    context.push(`at ${m.gps.lat.toFixed(3)}, ${m.gps.lon.toFixed(3)}`);
+  }
+  if (input.width && input.height) {
+    const r = input.width / input.height;
+    tags.push(r > 1.9 ? 'panorama' : r > 1.05 ? 'landscape-format' : r < 0.95 ? 'portrait-format' : 'square-format');
+  }
+  if (context.length) parts.push(context.join(', '));
+  return { tags: [...new Set(tags)], description: parts.join(' · ') || 'no people, objects or text found' };
+}
+
+/** "Canon EOS 40D", without the make repeated ("Canon Canon EOS 40D"). */
+export function cameraName(m: PhotoMetadata | null): string | null {
+  const make = m?.make?.trim();
+  const model = m?.model?.trim();
+  if (!model) return make || null;
+  if (!make) return model;
+  const firstWord = make.split(/\s+/)[0]!.toLowerCase();
+  if (model.toLowerCase().startsWith(firstWord)) return model;
+  const short = make.replace(/\s+(corporation|corp\.?|co\.?,?\s*ltd\.?|company|imaging|optical|camera)\b.*$/i, '').trim();
+  return `${short} ${model}`;
+}

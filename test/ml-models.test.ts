@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { ShoeboxError } from '../src-shared/errors.js';
+import { cosine } from '../src-worker/ml/embedding.js';
+import { FaceAnalyzer } from '../src-worker/ml/faces.js';
+import { fromBase64F32, loadRgb, resizeRgb, type RgbImage } from '../src-worker/ml/image.js';
+import { executionProviders, mlThreads, modelsDir, readManifest, readVerifiedModel } from '../src-worker/ml/models.js';
+import { TextReader } from '../src-worker/ml/ocr.js';
+import { hasPhotos, photo, repoRoot, tempDir } from './helpers/photos.js';
+
+const fixture = (name: string): string => path.join(repoRoot, 'test', 'fixtures', 'faces', name);
+
+async function preview(file: string | Buffer): Promise<RgbImage> {
+  const img = await loadRgb(file);
+  return Math.max(img.width, img.height) > 1600 ? resizeRgb(img, 1600, 1600, 'inside') : img;
+}
+
+describe('models/manifest.json', () => {
+  it('lists every shipped file with a matching sha256', () => {
+    const manifest = readManifest();
+    const shipped = manifest.models.filter((m) => m.file);
+    assert.ok(shipped.length >= 7);
+    for (const m of shipped) assert.ok(readVerifiedModel(m.id).length === m.bytes, m.id);
+    assert.deepEqual(executionProviders().at(-1), 'cpu');
+    assert.ok(mlThreads() >= 1 && mlThreads() <= 2);
+  });
+
+  it('names the file when a model is missing or altered (model-missing)', () => {
+    const { dir, cleanup } = tempDir('shoebox-models-');
+    try {
+      copyFileSync(path.join(modelsDir(), 'manifest.json'), path.join(dir, 'manifest.json'));
+      const missing = (() => {
+        try {
+          readVerifiedModel('face-eye', dir);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      assert.ok(missing instanceof ShoeboxError && missing.code === 'model-missing');
+      assert.match(missing.message, /fr_eye\.onnx.*missing/);
+      const bytes = readFileSync(path.join(modelsDir(), 'fr_eye.onnx'));
+      bytes[bytes.length - 1] ^= 0xff;
+      writeFileSync(path.join(dir, 'fr_eye.onnx'), bytes);
+      assert.throws(() => readVerifiedModel('face-eye', dir), (e: unknown) => e instanceof ShoeboxError && e.code === 'model-missing' && /fr_eye\.onnx is altered/.test(e.message));
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('faces (UltraFace + landmarks + eyes + ArcFace-style embedding)', () => {
+  let fa: FaceAnalyzer;
+  before(async () => {
+    fa = await FaceAnalyzer.load();
+  });
+
+  it('finds the faces on the face-api samples, boxes in [0, 1]', async () => {
+    for (const [name, min, max] of [
+      ['sample1.jpg', 3, 3],
+      ['sample2.jpg', 3, 3],
+      ['sample5.jpg', 4, 6],
+    ] as const) {
+      const t = performance.now();
+      const faces = await fa.analyze(await preview(fixture(name)));
+      console.log(`# faces ${name}: ${faces.length} in ${Math.round(performance.now() - t)} ms (detect + landmarks + eyes + embedding)`);
+      assert.ok(faces.length >= min && faces.length <= max, `${name}: ${faces.length} faces`);
+      for (const f of faces) {
+        assert.equal(f.box.length, 4);
+        for (const v of f.box) assert.ok(v >= 0 && v <= 1, `${name} box ${f.box}`);
+        assert.ok(f.box[0] + f.box[2] <= 1.0001 && f.box[1] + f.box[3] <= 1.0001);
+        assert.ok(f.score >= 0.7);
+        const e = fromBase64F32(f.embedding);
+        assert.equal(e.length, 512);
+        assert.ok(Math.abs(cosine(e, e) - 1) < 1e-3);
+      }
+    }
+  });
+
+  it('judges eyes: the sample1 face looking down has closed eyes, sample5 faces are open', async () => {
+    const s1 = await fa.analyze(await preview(fixture('sample1.jpg')));
+    assert.equal(s1.filter((f) => f.eyesClosed).length, 1);
+    const closed = s1.find((f) => f.eyesClosed)!;
+    assert.ok(closed.box[0] > 0.35 && closed.box[0] < 0.5, 'the middle person');
+    const s5 = await fa.analyze(await preview(fixture('sample5.jpg')));
+    assert.equal(s5.filter((f) => f.eyesClosed).length, 0);
+  });
+
+  it('face embeddings find the same person in the mirrored photo', async () => {
+    const img = await preview(fixture('sample5.jpg'));
+    const flipped = await loadRgb(await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).flop().png().toBuffer());
+    const a = await fa.analyze(img);
+    const b = await fa.analyze(flipped);
+    let hits = 0;
+    for (const f of a) {
+      const e = fromBase64F32(f.embedding);
+      const best = b.reduce((p, g) => (cosine(e, fromBase64F32(g.embedding)) > cosine(e, fromBase64F32(p.embedding)) ? g : p));
+      const mirroredX = 1 - (best.box[0] + best.box[2]);
+      if (Math.abs(mirroredX - f.box[0]) < 0.03 && Math.abs(best.box[1] - f.box[1]) < 0.03) hits++;
+    }
+    console.log(`# face embedding: ${hits}/${a.length} faces matched to their mirror image`);
+    assert.ok(hits >= a.length - 1 && hits >= 3);
+  });
+
+  it('finds no faces on landscapes and objects without people', { skip: !hasPhotos }, async () => {
+    for (const rel of ['jpg/gps/DSCN0010.jpg', 'jpg/mobile/jolla.jpg', 'jpg/hdr/iphone_hdr_YES.jpg', 'jpg/Canon_40D.jpg']) {
+      const faces = await fa.analyze(await preview(photo(...rel.split('/'))));
+      assert.equal(faces.length, 0, rel);
+    }
+  });
+});
+
+describe('text (PP-OCRv4 det + rec)', () => {
+  let reader: TextReader;
+  before(async () => {
+    reader = await TextReader.load();
+  });
+  after(() => undefined);
+
+  it('reads words rendered on a photo-like background', async () => {
+    const svg = `<svg width="1400" height="900" xmlns="http://www.w3.org/2000/svg">
+      <rect width="100%" height="100%" fill="#cfc6b4"/><circle cx="1150" cy="650" r="180" fill="#8a6f4d"/>
+      <text x="120" y="300" font-family="DejaVu Sans" font-weight="bold" font-size="150" fill="#1d1d1d">OPEN</text>
+      <text x="140" y="560" font-family="DejaVu Sans" font-size="84" fill="#2b2b2b">Bakery 1978</text></svg>`;
+    const jpeg = await sharp(Buffer.from(svg)).jpeg({ quality: 82 }).toBuffer();
+    const t = performance.now();
+    const lines = await reader.read(await preview(jpeg));
+    console.log(`# ocr: ${JSON.stringify(lines.map((l) => l.text))} in ${Math.round(performance.now() - t)} ms`);
+    assert.equal(lines[0]?.text, 'OPEN');
+    assert.ok(lines.some((l) => /Bakery\s*1978/.test(l.text)));
+    for (const l of lines) for (const v of l.box) assert.ok(v >= 0 && v <= 1);
+  });
+
+  it('reads nothing on a photo without text', { skip: !hasPhotos }, async () => {
+    assert.deepEqual(await reader.read(await preview(photo('jpg', 'gps', 'DSCN0010.jpg'))), []);
+  });
+});
