@@ -1,5 +1,6 @@
 import type { PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
+import { defaultDataDir } from '../engine/paths.js';
 import type { IngestSummary } from '../engine/ingest/ingest-runner.js';
 import type { FailedEntry, LibraryStatus } from '../engine/operations.js';
 
@@ -16,7 +17,7 @@ export function formatSummary(summary: IngestSummary, dataDir: string): string {
     `  ${summary.seconds.toFixed(1)} s${summary.ignored ? `, ${summary.ignored} non-photo files ignored` : ''}`,
   ];
   if (summary.analysed === 0 && !summary.interrupted) lines.push('  Nothing changed since the last analysis: no work was done.');
-  if (summary.failed) lines.push(`  See why with: shoebox failed --data ${JSON.stringify(dataDir)}`);
+  if (summary.failed) lines.push(`  See why with: shoebox failed${dataDir === defaultDataDir() ? '' : ` --data ${JSON.stringify(dataDir)}`}`);
   lines.push(`  Library: ${dataDir}`);
   return lines.join('\n');
 }
