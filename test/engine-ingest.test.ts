@@ -129,3 +129,37 @@ describe('changed and new files are analysed again; touched ones are not', () =>
     assert.equal(second.skipped, 2, 'the untouched and the touched file');
   });
 });
+
+describe('the same ingest on Postgres instead of SQLite', () => {
+  const schema = `shoebox_engine_${process.pid}_${Date.now() % 100000}`;
+  const base = process.env.SHOEBOX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  let dataDir: string;
+  let photos: string;
+  before(() => {
+    dataDir = makeTempDir('pg');
+    photos = makeTempDir('pg-photos');
+    for (const name of ['Canon_40D.jpg', 'Nikon_D70.jpg', 'corrupted.jpg']) fs.copyFileSync(path.join(photosDir, 'jpg', name), path.join(photos, name));
+  });
+  after(async () => {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+    removeDir(dataDir);
+    removeDir(photos);
+  });
+
+  it('analyses, fails the broken file alone, and later commands find the store without --store', { skip: process.env.SHOEBOX_SKIP_POSTGRES === '1' }, async () => {
+    const store = `${base}?schema=${schema}`;
+    const result = await runCli(['analyze', photos, '--data', dataDir, '--store', store, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = lastJson<Summary>(result.stdout);
+    assert.equal(summary.completed, 2);
+    assert.equal(summary.failed, 1);
+    const failed = JSON.parse((await runCli(['failed', '--data', dataDir, '--json'])).stdout);
+    assert.equal(failed[0].errorCode, 'corrupt-file');
+    const again = lastJson<Summary>((await runCli(['analyze', photos, '--data', dataDir, '--json'])).stdout);
+    assert.equal(again.analysed, 0, 'the library remembered its Postgres store');
+  });
+});

@@ -104,6 +104,22 @@ export function readSavedSettings(dataDir: string): SavedSettings {
   return parsed.data;
 }
 
+/** Writes the settings file atomically, readable by this user only (it may hold a Redis URL with a password). */
+export function writeSavedSettings(dataDir: string, settings: SavedSettings): void {
+  const file = settingsFile(dataDir);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(SavedSettings.parse(settings), null, 2), { mode: 0o600 });
+  fs.renameSync(temp, file);
+}
+
+/** The store URL a config stands for, as saved in settings ("sqlite" or the postgres URL with its schema). */
+export function storeSetting(store: EngineConfig['store']): string {
+  if (store.kind === 'sqlite') return 'sqlite';
+  const url = new URL(store.url);
+  url.searchParams.set('schema', store.schema);
+  return url.toString();
+}
+
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const counts = defaultWorkerCounts();
   const dataDir = path.resolve(flags.data ?? env.SHOEBOX_DATA ?? defaultDataDir(env));

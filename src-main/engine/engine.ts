@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Lane } from '../../src-shared/lanes.js';
 import { LANES } from '../../src-shared/lanes.js';
 import type { WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
-import type { EngineConfig } from './config.js';
+import { readSavedSettings, storeSetting, writeSavedSettings, type EngineConfig } from './config.js';
 import { readRunningEngine, removeEngineFile, writeEngineFile } from './engine-file.js';
 import { IngestRunner, type IngestOptions, type IngestSummary } from './ingest/ingest-runner.js';
 import { createFileLogger, type Logger } from './logger.js';
@@ -60,6 +60,10 @@ export class Engine {
 
     const storeConfig = storeConfigFor(config, paths);
     const store = await openStore(storeConfig);
+    // A library is bound to its store: remember a Postgres choice so that later commands on this
+    // folder (status, inspect…) find the same store without repeating --store.
+    const saved = readSavedSettings(config.dataDir);
+    if ((saved.store ?? 'sqlite') !== storeSetting(config.store)) writeSavedSettings(config.dataDir, { ...saved, store: storeSetting(config.store) });
     let redis: RedisSupervisor | null = null;
     let endpoint: RedisEndpoint;
     try {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ApiError, CAUSE_LABELS, type FailedGroup, type FailedItem, type IngestInfo, type PhotoSummary, type SettingsDto } from '../../../src-shared/api/contract.js';
 import type { IngestRecord, IngestTotals } from '../../../src-shared/ingest.js';
 import type { PhotoDetail, PhotoRecord } from '../../../src-shared/photo.js';
-import { parseStoreUrl, readSavedSettings, SavedSettings, settingsFile, type EngineConfig } from '../config.js';
+import { parseStoreUrl, readSavedSettings, SavedSettings, writeSavedSettings, type EngineConfig } from '../config.js';
 import type { Engine } from '../engine.js';
 import type { IngestProgress } from '../ingest/ingest-runner.js';
 import type { LibraryOperations } from '../operations.js';
@@ -218,10 +218,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       if (typeof next.store === 'string') parseStoreUrl(next.store); // ConfigError → bad-request
       const parsed = SavedSettings.safeParse(next);
       if (!parsed.success) throw new ApiError('bad-request', parsed.error.issues[0]?.message ?? 'invalid settings');
-      const file = settingsFile(engine.config.dataDir);
-      const temp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(temp, JSON.stringify(parsed.data, null, 2), { mode: 0o600 });
-      fs.renameSync(temp, file);
+      writeSavedSettings(engine.config.dataDir, parsed.data);
       return { settings: settingsDto(engine.config), restartRequired: true };
     },
   };
