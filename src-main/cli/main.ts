@@ -15,6 +15,7 @@ import { formatDetail, formatFailed, formatStatus, formatSummary } from './forma
 import { LibraryClient } from './library-client.js';
 import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
+import { runWorkers, WorkerUsageError } from './worker.js';
 
 /** Exit codes: 0 done, 1 failure, 2 usage error. */
 class UsageError extends Error {}
@@ -181,6 +182,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option('--port <n>', 'HTTP port (default: a free one)').argParser(positiveInt)),
   ).action(async (options: ServeOptions) => setExit(await serve(options)));
 
+  engineOptions(
+    program
+      .command('worker')
+      .description('serve the queues from another machine: workers only, against a shared --redis and a --store postgres://…')
+      .addOption(dataOption()),
+  ).action(async (options: AnalyzeOptions) => setExit(await runWorkers(options)));
+
   program
     .command('status')
     .description('lanes with counts by state, workers, ingest totals')
@@ -297,7 +305,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`shoebox: ${message.split('\n')[0]}\n`);
     if (error instanceof RedisServerNotFound) process.stderr.write(`${message.split('\n').slice(1).join('\n')}\n`);
-    if (error instanceof UsageError || error instanceof ConfigError) return 2;
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof WorkerUsageError) return 2;
     if (error instanceof OperationError || error instanceof EngineAlreadyRunning || error instanceof RedisServerNotFound) return 1;
     if (process.env.SHOEBOX_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return 1;

@@ -25,6 +25,35 @@ export function storeConfigFor(config: EngineConfig, paths: LibraryPaths): Store
     : { kind: 'postgres', postgresUrl: config.store.url, postgresSchema: config.store.schema };
 }
 
+/** The worker processes of both classes, as configured; used by the engine and by `shoebox worker`. */
+export function createWorkerPool(config: EngineConfig, paths: LibraryPaths, endpoint: RedisEndpoint, storeConfig: StoreConfig, log: Logger): WorkerPool {
+  const launchConfig = (workerClass: 'cpu' | 'ml') => (slotId: string): WorkerLaunchConfig => ({
+    slotId,
+    workerClass,
+    concurrency: workerClass === 'cpu' ? config.cpuConcurrency : config.mlConcurrency,
+    redis: endpoint,
+    store:
+      storeConfig.kind === 'sqlite'
+        ? { kind: 'sqlite', sqlitePath: storeConfig.sqlitePath! }
+        : { kind: 'postgres', postgresUrl: storeConfig.postgresUrl!, postgresSchema: storeConfig.postgresSchema! },
+    cacheDir: paths.cacheDir,
+    logsDir: paths.logsDir,
+    recycleAfterJobs: config.recycleAfterJobs,
+    memoryCeilingMb: config.workerMemoryCeilingMb,
+    stageTimeoutMs: config.stageTimeoutMs,
+    attempts: config.attempts,
+    backoffBaseMs: config.backoffBaseMs,
+    backoffCapMs: config.backoffCapMs,
+  });
+  return new WorkerPool(
+    [
+      { workerClass: 'cpu', count: config.cpuWorkers, launchConfig: launchConfig('cpu') },
+      { workerClass: 'ml', count: config.mlWorkers, launchConfig: launchConfig('ml') },
+    ],
+    log,
+  );
+}
+
 /** Warn when the bundled Redis has used this share of its maxmemory. */
 const REDIS_MEMORY_WARN = 0.8;
 
@@ -87,31 +116,7 @@ export class Engine {
     await lanes.pause(pausedLanes);
 
     await store.clearWorkerStatuses();
-    const launchConfig = (workerClass: 'cpu' | 'ml') => (slotId: string): WorkerLaunchConfig => ({
-      slotId,
-      workerClass,
-      concurrency: workerClass === 'cpu' ? config.cpuConcurrency : config.mlConcurrency,
-      redis: endpoint,
-      store:
-        storeConfig.kind === 'sqlite'
-          ? { kind: 'sqlite', sqlitePath: storeConfig.sqlitePath! }
-          : { kind: 'postgres', postgresUrl: storeConfig.postgresUrl!, postgresSchema: storeConfig.postgresSchema! },
-      cacheDir: paths.cacheDir,
-      logsDir: paths.logsDir,
-      recycleAfterJobs: config.recycleAfterJobs,
-      memoryCeilingMb: config.workerMemoryCeilingMb,
-      stageTimeoutMs: config.stageTimeoutMs,
-      attempts: config.attempts,
-      backoffBaseMs: config.backoffBaseMs,
-      backoffCapMs: config.backoffCapMs,
-    });
-    const pool = new WorkerPool(
-      [
-        { workerClass: 'cpu', count: config.cpuWorkers, launchConfig: launchConfig('cpu') },
-        { workerClass: 'ml', count: config.mlWorkers, launchConfig: launchConfig('ml') },
-      ],
-      log,
-    );
+    const pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
     const engine = new Engine(config, paths, log, store, lanes, pool, redis, endpoint);
     pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
     redis?.on('restarted', () => log.warn('redis-server was restarted; its AOF was reloaded'));
