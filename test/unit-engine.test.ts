@@ -130,3 +130,14 @@ describe('configuration', () => {
     });
   });
 });
+
+describe('progress ETA', () => {
+  it('reads like a person would write it, and waits for a rate', async () => {
+    const { formatEta } = await import('../src-main/cli/progress.js');
+    assert.equal(formatEta(null), '…');
+    assert.equal(formatEta(Infinity), '…');
+    assert.equal(formatEta(42.4), '42s');
+    assert.equal(formatEta(425), '7m 05s');
+    assert.equal(formatEta(4320), '1h 12m');
+  });
+});

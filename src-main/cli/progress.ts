@@ -12,7 +12,7 @@ export function createProgressReporter(enabled: boolean): { update: (p: IngestPr
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: '{phase} |{bar}| {value}/{total} done · {failed} failed · {rate}/s · ETA {eta_formatted}',
+        format: '{phase} |{bar}| {value}/{total} done · {failed} failed · {rate}/s · ETA {etaText}',
         hideCursor: true,
         etaBuffer: 50,
         fps: 5,
@@ -24,8 +24,13 @@ export function createProgressReporter(enabled: boolean): { update: (p: IngestPr
       update: (p) => {
         const done = p.totals.completed + p.totals.failed + p.totals.skipped + p.totals.cancelled;
         const total = Math.max(p.scanned, p.totals.photos);
-        const rate = ((p.totals.completed + p.totals.failed) / Math.max(1, (Date.now() - started) / 1000)).toFixed(1);
-        const payload = { phase: p.phase === 'scanning' ? 'scanning ' : 'analysing', failed: p.totals.failed, rate };
+        const perSecond = (p.totals.completed + p.totals.failed) / Math.max(1, (Date.now() - started) / 1000);
+        const payload = {
+          phase: p.phase === 'scanning' ? 'scanning ' : 'analysing',
+          failed: p.totals.failed,
+          rate: perSecond.toFixed(1),
+          etaText: formatEta(perSecond > 0 ? (total - done) / perSecond : null),
+        };
         if (!startedBar) {
           bar.start(total, done, payload);
           startedBar = true;
@@ -46,4 +51,13 @@ export function createProgressReporter(enabled: boolean): { update: (p: IngestPr
     },
     stop: () => undefined,
   };
+}
+
+/** "42s", "7m 05s", "1h 12m"; "…" until a rate is known. */
+export function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '…';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
