@@ -87,6 +87,25 @@ describe('controls on a running engine', () => {
     }
   });
 
+  it('purging a lane drops its queued jobs; the sweep queues the unfinished photos again', async () => {
+    const dataDir = makeTempDir('purge');
+    const engine = await startTestEngine(dataDir);
+    const ops = new LibraryOperations(engine.store, engine.lanes, dataDir, process.pid);
+    try {
+      await ops.pause('default');
+      const ingest = engine.ingest([photos]);
+      await waitFor(async () => (await engine.lanes.counts()).default.paused + (await engine.lanes.counts()).default.waiting >= 25, 30_000, 'queued jobs');
+      assert.equal(await ops.purge('default'), 25);
+      assert.equal((await engine.lanes.counts()).default.paused, 0);
+      await ops.resume('default');
+      const summary = await ingest;
+      assert.equal(summary.completed + summary.failed, 25, 'no photo was silently dropped');
+    } finally {
+      await engine.stop();
+      removeDir(dataDir);
+    }
+  });
+
   it('workers are recycled after N jobs without losing work', async () => {
     const dataDir = makeTempDir('recycle');
     const engine = await startTestEngine(dataDir, { recycleAfterJobs: 5 });

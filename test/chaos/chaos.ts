@@ -294,7 +294,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           const victim = workers[Math.floor(rand() * workers.length)]!;
           if (kill9(victim)) {
             workerKills++;
-            log(`kill -9 worker ${victim} (${cmdline(victim) ? 'still listed' : 'gone'}; ${finished ?? 0}/${options.photos} finished)`);
+            log(`kill -9 worker ${victim} (${finished ?? 0}/${options.photos} finished)`);
           }
           nextWorkerKill = Date.now() + killEvery * (0.5 + rand());
         }
