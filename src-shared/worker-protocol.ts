@@ -1,23 +1,13 @@
 import { z } from 'zod';
 import { WORKER_CLASSES } from './lanes.js';
+import { RedisEndpoint } from './redis-endpoint.js';
 
 /** Everything a worker process needs, passed by the pool in SHOEBOX_WORKER_CONFIG and validated once. */
 export const WorkerLaunchConfig = z.object({
   slotId: z.string().min(1),
   workerClass: z.enum(WORKER_CLASSES),
   concurrency: z.number().int().min(1),
-  redis: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('socket'), path: z.string(), password: z.string().nullable() }),
-    z.object({
-      kind: z.literal('tcp'),
-      host: z.string(),
-      port: z.number().int(),
-      password: z.string().nullable(),
-      username: z.string().nullable().optional(),
-      tls: z.boolean().optional(),
-      db: z.number().int().optional(),
-    }),
-  ]),
+  redis: RedisEndpoint,
   store: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('sqlite'), sqlitePath: z.string() }),
     z.object({ kind: z.literal('postgres'), postgresUrl: z.string(), postgresSchema: z.string() }),

@@ -1,23 +1,12 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import type { RedisEndpoint } from './redis/endpoint.js';
+import { RedisEndpoint } from '../../src-shared/redis-endpoint.js';
 
 /** What a running engine publishes in its library folder so that CLI commands can reach it. */
 export const EngineFile = z.object({
   pid: z.number().int(),
   startedAt: z.string(),
-  redis: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('socket'), path: z.string(), password: z.string().nullable() }),
-    z.object({
-      kind: z.literal('tcp'),
-      host: z.string(),
-      port: z.number().int(),
-      password: z.string().nullable(),
-      username: z.string().nullable().optional(),
-      tls: z.boolean().optional(),
-      db: z.number().int().optional(),
-    }),
-  ]),
+  redis: RedisEndpoint,
   /** Set when `serve` runs its HTTP API. */
   http: z.object({ url: z.string(), token: z.string() }).nullable().optional(),
 });
@@ -61,4 +50,3 @@ export function removeEngineFile(file: string): void {
   }
 }
 
-export type { RedisEndpoint };

@@ -1,9 +1,8 @@
 import type { RedisOptions } from 'ioredis';
 
-/** How to reach a Redis: a private unix socket (the default) or TCP, always with a password. */
-export type RedisEndpoint =
-  | { kind: 'socket'; path: string; password: string | null }
-  | { kind: 'tcp'; host: string; port: number; password: string | null; username?: string | null; tls?: boolean; db?: number };
+import type { RedisEndpoint } from '../../../src-shared/redis-endpoint.js';
+
+export type { RedisEndpoint };
 
 export function endpointFromUrl(url: string): RedisEndpoint {
   const parsed = new URL(url);
