@@ -79,9 +79,36 @@ function tooLarge(w: number, h: number): ShoeboxError {
   );
 }
 
+/**
+ * libvips keeps its error text in one process-wide buffer, and every sharp pipeline that finishes
+ * clears it. With two decodes in flight in a worker (lane concurrency), one can clear the buffer
+ * between another's failure and its throw: sharp then reports "Unknown error" (or nothing).
+ */
+export function isUnspecificVipsError(err: unknown): boolean {
+  const words = vipsWording(err);
+  return words === '' || /^unknown error$/i.test(words);
+}
+
+/**
+ * Runs a decode step; when it fails without libvips' words (the race above), runs it once more to
+ * get them — the failure of a damaged file is deterministic, only its message was lost.
+ */
+async function withVipsWords<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!isUnspecificVipsError(err)) throw err;
+    return await step();
+  }
+}
+
 /** Maps a sharp/libvips failure to a ShoeboxError with a specific code, keeping libvips' words. */
 export function mapDecodeError(err: unknown, format: string): ShoeboxError {
   if (err instanceof ShoeboxError) return err;
+  if (isUnspecificVipsError(err)) {
+    // The words were lost twice (see withVipsWords): still say what happened, not "Unknown error".
+    return new ShoeboxError('corrupt-file', `${format} image is damaged and could not be decoded (the decoder reported no details)`, { cause: err });
+  }
   const words = vipsWording(err);
   if (/pixel limit/i.test(words)) {
     return new ShoeboxError('too-large', `image is larger than the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit: ${words}`, { cause: err });
@@ -175,7 +202,7 @@ function checkPixels(w: number | undefined, h: number | undefined): void {
 async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSignal | undefined): Promise<Decoded> {
   let meta: sharp.Metadata;
   try {
-    meta = await headerOf(bytes);
+    meta = await withVipsWords(() => headerOf(bytes));
   } catch (err) {
     throw mapDecodeError(err, format);
   }
@@ -183,7 +210,7 @@ async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSigna
   checkAborted(signal, 'decoding');
   let raw: RawImage;
   try {
-    raw = await decodeToPreviewPixels(bytes, 'auto');
+    raw = await withVipsWords(() => decodeToPreviewPixels(bytes, 'auto'));
   } catch (err) {
     throw mapDecodeError(err, format);
   }

@@ -242,7 +242,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const width = options.width ?? 1200;
   const height = options.height ?? 800;
-  const killEvery = options.workerKillEveryMs ?? 4000;
+  const killEvery = options.workerKillEveryMs ?? 8000;
   const maxWorkerKills = options.maxWorkerKills ?? Number.POSITIVE_INFINITY;
   const redisKillAt = options.redisKillAt === undefined ? 0.2 : options.redisKillAt;
   const engineKillAt = options.engineKillAt === undefined ? 0.45 : options.engineKillAt;
@@ -419,7 +419,7 @@ async function main(): Promise<void> {
     .option('--photos <n>', 'photos to generate and analyse', positiveInt, 2000)
     .option('--width <px>', 'generated photo width', positiveInt, 1200)
     .option('--height <px>', 'generated photo height', positiveInt, 800)
-    .option('--kill-every <ms>', 'kill a random worker about this often', positiveInt, 4000)
+    .option('--kill-every <ms>', 'kill a random worker about this often (each kill stalls its jobs ~15 s)', positiveInt, 8000)
     .option('--no-calm', 'skip the calm run used for the time comparison')
     .option('--seed <n>', 'seed of the random worker choice', positiveInt)
     .option('--keep', 'keep the chaos library folder');

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { IngestTotals } from '../../../src-shared/ingest.js';
 import type { Lane } from '../../../src-shared/lanes.js';
 import type { Logger } from '../logger.js';
@@ -113,6 +114,7 @@ export class IngestRunner {
     const known = await this.store.getPhotosByPaths(files.map((f) => f.path));
     const decisions: FileDecision[] = [];
     const jobs: PhotoJobSpec[] = [];
+    const problems: Array<{ photoId: string; revision: number; problem: ErrorInfo }> = [];
     for (const file of files) {
       const record = known.get(file.path);
       const hash = needsContentHash(file, record) ? await hashFile(file.path) : null;
@@ -121,12 +123,18 @@ export class IngestRunner {
         decision = { kind: 'changed', photoId: decision.photoId, size: file.size, mtimeMs: file.mtimeMs };
       }
       decisions.push(decision);
+      if (file.problem) {
+        if (decision.kind === 'new' || decision.kind === 'changed') problems.push({ photoId: decision.photoId, revision: decision.kind === 'new' ? 0 : record!.revision + 1, problem: file.problem });
+        continue;
+      }
       if (decision.kind === 'new') jobs.push({ name: 'photo.cpu', lane, data: { photoId: decision.photoId, revision: 0, ingestId } });
       if (decision.kind === 'changed') jobs.push({ name: 'photo.cpu', lane, data: { photoId: decision.photoId, revision: record!.revision + 1, ingestId } });
     }
     this.workQueued += decisions.filter((d) => d.kind === 'new' || d.kind === 'changed' || d.kind === 'resume').length;
     // Store first, queue second: a crash in between leaves photos the sweep will queue.
     await this.store.registerFiles(ingestId, decisions);
+    // Found but impossible to analyse: failed at the scan, with the reason, instead of queued.
+    for (const { photoId, revision, problem } of problems) await this.store.failStage(photoId, revision, 'scan', problem, null);
     await this.lanes.addPhotoJobs(jobs);
   }
 

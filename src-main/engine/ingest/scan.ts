@@ -1,11 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
+import type { ErrorInfo } from '../../../src-shared/errors.js';
 
 export interface ScannedFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Set when the file was found but cannot be analysed at all (its name is not valid UTF-8). */
+  problem?: ErrorInfo;
 }
 
 /** Extensions that are photos whatever their content says (a bad one fails later with its reason). */
@@ -79,22 +82,50 @@ export async function* scanFolders(roots: string[], stats: ScanStats = { folders
     yield { path: file, size: stat.size, mtimeMs: stat.mtimeMs };
   }
 
+  /** Its bytes can be read, but the library keys photos by text paths: fail it with a reason. */
+  async function* visitBadlyNamed(rawPath: Buffer, shownAs: string): AsyncGenerator<ScannedFile> {
+    let stat: import('node:fs').Stats;
+    try {
+      stat = await fs.stat(rawPath);
+    } catch {
+      stats.ignored++;
+      return;
+    }
+    if (stat.isDirectory()) {
+      stats.unreadableFolders.push(`${shownAs}: folder name is not valid UTF-8; rename it to analyse what it holds`);
+      return;
+    }
+    if (!stat.isFile()) return;
+    yield {
+      path: shownAs,
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+      problem: { code: 'unsupported-format', message: 'the file name is not valid UTF-8 (shown with replacement characters); rename the file to analyse it' },
+    };
+  }
+
   async function* visitDir(dir: string): AsyncGenerator<ScannedFile> {
     const real = await fs.realpath(dir).catch(() => dir);
     if (visitedDirs.has(real)) return;
     visitedDirs.add(real);
     stats.folders++;
-    let entries: import('node:fs').Dirent[];
+    let names: Buffer[];
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      // Names as bytes: a name that is not valid UTF-8 must still be found and reported, not lost.
+      names = await fs.readdir(dir, { encoding: 'buffer' });
     } catch (error) {
       stats.unreadableFolders.push(`${dir}: ${(error as Error).message}`);
       return;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (isHiddenOrSystem(entry.name)) continue;
-      const full = path.join(dir, entry.name);
+    names.sort(Buffer.compare);
+    for (const rawName of names) {
+      const name = rawName.toString('utf8');
+      if (isHiddenOrSystem(name)) continue;
+      const full = path.join(dir, name);
+      if (!Buffer.from(name, 'utf8').equals(rawName)) {
+        yield* visitBadlyNamed(Buffer.concat([Buffer.from(`${dir}${path.sep}`), rawName]), full);
+        continue;
+      }
       let stat: import('node:fs').Stats;
       try {
         stat = await fs.stat(full); // follows symlinks; a dangling link throws and is skipped
