@@ -15,6 +15,10 @@ function fakeEngine(dataDir: string): HandlerEngine {
   const store = {
     getPhoto: async () => null,
     listPhotos: async () => [],
+    listPhotoItems: async () => [],
+    countPhotos: async () => 0,
+    similarPhotos: async () => [],
+    listSkipped: async () => [],
     countPhotosByState: async () => ({ queued: 0, processing: 0, done: 0, failed: 0, cancelled: 0 }),
     listFailed: async () => [],
     listIngests: async () => [],

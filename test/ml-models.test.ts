@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -8,6 +8,7 @@ import { cosine } from '../src-worker/ml/embedding.js';
 import { FaceAnalyzer } from '../src-worker/ml/faces.js';
 import { fromBase64F32, loadRgb, resizeRgb, type RgbImage } from '../src-worker/ml/image.js';
 import { executionProviders, mlThreads, modelsDir, readManifest, readVerifiedModel } from '../src-worker/ml/models.js';
+import { chosenDetector, detectorAvailable, ObjectDetector, type DetectedObject } from '../src-worker/ml/objects.js';
 import { TextReader } from '../src-worker/ml/ocr.js';
 import { hasPhotos, photo, repoRoot, tempDir } from './helpers/photos.js';
 
@@ -21,8 +22,9 @@ async function preview(file: string | Buffer): Promise<RgbImage> {
 describe('models/manifest.json', () => {
   it('lists every shipped file with a matching sha256', () => {
     const manifest = readManifest();
-    const shipped = manifest.models.filter((m) => m.file);
-    assert.ok(shipped.length >= 7);
+    // Optional files (CenterNet, no stated upstream licence) may be deleted from a build.
+    const shipped = manifest.models.filter((m) => m.file && (!m.optional || existsSync(path.join(modelsDir(), m.file))));
+    assert.ok(shipped.length >= 9);
     for (const m of shipped) assert.ok(readVerifiedModel(m.id).length === m.bytes, m.id);
     assert.deepEqual(executionProviders().at(-1), 'cpu');
     assert.ok(mlThreads() >= 1 && mlThreads() <= 2);
@@ -136,5 +138,63 @@ describe('text (PP-OCRv4 det + rec)', () => {
 
   it('reads nothing on a photo without text', { skip: !hasPhotos }, async () => {
     assert.deepEqual(await reader.read(await preview(photo('jpg', 'gps', 'DSCN0010.jpg'))), []);
+  });
+});
+
+describe('objects (COCO-80, TF.js wasm: NanoDet default, CenterNet optional)', () => {
+  let nano: ObjectDetector;
+  before(async () => {
+    nano = await ObjectDetector.load('nanodet');
+  });
+  const labels = (objs: DetectedObject[]): string => objs.map((o) => `${o.label}:${o.score}`).join(' ');
+  const run = async (d: ObjectDetector, rel: string): Promise<DetectedObject[]> => {
+    const t = performance.now();
+    const objs = await d.detect(await preview(rel.startsWith('/') ? rel : photo(...rel.split('/'))));
+    console.log(`# ${d.kind} ${path.basename(rel)}: ${labels(objs) || '—'} in ${Math.round(performance.now() - t)} ms`);
+    for (const o of objs) {
+      assert.ok(o.score >= d.threshold && o.score <= 1);
+      for (const v of o.box) assert.ok(v >= 0 && v <= 1, `${rel} box ${o.box}`);
+      assert.ok(o.box[0] + o.box[2] <= 1.0001 && o.box[1] + o.box[3] <= 1.0001);
+    }
+    return objs;
+  };
+
+  it('selects the detector: nanodet by default, centernet on request, anything else is an error', () => {
+    assert.equal(chosenDetector({}), 'nanodet');
+    assert.equal(chosenDetector({ SHOEBOX_OBJECT_DETECTOR: 'CenterNet' }), 'centernet');
+    assert.throws(() => chosenDetector({ SHOEBOX_OBJECT_DETECTOR: 'yolo' }), (e: unknown) => e instanceof ShoeboxError && e.code === 'model-missing');
+    const { dir, cleanup } = tempDir('shoebox-models-');
+    try {
+      copyFileSync(path.join(modelsDir(), 'manifest.json'), path.join(dir, 'manifest.json'));
+      assert.equal(detectorAvailable('centernet', dir), false);
+      return assert.rejects(ObjectDetector.load('centernet', dir), (e: unknown) => e instanceof ShoeboxError && e.code === 'model-missing' && /centernet/.test(e.message));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('NanoDet finds the bus, the cars, the dog and the people in real photos', { skip: !hasPhotos }, async () => {
+    const bus = (await run(nano, 'jpg/Nikon_COOLPIX_P1.jpg')).find((o) => o.label === 'bus');
+    assert.ok(bus && bus.score >= 0.6, 'the bus in Nikon_COOLPIX_P1');
+    // The bus fills most of the frame: box from the left edge to ~83 %, from ~11 % to ~85 % down.
+    assert.ok(bus.box[0] < 0.15 && bus.box[2] > 0.6 && bus.box[1] < 0.25 && bus.box[3] > 0.5, `bus box ${bus.box}`);
+    assert.ok((await run(nano, 'jpg/exif-org/olympus-c960.jpg')).filter((o) => o.label === 'car').length >= 3, 'cars in a street');
+    assert.ok((await run(nano, 'jpg/exif-org/fujifilm-finepix40i.jpg')).some((o) => o.label === 'dog'), 'the dog');
+    assert.ok((await run(nano, 'jpg/tests/32-lens_data.jpeg')).some((o) => o.label === 'truck'), 'the pick-up truck');
+    assert.ok((await run(nano, fixture('sample1.jpg'))).filter((o) => o.label === 'person').length >= 3, '3 people');
+    assert.ok((await run(nano, 'jpg/gps/DSCN0025.jpg')).filter((o) => o.label === 'person').length >= 2, 'people on a square');
+  });
+
+  it('NanoDet finds nothing on landscapes without objects', { skip: !hasPhotos }, async () => {
+    for (const rel of ['jpg/gps/DSCN0010.jpg', 'jpg/gps/DSCN0042.jpg', 'jpg/hdr/iphone_hdr_YES.jpg', 'jpg/orientation/landscape_1.jpg']) {
+      assert.deepEqual(await run(nano, rel), [], rel);
+    }
+  });
+
+  it('CenterNet (optional) finds the bus with a higher score', { skip: !hasPhotos || !detectorAvailable('centernet') }, async () => {
+    const cn = await ObjectDetector.load('centernet');
+    const bus = (await run(cn, 'jpg/Nikon_COOLPIX_P1.jpg')).find((o) => o.label === 'bus');
+    assert.ok(bus && bus.score >= 0.75, 'the bus');
+    assert.ok((await run(cn, 'jpg/gps/DSCN0029.jpg')).filter((o) => o.label === 'car').length >= 2, 'two cars');
   });
 });

@@ -76,6 +76,19 @@ const close = (a: number | null | undefined, b: number, tol: number): boolean =>
  *   segment.
  * - jpg/Reconyx_HC500_Hyperfire.jpg: the date only in Reconyx maker notes.
  */
+const EXPLAINED: Record<string, Record<string, string>> = {
+  'jpg/exif-org/sony-powershota5.jpg': {
+    make: 'CIFF (Canon CRW heap) in APP0, no EXIF: exiftool reports it under MakerNotes',
+    model: 'CIFF (Canon CRW heap) in APP0, no EXIF',
+    date: 'CIFF (Canon CRW heap) in APP0, no EXIF',
+  },
+  'jpg/exif-org/olympus-d320l.jpg': { date: "Olympus APP12 text PictureInfo (exiftool group APP12), no EXIF DateTimeOriginal" },
+  'jpg/Reconyx_HC500_Hyperfire.jpg': { date: 'Reconyx maker notes only (exiftool group MakerNotes), no EXIF DateTimeOriginal' },
+};
+
+/** The issue's target per field: ≥ 99.5 % agreement, every disagreement left explained above. */
+const TARGET = 0.995;
+
 const FIELDS: Record<string, (ours: PhotoMetadata, et: ExifToolRow) => boolean | null> = {
   make: (o, e) => (etString(e.Make) === null ? null : o.make === etString(e.Make)),
   model: (o, e) => (etString(e.Model) === null ? null : o.model === etString(e.Model)),
@@ -97,7 +110,7 @@ const FIELDS: Record<string, (ours: PhotoMetadata, et: ExifToolRow) => boolean |
 };
 
 describe('metadata stage', { skip: !hasPhotos && 'shared photos folder missing' }, () => {
-  it('agrees with exiftool on ≥ 95% of the files exiftool reads, per field', async (t) => {
+  it('agrees with exiftool per field: 100 % where EXIF/XMP hold the value, every other miss explained', async (t) => {
     const rows = exiftoolRows();
     if (!rows) {
       t.skip('exiftool is not installed');
@@ -124,8 +137,14 @@ describe('metadata stage', { skip: !hasPhotos && 'shared photos folder missing' 
     }
     t.diagnostic(`agreement with exiftool:\n${lines.join('\n')}`);
     console.log(`metadata agreement with exiftool -n:\n${lines.join('\n')}`);
-    for (const [name, { agree, total }] of Object.entries(tally)) {
+    for (const [name, { agree, total, misses }] of Object.entries(tally)) {
+      // Every miss must be a known store this stage does not parse (EXPLAINED); none may be new.
+      const unexplained = misses.filter((file) => !EXPLAINED[file]?.[name]);
+      assert.deepEqual(unexplained, [], `${name}: unexplained disagreements with exiftool`);
+      // Raw agreement: the issue's 99.5 % on every field without an explained miss (orientation, GPS, exposure…);
+      // make/model/date stay at 98.3 / 98.3 / 95.1 % on 59 / 59 / 61 files because of the 3 files above.
       assert.ok(total === 0 || agree / total >= 0.95, `${name}: only ${agree}/${total} agree with exiftool`);
+      if (misses.length === 0) assert.ok(total === 0 || agree / total >= TARGET, name);
     }
   });
 

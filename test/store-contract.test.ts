@@ -728,6 +728,156 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       assert.ok(failedAnywhere.every((p) => p.state === 'failed'));
     });
 
+    it('filters photos in the store (state, tag, faces, quality, camera, date) and lists grid items in one query', async () => {
+      const { ingestId, ids } = await seed(4);
+      const [a, b, c, d] = ids as [string, string, string, string];
+      // a: two faces, tagged people, quality 4.2, Canon, June 2021, done.
+      await store.startStage(a, 0, 'preprocess');
+      await store.finishStage(a, 0, 'preprocess', { state: 'done', ms: 1 });
+      await store.finishStage(a, 0, 'metadata', { state: 'done', ms: 1 });
+      await store.saveDerivatives(a, 0, derivatives({ thumbnailPath: 'ab/a.thumb.webp' }));
+      await store.saveMetadata(a, 0, metadata());
+      const face = { box: [0.1, 0.2, 0.3, 0.4], score: 0.9, eyesClosed: false };
+      await store.saveResult(a, 0, 'detect', { faces: [face, face], objects: [], text: [] });
+      await store.saveResult(a, 0, 'tag', { tags: ['people', 'Small-Group', 'year:2021'], description: 'two people' });
+      await store.saveResult(a, 0, 'quality', { score: 4.2, priority: 'high', parts: {} });
+      await store.completePhoto(a, 0);
+      // b: no faces, tagged text, quality 1.5, Nikon, 2019.
+      await store.saveMetadata(b, 0, metadata({ make: 'NIKON CORPORATION', model: 'NIKON D750', takenAt: '2019-12-31T23:59:59' }));
+      await store.saveResult(b, 0, 'detect', { faces: [], objects: [], text: [{ text: 'menu', score: 1, box: [0, 0, 1, 1] }] });
+      await store.saveResult(b, 0, 'tag', { tags: ['text', 'text:menu'], description: 'text' });
+      await store.saveResult(b, 0, 'quality', { score: 1.5, priority: 'low', parts: {} });
+      await store.completePhoto(b, 0);
+      // c: failed, no results; d: queued, odd result shapes that must not break a filter.
+      await store.failStage(c, 0, 'preprocess', { code: 'corrupt-file', message: 'bad' }, 1);
+      await store.saveResult(d, 0, 'quality', null);
+      await store.saveResult(d, 0, 'detect', { faces: 'none' });
+      await store.saveResult(d, 0, 'tag', ['people']);
+
+      const ids_ = async (f: Omit<Parameters<Store['countPhotos']>[0], 'ingestId'>) => {
+        const items = await store.listPhotoItems({ ...f, ingestId, limit: 100, offset: 0 });
+        assert.equal(await store.countPhotos({ ...f, ingestId }), items.length, JSON.stringify(f));
+        return items.map((p) => p.id).sort();
+      };
+      assert.deepEqual(await ids_({}), [...ids].sort());
+      assert.deepEqual(await ids_({ state: 'done' }), [a, b].sort());
+      assert.deepEqual(await ids_({ tag: 'people' }), [a]);
+      assert.deepEqual(await ids_({ tag: 'small-group' }), [a], 'tags match case-insensitively');
+      assert.deepEqual(await ids_({ tag: 'text:menu' }), [b]);
+      assert.deepEqual(await ids_({ tag: 'peop' }), [], 'a tag matches whole');
+      assert.deepEqual(await ids_({ hasFaces: true }), [a]);
+      assert.deepEqual(await ids_({ hasFaces: false }), [b, c, d].sort());
+      assert.deepEqual(await ids_({ qualityMin: 4 }), [a]);
+      assert.deepEqual(await ids_({ qualityMin: 1.5, qualityMax: 4.2 }), [a, b].sort());
+      assert.deepEqual(await ids_({ qualityMax: 2 }), [b]);
+      assert.deepEqual(await ids_({ camera: 'nikon' }), [b]);
+      assert.deepEqual(await ids_({ camera: 'canon eos' }), [a]);
+      assert.deepEqual(await ids_({ takenFrom: '2021-06-01', takenTo: '2021-06-01' }), [a]);
+      assert.deepEqual(await ids_({ takenTo: '2020-01-01' }), [b]);
+      assert.deepEqual(await ids_({ takenFrom: '2020-01-01' }), [a]);
+      assert.deepEqual(await ids_({ state: 'done', hasFaces: true, tag: 'people', qualityMin: 4, camera: 'canon', takenFrom: '2021-01-01' }), [a]);
+      assert.deepEqual(await ids_({ state: 'done', hasFaces: true, camera: 'nikon' }), []);
+      await assert.rejects(store.countPhotos({ takenFrom: '1 June' }), /YYYY-MM-DD/);
+
+      // The grid's items: same order and paging as listPhotos, with what a tile shows.
+      const items = await store.listPhotoItems({ ingestId, limit: 100, offset: 0 });
+      assert.deepEqual(
+        items.map((p) => p.id),
+        (await store.listPhotos({ ingestId, limit: 100, offset: 0 })).map((p) => p.id),
+      );
+      const page = await store.listPhotoItems({ ingestId, limit: 2, offset: 1 });
+      assert.deepEqual(page.map((p) => p.id), items.slice(1, 3).map((p) => p.id));
+      const byId = new Map(items.map((p) => [p.id, p]));
+      const itemA = byId.get(a)!;
+      const { thumbnailPath, stages, make, model, takenAt, quality, faces, tags, ...recordA } = itemA;
+      assert.deepEqual(recordA, await store.getPhoto(a));
+      assert.equal(thumbnailPath, 'ab/a.thumb.webp');
+      assert.deepEqual(stages, { preprocess: 'done', metadata: 'done' });
+      assert.equal(make, 'Canon');
+      assert.equal(model, 'EOS R6');
+      assert.equal(takenAt, '2021-06-01T12:30:00+02:00');
+      assert.equal(quality, 4.2);
+      assert.equal(faces, 2);
+      assert.deepEqual(tags, ['people', 'Small-Group', 'year:2021']);
+      assert.deepEqual(byId.get(b)!.faces, 0);
+      assert.deepEqual(byId.get(c)!.stages, { preprocess: 'failed' });
+      for (const id of [c, d]) {
+        const item = byId.get(id)!;
+        assert.equal(item.thumbnailPath, null);
+        assert.equal(item.quality, null);
+        assert.equal(item.faces, null);
+        assert.deepEqual(item.tags, []);
+      }
+      assert.equal(byId.get(c)!.make, null);
+      assert.deepEqual(await ids_({ ids: [b, d, 'no-such-photo'] }), [b, d].sort());
+      assert.deepEqual(await ids_({ ids: [] }), []);
+
+    });
+
+    it('keeps a skip list of paths: add, list, find among, remove', async () => {
+      const p1 = `/skip/${uid('s')}.jpg`;
+      const p2 = `/skip/${uid('s')}.jpg`;
+      await store.skipPaths([{ path: p1, reason: 'first' }, { path: p2, reason: 'corrupt' }, { path: p1, reason: 'again' }]);
+      const listed = await store.listSkipped(1000, 0);
+      const mine = listed.filter((e) => e.path === p1 || e.path === p2);
+      assert.equal(mine.length, 2);
+      assert.equal(mine.find((e) => e.path === p1)?.reason, 'again');
+      assert.ok(mine.every((e) => !Number.isNaN(Date.parse(e.at))));
+      assert.deepEqual([...(await store.skippedAmong([p1, '/skip/not-there.jpg', p2]))].sort(), [p1, p2].sort());
+      assert.deepEqual([...(await store.skippedAmong([]))], []);
+      assert.equal(await store.unskipPath(p1), true);
+      assert.equal(await store.unskipPath(p1), false);
+      assert.deepEqual([...(await store.skippedAmong([p1, p2]))], [p2]);
+      await store.unskipPath(p2);
+    });
+
+    it('indexes embed vectors and answers k-nearest-neighbour queries (similarPhotos)', async () => {
+      const { ids } = await seed(6);
+      const [q, near, mid, far, stale, other] = ids as [string, string, string, string, string, string];
+      const vec = (...v: number[]): string => {
+        const f = new Float32Array(8);
+        v.forEach((x, i) => (f[i] = x));
+        return Buffer.from(f.buffer).toString('base64');
+      };
+      const embed = (vector: string, model = 'test-v1') => ({ model, dims: 8, vector });
+      // Not unit length on purpose: the store normalises.
+      await store.saveResult(q, 0, 'embed', embed(vec(2, 0, 0)));
+      await store.saveResult(near, 0, 'embed', embed(vec(0.95, 0.05, 0)));
+      await store.saveResult(mid, 0, 'embed', embed(vec(1, 1, 0)));
+      await store.saveResult(far, 0, 'embed', embed(vec(-1, 0, 0.1)));
+      await store.saveResult(other, 0, 'embed', embed(vec(1, 0, 0), 'other-model'));
+      assert.deepEqual(await store.similarPhotos(q, 0), []);
+      assert.deepEqual(await store.similarPhotos(uid('missing'), 3), []);
+      assert.deepEqual(await store.similarPhotos(stale, 3), [], 'no vector yet');
+
+      const found = await store.similarPhotos(q, 10);
+      assert.deepEqual(
+        found.map((r) => r.photoId),
+        [near, mid, far],
+        'nearest first, itself and other models left out',
+      );
+      assert.equal(found[0]!.path, `/photos/${near}.jpg`);
+      assert.ok(found[0]!.distance >= 0 && found[0]!.distance < 0.01, `near ${found[0]!.distance}`);
+      assert.ok(Math.abs(found[1]!.distance - (1 - Math.SQRT1_2)) < 1e-4, `mid ${found[1]!.distance}`);
+      assert.ok(found[2]!.distance > 1.9, `far ${found[2]!.distance}`);
+      assert.deepEqual((await store.similarPhotos(q, 1)).map((r) => r.photoId), [near]);
+
+      // A re-run replaces the vector; a write for an old revision is ignored.
+      await store.saveResult(far, 0, 'embed', embed(vec(1, 0.01, 0)));
+      await store.saveResult(near, 7, 'embed', embed(vec(-1, 0, 0)));
+      assert.deepEqual((await store.similarPhotos(q, 2)).map((r) => r.photoId), [far, near]);
+
+      // A stale vector (the photo changed, the embed stage has not run again) is not a neighbour.
+      await store.saveResult(stale, 0, 'embed', embed(vec(1, 0, 0)));
+      assert.equal((await store.similarPhotos(q, 1))[0]!.photoId, stale);
+      await store.bumpRevision(stale, null);
+      assert.ok(!(await store.similarPhotos(q, 10)).some((r) => r.photoId === stale));
+      assert.deepEqual(await store.similarPhotos(stale, 3), []);
+      await store.saveResult(stale, 1, 'embed', embed(vec(1, 0, 0)));
+      assert.equal((await store.similarPhotos(q, 1))[0]!.photoId, stale);
+      assert.equal(await store.integrityCheck(), 'ok');
+    });
+
     it('registers a large scan batch quickly', async () => {
       const ingestId = uid('ing');
       await store.createIngest(ingestId, ['/big']);

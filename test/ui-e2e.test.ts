@@ -7,10 +7,13 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { openStore } from '../src-main/engine/store/open-store.js';
+import { libraryPaths } from '../src-main/engine/paths.js';
 
 const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
 const artifacts = path.join(root, 'test-artifacts');
+const facesDir = path.join(root, 'test', 'fixtures', 'faces');
 const skip = !existsSync(CHROMIUM) ? `no chromium at ${CHROMIUM}` : !hasPhotos ? 'no ../shared/photos' : false;
 
 let serve: ServeChild | null = null;
@@ -21,6 +24,22 @@ const pageErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+/** A call to the API from the test itself, with the token (as a script would). */
+async function callApi(method: string, body: unknown): Promise<unknown> {
+  const response = await fetch(`${serve!.base}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` }, body: JSON.stringify(body) });
+  const reply = (await response.json()) as { ok: boolean; result?: unknown; error?: unknown };
+  assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
+  return reply.result;
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await page.waitForTimeout(150);
+  }
 }
 
 async function nav(label: string): Promise<void> {
@@ -71,6 +90,10 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   await page.getByRole('textbox', { name: 'Folder or photo to analyse' }).first().fill(photosDir);
   await page.getByRole('button', { name: 'Add folder' }).first().click();
   await page.getByTestId('ingest').waitFor();
+  // And the face fixtures, so the detail has faces to draw.
+  await page.getByRole('textbox', { name: 'Folder or photo to analyse' }).first().fill(facesDir);
+  await page.getByRole('button', { name: 'Add folder' }).first().click();
+  await page.getByText(`Analysing ${facesDir}`).waitFor();
 
   // Lane counts move while the ingest runs: some lane shows waiting or active jobs.
   const sawWork = await page
@@ -122,6 +145,48 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   await page.keyboard.press('Escape');
   await detail.waitFor({ state: 'detached' });
 
+  // Filters run in the store: "with faces" narrows the grid to photos with faces (the fixtures among them).
+  const tileCount = () => page.locator('.tile[data-state]').count();
+  const allTiles = await tileCount();
+  await page.getByRole('combobox', { name: 'Faces' }).selectOption('yes');
+  await until(async () => { const n = await tileCount(); return n > 0 && n < allTiles; }, 15_000, 'the faces filter to narrow the grid');
+  const withFaces = await page.locator('.tile[data-state]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('title')!));
+  assert.ok(withFaces.some((p) => p.endsWith('/faces/sample1.jpg')), `sample1.jpg not among the photos with faces: ${withFaces.join(', ')}`);
+  assert.ok(withFaces.length < allTiles);
+  await shot('05b-library-filter-faces');
+  // Tag "people" + quality ≥ 0 agree with "with faces"; a camera nobody has leaves the designed empty state.
+  await page.getByRole('textbox', { name: 'Tag' }).fill('people');
+  await page.getByRole('spinbutton', { name: 'Quality ≥' }).fill('0');
+  await page.waitForTimeout(800);
+  await page.locator('.tile[data-state]').first().waitFor();
+  assert.deepEqual(
+    (await page.locator('.tile[data-state]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('title')!))).sort(),
+    [...withFaces].sort(),
+  );
+  await page.getByRole('textbox', { name: 'Camera' }).fill('no-such-camera-xyz');
+  await page.getByText('photos match these filters').waitFor();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await until(async () => (await tileCount()) === allTiles, 15_000, 'the grid to come back after clearing the filters');
+
+  // Detail of a photo with faces: boxes drawn on the preview, tags, quality parts, similar photos.
+  await page.locator('.tile[title$="/faces/sample1.jpg"]').click();
+  await detail.locator('[data-testid=det-face]').first().waitFor({ timeout: 15_000 });
+  const faceBoxes = await detail.locator('[data-testid=det-face]').count();
+  assert.ok(faceBoxes >= 1, 'no face box drawn');
+  const box = await detail.locator('[data-testid=det-face]').first().boundingBox();
+  const img = await detail.locator('.preview img').boundingBox();
+  assert.ok(box && img && box.x >= img.x - 1 && box.y >= img.y - 1 && box.x + box.width <= img.x + img.width + 1, 'the face box lies on the preview');
+  await detail.getByTestId('detail-tags').getByText('people', { exact: true }).waitFor();
+  await detail.getByTestId('detail-quality').waitFor();
+  await detail.getByTestId('similar').locator('.similar-tile').first().waitFor({ timeout: 15_000 });
+  await shot('05c-photo-detail-faces');
+  await detail.getByTestId('similar').scrollIntoViewIfNeeded();
+  await detail.screenshot({ path: path.join(artifacts, '05d-photo-detail-tags-quality-similar.png') });
+  await detail.locator('.similar-tile').first().click();
+  await detail.locator('.preview img').waitFor();
+  await page.keyboard.press('Escape');
+  await detail.waitFor({ state: 'detached' });
+
   // Failed: the corrupt JPEG is listed under its cause with its reason.
   await nav('Failed');
   const corrupt = page.locator('.failed-group[data-code=corrupt-file] .failed-item').filter({ hasText: 'corrupted.jpg' });
@@ -141,6 +206,22 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   const again = (await corrupt.getByTestId('failed-reason').textContent())!;
   assert.equal(again.split(':')[0], reason.split(':')[0]);
   await shot('08-failed-after-retry');
+
+  // "Skip this file from now on": it leaves the Failed list for the skipped list, a new scan of its
+  // folder leaves it alone, and "Analyse again" undoes it (it fails again, with its reason).
+  await corrupt.getByRole('button', { name: 'Skip corrupted.jpg from now on' }).click();
+  await page.getByText('will be skipped from now on').waitFor();
+  await corrupt.waitFor({ state: 'detached' });
+  const skippedRow = page.getByTestId('skipped-files').locator('li').filter({ hasText: 'corrupted.jpg' });
+  await skippedRow.waitFor();
+  await shot('08b-failed-skipped');
+  await callApi('library.addFolders', { paths: [photosDir] });
+  await page.waitForTimeout(3000);
+  const cancelled = (await callApi('photos.list', { state: 'cancelled', limit: 500 })) as { photos: { path: string }[] };
+  assert.ok(cancelled.photos.some((p) => p.path.endsWith('/corrupted.jpg')), 'a rescan analysed the skipped file again');
+  await skippedRow.getByRole('button', { name: 'Stop skipping corrupted.jpg' }).click();
+  await skippedRow.waitFor({ state: 'detached' });
+  await corrupt.waitFor({ timeout: 60_000 });
 
   // Pause and resume one lane.
   await nav('Queues');
@@ -162,3 +243,61 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
 
   assert.deepEqual(pageErrors, [], `errors in the page: ${pageErrors.join('\n')}`);
 });
+
+test('the grid at 30k photos renders only the visible tiles and loads pages as it scrolls', { skip, timeout: 180_000 }, async () => {
+  const bigDir = mkdtempSync(path.join(tmpdir(), 'shoebox-e2e-30k-'));
+  let bigServe: ServeChild | null = null;
+  try {
+    // Seed the library before serve opens it: 30k registered files, set aside (cancelled) so the
+    // engine has nothing to analyse; the grid lists them all.
+    const store = await openStore({ kind: 'sqlite', sqlitePath: libraryPaths(bigDir).sqlite });
+    await store.createIngest('big', ['/big']);
+    await store.registerFiles(
+      'big',
+      Array.from({ length: 30_000 }, (_, i) => ({ kind: 'new' as const, photoId: `big${String(i).padStart(5, '0')}`, path: `/big/${String(i).padStart(5, '0')}.jpg`, size: 1000, mtimeMs: 1_600_000_000_000 })),
+    );
+    await store.cancelIngest('big');
+    await store.close();
+
+    bigServe = await startServe(bigDir);
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light' });
+    const big = await context.newPage();
+    const lists: string[] = [];
+    big.on('request', (r) => {
+      if (r.url().endsWith('/api/photos.list')) lists.push(r.postData() ?? '');
+    });
+    await big.goto(bigServe.openUrl);
+    await big.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Library' }).click();
+    await big.locator('.tile[data-index="0"][data-photo-id]').waitFor({ timeout: 30_000 });
+    await big.getByRole('radio', { name: /all 30,000/ }).waitFor();
+    const domTiles = () => big.locator('.vtile').count();
+    const first = await domTiles();
+    assert.ok(first > 0 && first < 150, `${first} tiles in the DOM at the top`);
+    const grid = big.locator('.vgrid');
+    const scrollHeight = await grid.evaluate((el) => el.scrollHeight);
+    assert.ok(scrollHeight > 100_000, `the grid is as tall as 30k photos (${scrollHeight}px)`);
+
+    // Jump to the middle and to the end: only the pages in view are fetched.
+    await grid.evaluate((el) => el.scrollTo(0, el.scrollHeight / 2));
+    await big.locator('.tile[data-photo-id^="big1"]').first().waitFor({ timeout: 15_000 });
+    const middle = await big.locator('.tile[data-photo-id]').evaluateAll((tiles) => tiles.map((t) => Number(t.getAttribute('data-index'))));
+    assert.ok(middle.some((i) => i > 14_000 && i < 16_000), `middle tiles: ${middle.slice(0, 5).join(', ')}…`);
+    assert.ok((await domTiles()) < 150);
+    await shot2(big, '12-library-30k-middle');
+    await grid.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await big.locator('.tile[data-index="29999"][data-photo-id="big29999"]').waitFor({ timeout: 15_000 });
+    assert.ok((await domTiles()) < 150);
+    // A few pages of 200, not the 150 pages of the whole library.
+    assert.ok(lists.length <= 8, `${lists.length} page requests: ${lists.join(' ')}`);
+    const offsets = lists.map((body) => (JSON.parse(body) as { offset: number }).offset);
+    assert.ok(offsets.every((o) => o === 0 || o >= 14_000), `pages fetched: ${offsets.join(', ')}`);
+    await context.close();
+  } finally {
+    await bigServe?.stop();
+    rmSync(bigDir, { recursive: true, force: true });
+  }
+});
+
+async function shot2(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}

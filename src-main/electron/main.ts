@@ -165,9 +165,13 @@ function createTray(): TrayModel {
         for (const lane of LANES) await engine?.lanes.queue(WORKER_CLASSES[0], lane).pause();
       },
       setEco: async (eco) => {
-        // The worker pool's size is fixed per engine start: eco mode restarts the engine (jobs in hand are finished or handed back).
-        await stopEngine();
-        await startEngine(eco ? { cpuWorkers: 1, mlWorkers: 1, cpuConcurrency: 1 } : {});
+        // Live: the pool starts or drains workers (a drained worker finishes its jobs first); no engine restart.
+        const pool = engine?.pool;
+        if (!pool) return;
+        await Promise.all([
+          pool.resize('cpu', eco ? 1 : baseConfig.cpuWorkers),
+          pool.resize('ml', eco ? 1 : baseConfig.mlWorkers),
+        ]);
       },
     },
     (view) => render(view),

@@ -26,7 +26,11 @@ interface Slot {
   /** Crash times, to slow restarts of a worker that keeps dying at start. */
   recentCrashes: number[];
   currentJob: string | null;
+  /** Set by resize(): the worker finishes its jobs and exits, and the slot goes away (never relaunched). */
+  retiring: boolean;
 }
+
+const slotIndex = (slot: Slot): number => Number(slot.id.slice(slot.id.lastIndexOf('-') + 1));
 
 /** The compiled worker entry when running from dist/, the TypeScript source under tsx. */
 export function workerEntry(): string {
@@ -47,6 +51,9 @@ export function workerEntry(): string {
  */
 export class WorkerPool extends EventEmitter {
   private readonly slots: Slot[] = [];
+  private readonly specs = new Map<WorkerClass, WorkerSlotSpec>();
+  /** Resolves, per retiring slot, when its worker has gone. */
+  private readonly retired = new Map<Slot, () => void>();
   private stopping = false;
 
   constructor(
@@ -56,19 +63,83 @@ export class WorkerPool extends EventEmitter {
   ) {
     super();
     for (const spec of specs) {
-      for (let i = 0; i < spec.count; i++) {
-        const id = `${spec.workerClass}-${i}`;
-        this.slots.push({
-          id,
-          spec,
-          child: null,
-          recycleReason: null,
-          recentCrashes: [],
-          currentJob: null,
-          status: { id, workerClass: spec.workerClass, pid: null, state: 'starting', reason: null, rssMb: null, jobsDone: 0, restarts: 0, updatedAt: new Date().toISOString() },
-        });
-      }
+      this.specs.set(spec.workerClass, spec);
+      for (let i = 0; i < spec.count; i++) this.slots.push(this.newSlot(spec, i));
     }
+  }
+
+  private newSlot(spec: WorkerSlotSpec, index: number): Slot {
+    const id = `${spec.workerClass}-${index}`;
+    return {
+      id,
+      spec,
+      child: null,
+      recycleReason: null,
+      recentCrashes: [],
+      currentJob: null,
+      retiring: false,
+      status: { id, workerClass: spec.workerClass, pid: null, state: 'starting', reason: null, rssMb: null, jobsDone: 0, restarts: 0, updatedAt: new Date().toISOString() },
+    };
+  }
+
+  /** Live (not retiring) worker slots of a class. */
+  size(workerClass: WorkerClass): number {
+    return this.slots.filter((s) => s.spec.workerClass === workerClass && !s.retiring).length;
+  }
+
+  /**
+   * Changes how many workers of a class run, without restarting the engine (the tray's eco mode).
+   * New slots start at once. Surplus slots (the highest numbered) are drained: each worker is asked
+   * to leave, finishes the jobs in hand (BullMQ close() waits for them, with no time limit: a worker
+   * is never killed mid-job here), then exits and its slot is removed. Resolves when the surplus
+   * workers have gone; new workers report ready on their own (waitUntilReady).
+   */
+  async resize(workerClass: WorkerClass, count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 1) throw new Error(`worker count must be a whole number ≥ 1, got ${count}`);
+    if (this.stopping) return;
+    const spec = this.specs.get(workerClass);
+    if (!spec) throw new Error(`this pool has no ${workerClass} workers`);
+    const live = this.slots.filter((s) => s.spec.workerClass === workerClass && !s.retiring);
+    if (count > live.length) {
+      const used = new Set(this.slots.map((s) => s.id));
+      for (let index = 0, added = 0; added < count - live.length; index++) {
+        if (used.has(`${workerClass}-${index}`)) continue;
+        const slot = this.newSlot(spec, index);
+        this.slots.push(slot);
+        this.launch(slot);
+        added++;
+      }
+      this.log.info(`worker pool: ${workerClass} workers ${live.length} → ${count}`);
+      return;
+    }
+    if (count === live.length) return;
+    const surplus = live.sort((a, b) => slotIndex(b) - slotIndex(a)).slice(0, live.length - count);
+    this.log.info(`worker pool: ${workerClass} workers ${live.length} → ${count}; draining ${surplus.map((s) => s.id).join(', ')}`);
+    await Promise.all(surplus.map((slot) => this.retire(slot)));
+  }
+
+  private retire(slot: Slot): Promise<void> {
+    slot.retiring = true;
+    const gone = new Promise<void>((resolve) => this.retired.set(slot, resolve));
+    const child = slot.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      // Not running (crashed, waiting for a restart): nothing in hand, remove it now.
+      this.removeSlot(slot, 'removed (fewer workers)');
+    } else {
+      this.setStatus(slot, { state: 'stopping', reason: 'draining: fewer workers' });
+      if (child.connected) child.send({ type: 'shutdown' } satisfies ToWorker);
+      else child.kill('SIGTERM'); // the worker's SIGTERM handler also finishes the jobs in hand
+    }
+    return gone;
+  }
+
+  private removeSlot(slot: Slot, reason: string): void {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    this.setStatus(slot, { state: 'stopped', pid: null, reason });
+    this.emit('removed', slot.id);
+    this.retired.get(slot)?.();
+    this.retired.delete(slot);
   }
 
   start(): void {
@@ -87,7 +158,7 @@ export class WorkerPool extends EventEmitter {
   /** Resolves when every slot has reported ready at least once. */
   async waitUntilReady(timeoutMs = 60_000): Promise<void> {
     const started = Date.now();
-    while (!this.slots.every((s) => s.status.state === 'ready' || s.status.state === 'busy')) {
+    while (!this.slots.every((s) => s.retiring || s.status.state === 'ready' || s.status.state === 'busy')) {
       if (Date.now() - started > timeoutMs) {
         const states = this.slots.map((s) => `${s.id}=${s.status.state}${s.status.reason ? ` (${s.status.reason})` : ''}`).join(', ');
         throw new Error(`workers not ready after ${timeoutMs} ms: ${states}`);
@@ -102,7 +173,7 @@ export class WorkerPool extends EventEmitter {
   }
 
   private launch(slot: Slot): void {
-    if (this.stopping) return;
+    if (this.stopping || slot.retiring || !this.slots.includes(slot)) return;
     const config = slot.spec.launchConfig(slot.id);
     let child: ChildProcess;
     try {
@@ -159,6 +230,13 @@ export class WorkerPool extends EventEmitter {
           ? `exited with ${signal ? `signal ${signal}` : `code ${code}`}${slot.currentJob ? ` while processing job ${slot.currentJob}` : ''}${stderr ? `: ${stderr.split('\n').slice(-3).join(' ')}` : ''}`
           : 'stopped';
     slot.currentJob = null;
+    if (slot.retiring) {
+      const how = code === 0 || code === RECYCLE_EXIT_CODE ? 'clean-exit' : exit;
+      this.emit('exit', slot.id, how, how === 'clean-exit' ? 'drained (fewer workers)' : detail);
+      if (how !== 'clean-exit') this.log.warn(`worker ${slot.id} ended while draining: ${detail}`);
+      this.removeSlot(slot, how === 'clean-exit' ? 'drained (fewer workers)' : detail);
+      return;
+    }
     this.emit('exit', slot.id, exit, detail);
     if (this.stopping) {
       this.setStatus(slot, { state: 'stopped', pid: null, reason: detail });

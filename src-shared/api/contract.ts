@@ -67,8 +67,32 @@ export const PhotoSummary = z.object({
   error: z.string().nullable(),
   takenAt: z.string().nullable(),
   camera: z.string().nullable(),
+  /** Quality score 0–5, null until the quality stage ran. */
+  quality: z.number().nullable(),
+  /** Faces found, null until detect ran. */
+  faces: z.number().nullable(),
+  tags: z.array(z.string()),
 });
 export type PhotoSummary = z.infer<typeof PhotoSummary>;
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+/** The Library's filters, applied by the store (not in the window). */
+export const PhotoFiltersSchema = z.object({
+  state: PhotoStateSchema.optional(),
+  /** One whole tag, case-insensitive ("people", "text:menu"). */
+  tag: z.string().min(1).max(200).optional(),
+  hasFaces: z.boolean().optional(),
+  qualityMin: z.number().min(0).max(5).optional(),
+  qualityMax: z.number().min(0).max(5).optional(),
+  /** Substring of "make model", case-insensitive. */
+  camera: z.string().min(1).max(200).optional(),
+  takenFrom: Day.optional(),
+  takenTo: Day.optional(),
+});
+export type PhotoFiltersDto = z.infer<typeof PhotoFiltersSchema>;
+
+export const SkippedPathSchema = z.object({ path: z.string(), reason: z.string(), at: z.string() });
+export type SkippedPathDto = z.infer<typeof SkippedPathSchema>;
 
 export const StageRecordSchema = z.object({
   stage: StageSchema,
@@ -184,10 +208,15 @@ export const api = {
   /** Analyse one photo again now, through the high_priority lane (overtakes a bulk ingest). */
   'photos.analyseNow': { req: z.object({ photoId: Id }).strict(), res: Ok },
   'photos.list': {
-    req: z.object({ state: PhotoStateSchema.optional(), ingestId: Id.optional(), ...Paging }).strict(),
+    req: PhotoFiltersSchema.extend({ ingestId: Id.optional(), ...Paging }).strict(),
     res: z.object({ photos: z.array(PhotoSummary), total: z.number(), offset: z.number() }),
   },
   'photos.get': { req: z.object({ photoId: Id }).strict(), res: PhotoDetailSchema },
+  /** The k photos that look most like this one (cosine over the embed vectors), best first. */
+  'photos.similar': {
+    req: z.object({ photoId: Id, k: z.number().int().min(1).max(100).default(12) }).strict(),
+    res: z.object({ photos: z.array(PhotoSummary.extend({ similarity: z.number() })), note: z.string().nullable() }),
+  },
   /** One call for the first paint: counts, pauses, workers, photos by state, the last ingest. */
   'status.get': {
     req: Empty,
@@ -212,6 +241,13 @@ export const api = {
   'jobs.retryGroup': { req: z.object({ code: ErrorCodeSchema }).strict(), res: z.object({ retried: z.number() }) },
   'jobs.retryAll': { req: Empty, res: z.object({ retried: z.number() }) },
   'jobs.discard': { req: z.object({ target: Id }).strict(), res: Ok },
+  /** "Skip this file from now on": the photo's failure is discarded and its path is never registered again. */
+  'files.skip': { req: z.object({ target: Id }).strict(), res: z.object({ path: z.string() }) },
+  'files.unskip': { req: z.object({ path: FsPath }).strict(), res: z.object({ removed: z.boolean() }) },
+  'files.skipped': {
+    req: z.object({ limit: z.number().int().min(1).max(5000).default(1000), offset: Paging.offset }).strict(),
+    res: z.object({ paths: z.array(SkippedPathSchema) }),
+  },
   /** Cancel an ingest (its id) or one photo (job id or photo id). */
   'jobs.cancel': { req: z.object({ target: Id }).strict(), res: z.object({ cancelled: z.number() }) },
   'lanes.pause': { req: z.object({ scope: LaneScope, reason: z.string().max(200).optional() }).strict(), res: Ok },

@@ -1,7 +1,7 @@
 /**
  * Tags and a one-line description from what the other stages found (no captioning model ships:
  * the `caption` slot in models/manifest.json is empty). Sources: faces (count, closed eyes), text
- * read by OCR, objects (when a detector is installed), and context from the metadata (time of
+ * read by OCR, COCO objects (people counted as the larger of faces and 'person' boxes), and context from the metadata (time of
  * day, camera, GPS position) and the picture's shape.
  */
 import type { PhotoMetadata } from '../../src-shared/photo.js';
@@ -39,6 +39,15 @@ function textWords(lines: ReadonlyArray<{ text: string }>): string[] {
   return [...words].slice(0, 10);
 }
 
+/** English plural of a COCO label ("bus" → "buses", "knife" → "knives", "skis" stays). */
+export function pluralLabel(label: string): string {
+  if (/(skis|scissors)$/.test(label)) return label;
+  if (/(s|sh|ch|x)$/.test(label)) return `${label}es`;
+  if (/knife$/.test(label)) return label.replace(/knife$/, 'knives');
+  if (/[^aeiou]y$/.test(label)) return `${label.slice(0, -1)}ies`;
+  return `${label}s`;
+}
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -49,16 +58,20 @@ export function buildTags(input: TagInput): TagResult {
   const m = input.metadata;
 
   const nFaces = input.faces.length;
+  // People seen from behind or too small for the face detector still count (the object detector's 'person').
+  const nPersons = input.objects.filter((o) => o.label === 'person').length;
+  const nPeople = Math.max(nFaces, nPersons);
+  if (nPeople > 0) tags.push('people', nPeople === 1 ? 'portrait-subject' : nPeople <= 3 ? 'small-group' : 'group');
   if (nFaces > 0) {
-    tags.push('people', nFaces === 1 ? 'portrait-subject' : nFaces <= 3 ? 'small-group' : 'group', `faces:${nFaces}`);
+    tags.push(`faces:${nFaces}`);
     if (input.faces.some((f) => f.eyesClosed)) tags.push('eyes-closed');
   }
   const objectCounts = new Map<string, number>();
   for (const o of input.objects) if (o.label !== 'person') objectCounts.set(o.label, (objectCounts.get(o.label) ?? 0) + 1);
   for (const label of objectCounts.keys()) tags.push(label);
   const subject: string[] = [];
-  if (nFaces > 0) subject.push(plural(nFaces, 'person', 'people'));
-  for (const [label, n] of objectCounts) subject.push(n === 1 ? `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}` : `${n} ${label}s`);
+  if (nPeople > 0) subject.push(plural(nPeople, 'person', 'people'));
+  for (const [label, n] of objectCounts) subject.push(n === 1 ? `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}` : `${n} ${pluralLabel(label)}`);
   if (subject.length) parts.push(subject.length > 1 ? `${subject.slice(0, -1).join(', ')} and ${subject.at(-1)}` : subject[0]!);
 
   if (input.text.length) {

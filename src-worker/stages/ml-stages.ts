@@ -5,6 +5,7 @@ import type { Store } from '../../src-main/engine/store/store.js';
 import { EMBEDDING_DIMS, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
 import { FaceAnalyzer, type Face } from '../ml/faces.js';
 import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';
+import { ObjectDetector, type DetectedObject } from '../ml/objects.js';
 import { TextReader, type TextLine } from '../ml/ocr.js';
 import { assessQuality } from '../ml/quality.js';
 import { buildTags } from '../ml/tags.js';
@@ -12,19 +13,20 @@ import type { StageOutcome } from '../stage-runner.js';
 
 /**
  * What each ML stage stores with `store.saveResult(photoId, revision, stage, json)`:
- *   detect  → { faces: Face[], objects: [], text: TextLine[], models, objectsNote }
+ *   detect  → { faces: Face[], objects: DetectedObject[], text: TextLine[], objectModel, ms }
  *   tag     → { tags: string[], description: string }
  *   embed   → { model, dims, vector (base64 little-endian float32, unit length) }
  *   quality → { score, priority, parts }
  */
 export interface DetectResult {
   faces: Face[];
-  objects: Array<{ label: string; score: number; box: [number, number, number, number] }>;
+  /** COCO-80 objects, box normalised x, y, w, h (src-worker/ml/objects.ts). */
+  objects: DetectedObject[];
   text: TextLine[];
-  /** Why objects is empty: no COCO detector ships in this build. */
-  objectsNote: string;
+  /** The object detector that ran (nanodet | centernet, SHOEBOX_OBJECT_DETECTOR) and its score threshold. */
+  objectModel: { detector: string; threshold: number };
   /** Timing of each model on this photo, ms. */
-  ms: { faces: number; text: number };
+  ms: { faces: number; text: number; objects: number };
 }
 
 export interface EmbedResult {
@@ -106,14 +108,15 @@ class Loader<T> {
 
 export const faceModels = new Loader(() => FaceAnalyzer.load());
 export const textModels = new Loader(() => TextReader.load());
+export const objectModels = new Loader(() => ObjectDetector.load());
 
 const detectStage: MlStage = {
   stage: 'detect',
   load: async () => {
-    await Promise.all([faceModels.load(), textModels.load()]);
+    await Promise.all([faceModels.load(), textModels.load(), objectModels.load()]);
   },
   run: async (ctx, signal) => {
-    const [faceAnalyzer, reader] = await Promise.all([faceModels.get(), textModels.get()]);
+    const [faceAnalyzer, reader, detector] = await Promise.all([faceModels.get(), textModels.get(), objectModels.get()]);
     const img = await ctx.image();
     checkAborted(signal, 'face detection');
     let t = performance.now();
@@ -123,16 +126,20 @@ const detectStage: MlStage = {
     t = performance.now();
     const text = await reader.read(img);
     const textMs = Math.round(performance.now() - t);
+    checkAborted(signal, 'object detection');
+    t = performance.now();
+    const objects = await detector.detect(img);
+    const objectsMs = Math.round(performance.now() - t);
     const result: DetectResult = {
       faces,
-      objects: [],
+      objects,
       text,
-      objectsNote: 'no COCO object detector ships in this build (models/MODELS.md)',
-      ms: { faces: facesMs, text: textMs },
+      objectModel: { detector: detector.kind, threshold: detector.threshold },
+      ms: { faces: facesMs, text: textMs, objects: objectsMs },
     };
     await ctx.store.saveResult(ctx.photoId, ctx.revision, 'detect', result);
     ctx.results.set('detect', result);
-    return { state: 'done', note: `${faces.length} face(s), ${text.length} text line(s); objects: no detector installed` };
+    return { state: 'done', note: `${faces.length} face(s), ${objects.length} object(s) (${detector.kind}), ${text.length} text line(s)` };
   },
 };
 

@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, CAUSE_LABELS, type FailedGroup, type FailedItem, type IngestInfo, type PhotoSummary, type SettingsDto } from '../../../src-shared/api/contract.js';
 import type { IngestRecord, IngestTotals } from '../../../src-shared/ingest.js';
-import type { PhotoDetail, PhotoRecord } from '../../../src-shared/photo.js';
 import { parseStoreUrl, readSavedSettings, SavedSettings, writeSavedSettings, type EngineConfig } from '../config.js';
 import type { Engine } from '../engine.js';
 import type { IngestProgress } from '../ingest/ingest-runner.js';
-import type { LibraryOperations } from '../operations.js';
+import { photoIdFromJobId, type LibraryOperations } from '../operations.js';
 import { endpointFromUrl } from '../redis/endpoint.js';
-import type { Store } from '../store/store.js';
+import type { PhotoListItem, Store } from '../store/store.js';
 import type { Handlers } from './dispatch.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
@@ -57,25 +56,32 @@ export async function latestIngest(store: Store): Promise<IngestInfo | null> {
   return ingest ? toIngestInfo(ingest, await store.ingestTotals(ingest.id)) : null;
 }
 
-function summaryOf(record: PhotoRecord, detail: PhotoDetail | null): PhotoSummary {
-  const stages = detail?.stages ?? [];
-  const meta = detail?.metadata ?? null;
-  // "Canon" + "Canon EOS 40D" reads as "Canon EOS 40D".
-  const camera = meta?.model ? (meta.make && !meta.model.toLowerCase().startsWith(meta.make.split(' ')[0]!.toLowerCase()) ? `${meta.make} ${meta.model}` : meta.model) : (meta?.make ?? null);
+/** "Canon" + "Canon EOS 40D" reads as "Canon EOS 40D". */
+function cameraLabel(make: string | null, model: string | null): string | null {
+  if (!model) return make;
+  return make && !model.toLowerCase().startsWith(make.split(' ')[0]!.toLowerCase()) ? `${make} ${model}` : model;
+}
+
+/** A grid tile from the store's one-query list item (no per-photo detail load). */
+export function summaryOf(item: PhotoListItem): PhotoSummary {
   return {
-    id: record.id,
-    path: record.path,
-    state: record.state,
-    revision: record.revision,
-    thumbnail: detail?.derivatives?.thumbnailPath ?? null,
-    stagesDone: stages.filter((s) => s.state === 'done' || s.state === 'skipped').length,
-    failedStage: record.failedStage,
-    errorCode: record.errorCode,
-    error: record.error,
-    takenAt: meta?.takenAt ?? null,
-    camera,
+    id: item.id,
+    path: item.path,
+    state: item.state,
+    revision: item.revision,
+    thumbnail: item.thumbnailPath,
+    stagesDone: Object.values(item.stages).filter((s) => s === 'done' || s === 'skipped').length,
+    failedStage: item.failedStage,
+    errorCode: item.errorCode,
+    error: item.error,
+    takenAt: item.takenAt,
+    camera: cameraLabel(item.make, item.model),
+    quality: item.quality,
+    faces: item.faces,
+    tags: item.tags,
   };
 }
+
 
 function settingsDto(config: EngineConfig): SettingsDto {
   const saved = readSavedSettings(config.dataDir);
@@ -122,20 +128,26 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       return { ok: true };
     },
 
-    'photos.list': async ({ state, ingestId, limit, offset }) => {
-      const records = await store.listPhotos({ state, ingestId, limit, offset });
-      const photos: PhotoSummary[] = [];
-      for (const record of records) photos.push(summaryOf(record, await store.getPhotoDetail(record.id)));
-      let total: number;
-      if (ingestId) total = (await store.ingestTotals(ingestId)).photos;
-      else {
-        const counts = await store.countPhotosByState();
-        total = state ? counts[state] : Object.values(counts).reduce((a, b) => a + b, 0);
-      }
-      return { photos, total, offset };
+    'photos.list': async ({ limit, offset, ...filters }) => {
+      // One query for the page, one for the count: the filters run in the store.
+      const items = await store.listPhotoItems({ ...filters, limit, offset });
+      return { photos: items.map(summaryOf), total: await store.countPhotos(filters), offset };
     },
 
     'photos.get': async ({ photoId }) => (await ops.inspect(photoId)) as never,
+
+    'photos.similar': async ({ photoId, k }) => {
+      if (!(await store.getPhoto(photoId))) throw new ApiError('not-found', `no photo "${photoId}" in the library`);
+      // The store's vector index (cosine distance over the embed vectors), then the tiles in one query.
+      const hits = await store.similarPhotos(photoId, k);
+      const items = new Map((await store.listPhotoItems({ ids: hits.map((h) => h.photoId), limit: k, offset: 0 })).map((i) => [i.id, i]));
+      const photos = hits.flatMap((h) => {
+        const item = items.get(h.photoId);
+        return item ? [{ ...summaryOf(item), similarity: Math.round((1 - h.distance) * 1000) / 1000 }] : [];
+      });
+      const analysed = (await store.getPhotoDetail(photoId))?.results.embed !== undefined;
+      return { photos, note: analysed ? null : 'this photo has no embedding yet: similar photos appear once it is analysed' };
+    },
 
     'status.get': async () => {
       const status = await ops.status();
@@ -154,9 +166,14 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
 
     'failed.list': async ({ limit, offset }) => {
       const entries = await ops.failed(limit, offset);
+      // Thumbnails for the whole page in one query (a photo that failed after preprocess has one).
+      const thumbs = new Map<string, string | null>();
+      for (let i = 0; i < entries.length; i += 500) {
+        const ids = entries.slice(i, i + 500).map((e) => e.photoId);
+        for (const item of await store.listPhotoItems({ ids, limit: 500, offset: 0 })) thumbs.set(item.id, item.thumbnailPath);
+      }
       const groups = new Map<string, FailedGroup>();
       for (const entry of entries) {
-        const detail = await store.getPhotoDetail(entry.photoId);
         const item: FailedItem = {
           jobId: entry.jobId,
           photoId: entry.photoId,
@@ -166,7 +183,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
           error: entry.error,
           attempts: entry.attempts,
           failedAt: entry.failedAt,
-          thumbnail: detail?.derivatives?.thumbnailPath ?? null,
+          thumbnail: thumbs.get(entry.photoId) ?? null,
         };
         const group = groups.get(entry.errorCode) ?? { code: entry.errorCode, label: CAUSE_LABELS[entry.errorCode] ?? entry.errorCode, count: 0, items: [] };
         group.items.push(item);
@@ -189,6 +206,24 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       await ops.discard(target);
       return { ok: true };
     },
+    'files.skip': async ({ target }) => {
+      const photo = await store.getPhoto(photoIdFromJobId(target));
+      if (!photo) throw new ApiError('not-found', `no photo or job "${target}" in the library`);
+      const reason = photo.errorCode ? `${photo.errorCode}${photo.error ? `: ${photo.error}` : ''}` : 'skipped by the user';
+      await store.skipPaths([{ path: photo.path, reason }]);
+      // Out of the Failed list, and out of the queues if it was still waiting.
+      if (photo.state === 'failed') await ops.discard(photo.id);
+      else if (photo.state === 'queued' || photo.state === 'processing') await ops.cancel(photo.id).catch(() => 0);
+      return { path: photo.path };
+    },
+    'files.unskip': async ({ path: file }) => {
+      const removed = await store.unskipPath(file);
+      // Undo: a photo that was set aside by the skip is analysed again.
+      const photo = (await store.getPhotosByPaths([file])).get(file);
+      if (removed && photo?.state === 'cancelled') await ops.retry(photo.id).catch((error) => engine.log.warn(`unskip ${file}: ${error}`));
+      return { removed };
+    },
+    'files.skipped': async ({ limit, offset }) => ({ paths: await store.listSkipped(limit, offset) }),
     'jobs.cancel': async ({ target }) => ({ cancelled: await ops.cancel(target) }),
     'lanes.pause': async ({ scope, reason }) => {
       await ops.pause(scope, reason);

@@ -17,7 +17,7 @@ export interface TrayActions {
   resumeAll(): Promise<void>;
   /** Pauses intake only (the CPU queues of every lane), so photos already past it can finish. */
   pauseIntake(): Promise<void>;
-  /** Restarts the engine with fewer workers (eco) or the saved number. */
+  /** Resizes the worker pool live: one worker per class (eco) or the configured number (WorkerPool.resize). */
   setEco(eco: boolean): Promise<void>;
 }
 

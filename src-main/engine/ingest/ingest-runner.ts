@@ -110,7 +110,10 @@ export class IngestRunner {
     return summary;
   }
 
-  private async registerBatch(ingestId: string, files: ScannedFile[], lane: Lane, force: boolean): Promise<void> {
+  private async registerBatch(ingestId: string, all: ScannedFile[], lane: Lane, force: boolean): Promise<void> {
+    // "Skip this file from now on": a path on the skip list is neither registered nor queued.
+    const skipped = await this.store.skippedAmong(all.map((f) => f.path));
+    const files = skipped.size === 0 ? all : all.filter((f) => !skipped.has(f.path));
     const known = await this.store.getPhotosByPaths(files.map((f) => f.path));
     const decisions: FileDecision[] = [];
     const jobs: PhotoJobSpec[] = [];

@@ -237,6 +237,55 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'skipped paths',
+    // "Skip this file from now on": registration leaves these paths alone.
+    sqlite: `
+      CREATE TABLE skipped_paths (
+        path TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+    `,
+    postgres: `
+      CREATE TABLE skipped_paths (
+        path TEXT COLLATE "C" PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'photo embeddings',
+    // The `embed` vectors, for Store.similarPhotos. The revision is the photo's when the vector was
+    // written: a vector from an older revision is ignored until the embed stage writes a new one.
+    // SQLite keeps a sqlite-vec vec0 index beside it (created when the extension loads, rebuilt
+    // from this table when out of step); Postgres has no pgvector here: exact scan over REAL[].
+    sqlite: `
+      CREATE TABLE photo_embeddings (
+        photo_id TEXT PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        dims INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX photo_embeddings_model_idx ON photo_embeddings(model, dims);
+    `,
+    postgres: `
+      CREATE TABLE photo_embeddings (
+        photo_id TEXT COLLATE "C" PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        dims INTEGER NOT NULL,
+        vector REAL[] NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX photo_embeddings_model_idx ON photo_embeddings(model, dims);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -9,11 +9,13 @@ import {
   DISCARDED_NOTE,
   METADATA_COLUMNS,
   TERMINAL_INGEST_STATES,
+  checkFilters,
   dedupeDecisions,
   detailFrom,
   emptyStateCounts,
   failedFromRow,
   ingestFromRow,
+  listItemFromRow,
   metadataValues,
   pauseFromRow,
   photoFromRow,
@@ -25,6 +27,7 @@ import type {
   DerivativesRow,
   FailedRow,
   IngestRow,
+  ListItemRow,
   MetadataRow,
   PauseRow,
   PhotoRow,
@@ -37,11 +40,16 @@ import type {
   FailedPhoto,
   FileDecision,
   PauseRecord,
+  PhotoFilters,
+  PhotoListItem,
   PhotoListQuery,
+  SimilarPhoto,
+  SkippedPath,
   Store,
   UnfinishedPhoto,
   WorkerStatus,
 } from './store.js';
+import { embeddingFromResult } from './store.js';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -60,6 +68,15 @@ const RETRYABLE = new Set(['40001', '40P01']);
  */
 const GUARD = `id = $1 AND revision = $2 AND state <> 'cancelled'`;
 const GUARD_EXISTS = `EXISTS (SELECT 1 FROM photos WHERE ${GUARD} FOR SHARE)`;
+
+/**
+ * The stage results are JSON in a TEXT column (same schema as SQLite), cast to jsonb here. Rows
+ * written by saveResult are always valid JSON (JSON.stringify), so the cast cannot fail.
+ * Quality score and face count are NULL until the stage ran (or when the shape is not the expected one).
+ */
+const PG_QUALITY = `(CASE WHEN jsonb_typeof(rq.json::jsonb -> 'score') = 'number' THEN (rq.json::jsonb ->> 'score')::float8 END)`;
+const PG_FACES = `(CASE WHEN jsonb_typeof(rd.json::jsonb -> 'faces') = 'array' THEN jsonb_array_length(rd.json::jsonb -> 'faces') END)`;
+const PG_TAGS = `(CASE WHEN jsonb_typeof(rt.json::jsonb -> 'tags') = 'array' THEN rt.json::jsonb -> 'tags' END)`;
 
 /**
  * Postgres implementation: a pg Pool whose connections all use `search_path = <schema>`, every
@@ -128,8 +145,47 @@ export class PostgresStore implements Store {
           migration.name,
           now(),
         ]);
+        if (migration.version === 3) {
+          // Vectors written before migration 3 (only in photo_results) go into photo_embeddings once.
+          const old = await this.rows<{ photo_id: string; json: string; revision: number }>(
+            `SELECT r.photo_id, r.json, p.revision FROM photo_results r JOIN photos p ON p.id = r.photo_id WHERE r.stage = 'embed'`,
+            [],
+            client,
+          );
+          for (const r of old) await this.writeEmbedding(client, r.photo_id, Number(r.revision), JSON.parse(r.json) as unknown);
+        }
       }
     });
+  }
+
+  private async writeEmbedding(db: Queryable, photoId: string, revision: number, result: unknown): Promise<void> {
+    const e = embeddingFromResult(result);
+    if (!e) return;
+    await db.query(
+      `INSERT INTO photo_embeddings (photo_id, revision, model, dims, vector, updated_at) VALUES ($1, $2, $3, $4, $5::real[], $6)
+       ON CONFLICT (photo_id) DO UPDATE SET revision = excluded.revision, model = excluded.model, dims = excluded.dims,
+         vector = excluded.vector, updated_at = excluded.updated_at`,
+      [photoId, revision, e.model, e.dims, Array.from(e.vector), now()],
+    );
+  }
+
+  async similarPhotos(photoId: string, k: number): Promise<SimilarPhoto[]> {
+    const limit = Math.max(0, Math.trunc(k));
+    if (limit === 0) return [];
+    // No pgvector on this server: an exact scan, 1 − dot product of unit vectors, in SQL.
+    const rows = await this.rows<{ photo_id: string; path: string; distance: number | string }>(
+      `SELECT e.photo_id, p.path,
+              GREATEST(0, 1 - (SELECT SUM(a::float8 * b::float8) FROM unnest(e.vector, q.vector) AS t(a, b))) AS distance
+       FROM photo_embeddings q
+       JOIN photos qp ON qp.id = q.photo_id AND qp.revision = q.revision
+       JOIN photo_embeddings e ON e.model = q.model AND e.dims = q.dims AND e.photo_id <> q.photo_id
+       JOIN photos p ON p.id = e.photo_id AND p.revision = e.revision
+       WHERE q.photo_id = $1
+       ORDER BY distance, e.photo_id
+       LIMIT $2`,
+      [photoId, limit],
+    );
+    return rows.map((r) => ({ photoId: r.photo_id, path: r.path, distance: Number(r.distance) }));
   }
 
   async close(): Promise<void> {
@@ -297,6 +353,56 @@ export class PostgresStore implements Store {
     return rows.map(photoFromRow);
   }
 
+  /** FROM + WHERE shared by the grid list and its count; only the filters that are set go into the SQL. */
+  private filtered(f: PhotoFilters): { from: string; params: unknown[] } {
+    checkFilters(f);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown): string => (params.push(value), `$${params.length}`);
+    if (f.state !== undefined) where.push(`p.state = ${p(f.state)}`);
+    if (f.ingestId !== undefined) where.push(`p.id IN (SELECT photo_id FROM ingest_photos WHERE ingest_id = ${p(f.ingestId)})`);
+    if (f.ids !== undefined) where.push(`p.id = ANY(${p(f.ids)}::text[])`);
+    if (f.tag !== undefined) {
+      where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(COALESCE(${PG_TAGS}, '[]'::jsonb)) t WHERE lower(t) = lower(${p(f.tag)}))`);
+    }
+    if (f.hasFaces !== undefined) where.push(`COALESCE(${PG_FACES}, 0) ${f.hasFaces ? '> 0' : '= 0'}`);
+    if (f.qualityMin !== undefined) where.push(`${PG_QUALITY} >= ${p(f.qualityMin)}::float8`);
+    if (f.qualityMax !== undefined) where.push(`${PG_QUALITY} <= ${p(f.qualityMax)}::float8`);
+    if (f.camera !== undefined) {
+      where.push(`strpos(lower(COALESCE(m.make, '') || ' ' || COALESCE(m.model, '')), lower(${p(f.camera)}::text)) > 0`);
+    }
+    if (f.takenFrom !== undefined) where.push(`substr(m.taken_at, 1, 10) >= ${p(f.takenFrom)}::text`);
+    if (f.takenTo !== undefined) where.push(`substr(m.taken_at, 1, 10) <= ${p(f.takenTo)}::text`);
+    const from = `FROM photos p
+       LEFT JOIN photo_derivatives d ON d.photo_id = p.id
+       LEFT JOIN photo_metadata m ON m.photo_id = p.id
+       LEFT JOIN photo_results rd ON rd.photo_id = p.id AND rd.stage = 'detect'
+       LEFT JOIN photo_results rt ON rt.photo_id = p.id AND rt.stage = 'tag'
+       LEFT JOIN photo_results rq ON rq.photo_id = p.id AND rq.stage = 'quality'
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    return { from, params };
+  }
+
+  async listPhotoItems(query: PhotoListQuery): Promise<PhotoListItem[]> {
+    const { from, params } = this.filtered(query);
+    const n = params.length;
+    const rows = await this.rows<ListItemRow>(
+      `SELECT p.*, d.thumbnail_path, m.make, m.model, m.taken_at,
+         (SELECT json_object_agg(s.stage, s.state) FROM photo_stages s WHERE s.photo_id = p.id) AS stages_json,
+         ${PG_QUALITY} AS quality, ${PG_FACES} AS faces, ${PG_TAGS} AS tags_json
+       ${from}
+       ORDER BY p.path LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...params, query.limit, query.offset],
+    );
+    return rows.map(listItemFromRow);
+  }
+
+  async countPhotos(filters: PhotoFilters): Promise<number> {
+    const { from, params } = this.filtered(filters);
+    const [row] = await this.rows<{ n: number }>(`SELECT COUNT(*)::int AS n ${from}`, params);
+    return row!.n;
+  }
+
   async countPhotosByState(): Promise<Record<PhotoState, number>> {
     const counts = emptyStateCounts();
     const rows = await this.rows<{ state: string; n: number }>(
@@ -421,12 +527,18 @@ export class PostgresStore implements Store {
   }
 
   async saveResult(photoId: string, revision: number, stage: Stage, result: unknown): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO photo_results (photo_id, stage, json, updated_at)
+    const sql = `INSERT INTO photo_results (photo_id, stage, json, updated_at)
        SELECT $1, $3, $4, $5 WHERE ${GUARD_EXISTS}
-       ON CONFLICT (photo_id, stage) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
-      [photoId, revision, stage, JSON.stringify(result ?? null), now()],
-    );
+       ON CONFLICT (photo_id, stage) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`;
+    const params = [photoId, revision, stage, JSON.stringify(result ?? null), now()];
+    if (stage !== 'embed') {
+      await this.pool.query(sql, params);
+      return;
+    }
+    await this.tx(async (client) => {
+      const { rowCount } = await client.query(sql, params);
+      if (rowCount) await this.writeEmbedding(client, photoId, revision, result);
+    });
   }
 
   async completePhoto(photoId: string, revision: number): Promise<void> {
@@ -518,6 +630,32 @@ export class PostgresStore implements Store {
       [photoId, DISCARDED_NOTE, now()],
     );
     return (result.rowCount ?? 0) > 0;
+  }
+
+  async skipPaths(entries: { path: string; reason: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    // One row per path (the last reason wins), so ON CONFLICT never meets the same path twice.
+    const byPath = new Map(entries.map((e) => [e.path, e.reason]));
+    await this.pool.query(
+      `INSERT INTO skipped_paths (path, reason, at)
+       SELECT path, reason, $3 FROM unnest($1::text[], $2::text[]) AS f(path, reason)
+       ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at`,
+      [[...byPath.keys()], [...byPath.values()], now()],
+    );
+  }
+
+  async unskipPath(path: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM skipped_paths WHERE path = $1', [path])).rowCount ?? 0) > 0;
+  }
+
+  async listSkipped(limit: number, offset: number): Promise<SkippedPath[]> {
+    return this.rows<SkippedPath>('SELECT path, reason, at FROM skipped_paths ORDER BY at DESC, path LIMIT $1 OFFSET $2', [limit, offset]);
+  }
+
+  async skippedAmong(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const rows = await this.rows<{ path: string }>('SELECT path FROM skipped_paths WHERE path = ANY($1::text[])', [paths]);
+    return new Set(rows.map((r) => r.path));
   }
 
   // ── engine state ─────────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import type { ErrorCode, ErrorInfo } from '../../../src-shared/errors.js';
 import type { IngestRecord, IngestState, IngestTotals } from '../../../src-shared/ingest.js';
 import type { Lane, WorkerClass } from '../../../src-shared/lanes.js';
@@ -16,12 +17,17 @@ import type {
   FailedPhoto,
   FileDecision,
   PauseRecord,
+  PhotoFilters,
+  PhotoListItem,
   PhotoListQuery,
+  SimilarPhoto,
+  SkippedPath,
   Store,
   UnfinishedPhoto,
   WorkerState,
   WorkerStatus,
 } from './store.js';
+import { embeddingFromResult } from './store.js';
 
 // ── rows as both databases return them, and their mapping to the shared types ──────────────
 // Postgres returns BIGINT as a string, hence Number() on every numeric column.
@@ -334,6 +340,45 @@ export function unfinishedFrom(photos: PhotoRow[], stages: StageRow[]): Unfinish
   }));
 }
 
+/** A grid row: the photo's columns plus what the tile shows (both dialects select these names). */
+export interface ListItemRow extends PhotoRow {
+  thumbnail_path: string | null;
+  make: string | null;
+  model: string | null;
+  taken_at: string | null;
+  /** JSON object stage → state (text in SQLite, parsed in Postgres), null when no stage row. */
+  stages_json: string | Record<string, string> | null;
+  quality: number | string | null;
+  faces: number | string | null;
+  /** JSON array of tags (text in SQLite, parsed in Postgres), null until the tag stage ran. */
+  tags_json: string | unknown[] | null;
+}
+
+const parsed = <T,>(value: string | T | null): T | null => (value == null ? null : typeof value === 'string' ? (JSON.parse(value) as T) : value);
+
+export function listItemFromRow(row: ListItemRow): PhotoListItem {
+  const tags = parsed<unknown[]>(row.tags_json);
+  return {
+    ...photoFromRow(row),
+    thumbnailPath: row.thumbnail_path,
+    stages: (parsed<Record<string, string>>(row.stages_json) ?? {}) as Partial<Record<Stage, StageState>>,
+    make: row.make,
+    model: row.model,
+    takenAt: row.taken_at,
+    quality: numOrNull(row.quality),
+    faces: numOrNull(row.faces),
+    tags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [],
+  };
+}
+
+/** Rejects filter values that cannot be right, so both stores answer the same way. */
+export function checkFilters(f: PhotoFilters): void {
+  for (const key of ['takenFrom', 'takenTo'] as const) {
+    const value = f[key];
+    if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new Error(`${key} must be YYYY-MM-DD, got "${value}"`);
+  }
+}
+
 export function emptyStateCounts(): Record<PhotoState, number> {
   const counts = {} as Record<PhotoState, number>;
   for (const state of PHOTO_STATES) counts[state] = 0;
@@ -363,6 +408,10 @@ const now = (): string => new Date().toISOString();
 
 // ── the SQLite store ─────────────────────────────────────────────────────────
 
+/** The quality score and the face count, read from the stage results' JSON (NULL until the stage ran). */
+const SQLITE_QUALITY = `CASE WHEN json_valid(rq.json) AND json_type(rq.json, '$.score') IN ('integer', 'real') THEN json_extract(rq.json, '$.score') END`;
+const SQLITE_FACES = `CASE WHEN json_valid(rd.json) AND json_type(rd.json, '$.faces') = 'array' THEN json_array_length(rd.json, '$.faces') END`;
+
 /** Guard for job-driven writes: the photo is at this revision and not cancelled. */
 const GUARD = `id = @photoId AND revision = @revision AND state <> 'cancelled'`;
 const GUARD_EXISTS = `EXISTS (SELECT 1 FROM photos WHERE ${GUARD})`;
@@ -378,12 +427,27 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
 
+  /** Whether sqlite-vec's loadable extension loaded (else similarPhotos scans exactly in JS). */
+  readonly vectorIndex: boolean;
+  /** vec0 tables checked against photo_embeddings on this connection, by dims. */
+  private readonly vecChecked = new Set<number>();
+
   constructor(readonly path: string) {
     this.db = new Database(path);
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    let loaded = false;
+    if (process.env['SHOEBOX_NO_SQLITE_VEC'] !== '1') {
+      try {
+        sqliteVec.load(this.db);
+        loaded = true;
+      } catch {
+        // No prebuilt extension for this platform: the exact scan below answers instead.
+      }
+    }
+    this.vectorIndex = loaded;
   }
 
   /** Prepared once per connection. */
@@ -415,8 +479,101 @@ export class SqliteStore implements Store {
         this.db
           .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
           .run(migration.version, migration.name, now());
+        if (migration.version === 3) this.backfillEmbeddings();
       }
     });
+  }
+
+  /** Vectors written before migration 3 (only in photo_results) go into photo_embeddings once. */
+  private backfillEmbeddings(): void {
+    const rows = this.db
+      .prepare(
+        `SELECT r.photo_id, r.json, p.revision FROM photo_results r JOIN photos p ON p.id = r.photo_id WHERE r.stage = 'embed'`,
+      )
+      .all() as { photo_id: string; json: string; revision: number }[];
+    for (const row of rows) this.writeEmbedding(row.photo_id, row.revision, JSON.parse(row.json) as unknown);
+  }
+
+  /** Upserts the vector (and its vec0 row when the extension is loaded). Caller checks the guard. */
+  private writeEmbedding(photoId: string, revision: number, result: unknown): void {
+    const e = embeddingFromResult(result);
+    if (!e) return;
+    const blob = Buffer.from(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength);
+    this.st(
+      `INSERT INTO photo_embeddings (photo_id, revision, model, dims, vector, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (photo_id) DO UPDATE SET revision = excluded.revision, model = excluded.model, dims = excluded.dims,
+         vector = excluded.vector, updated_at = excluded.updated_at`,
+    ).run(photoId, revision, e.model, e.dims, blob, now());
+    if (this.vectorIndex) {
+      const table = this.ensureVecTable(e.dims);
+      this.st(`DELETE FROM ${table} WHERE photo_id = ?`).run(photoId);
+      this.st(`INSERT INTO ${table} (photo_id, embedding) VALUES (?, ?)`).run(photoId, blob);
+    }
+  }
+
+  /**
+   * The vec0 index for vectors of this many dims (cosine distance, exact), created on first use and
+   * rebuilt from photo_embeddings when its row count differs (a writer without the extension).
+   */
+  private ensureVecTable(dims: number): string {
+    const table = `vec_photo_embeddings_${Math.trunc(dims)}`;
+    if (this.vecChecked.has(dims)) return table;
+    this.db.exec(
+      `CREATE VIRTUAL TABLE IF NOT EXISTS ${table} USING vec0(photo_id TEXT PRIMARY KEY, embedding float[${Math.trunc(dims)}] distance_metric=cosine)`,
+    );
+    const indexed = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const stored = (this.db.prepare('SELECT COUNT(*) AS n FROM photo_embeddings WHERE dims = ?').get(dims) as { n: number }).n;
+    if (indexed !== stored) {
+      this.db.transaction(() => {
+        this.db.exec(`DELETE FROM ${table}`);
+        const insert = this.db.prepare(`INSERT INTO ${table} (photo_id, embedding) VALUES (?, ?)`);
+        for (const r of this.db.prepare('SELECT photo_id, vector FROM photo_embeddings WHERE dims = ?').all(dims) as Array<{
+          photo_id: string;
+          vector: Buffer;
+        }>) {
+          insert.run(r.photo_id, r.vector);
+        }
+      })();
+    }
+    this.vecChecked.add(dims);
+    return table;
+  }
+
+  async similarPhotos(photoId: string, k: number): Promise<SimilarPhoto[]> {
+    const limit = Math.max(0, Math.trunc(k));
+    const self = this.st(
+      `SELECT e.model, e.dims, e.vector FROM photo_embeddings e JOIN photos p ON p.id = e.photo_id AND p.revision = e.revision
+       WHERE e.photo_id = ?`,
+    ).get(photoId) as { model: string; dims: number; vector: Buffer } | undefined;
+    if (!self || limit === 0) return [];
+    if (this.vectorIndex) {
+      const table = this.ensureVecTable(self.dims);
+      const total = (this.st(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+      // Stale rows (older revision, other model, the photo itself) are dropped after the KNN:
+      // ask for more until k are left or the index is exhausted.
+      for (let want = limit + 1; ; want = Math.min(total, want * 4)) {
+        const rows = this.st(
+          `WITH knn AS MATERIALIZED (SELECT photo_id, distance FROM ${table} WHERE embedding MATCH @q AND k = @want)
+           SELECT knn.photo_id AS photoId, p.path AS path, knn.distance AS distance FROM knn
+           JOIN photo_embeddings e ON e.photo_id = knn.photo_id AND e.model = @model
+           JOIN photos p ON p.id = e.photo_id AND p.revision = e.revision
+           WHERE knn.photo_id <> @self ORDER BY knn.distance, knn.photo_id LIMIT @limit`,
+        ).all({ q: self.vector, want, model: self.model, self: photoId, limit }) as SimilarPhoto[];
+        if (rows.length >= limit || want >= total) return rows.map((r) => ({ ...r, distance: Math.max(0, r.distance) }));
+      }
+    }
+    // Exact scan without the extension.
+    const q = new Float32Array(self.vector.buffer.slice(self.vector.byteOffset, self.vector.byteOffset + self.vector.byteLength));
+    const out: SimilarPhoto[] = [];
+    for (const r of this.st(
+      `SELECT e.photo_id, e.vector, p.path FROM photo_embeddings e JOIN photos p ON p.id = e.photo_id AND p.revision = e.revision
+       WHERE e.model = ? AND e.dims = ? AND e.photo_id <> ?`,
+    ).iterate(self.model, self.dims, photoId) as Iterable<{ photo_id: string; vector: Buffer; path: string }>) {
+      let dot = 0;
+      for (let i = 0; i < q.length; i++) dot += q[i]! * r.vector.readFloatLE(i * 4);
+      out.push({ photoId: r.photo_id, path: r.path, distance: Math.max(0, 1 - dot) });
+    }
+    return out.sort((a, b) => a.distance - b.distance || (a.photoId < b.photoId ? -1 : 1)).slice(0, limit);
   }
 
   async close(): Promise<void> {
@@ -574,6 +731,62 @@ export class SqliteStore implements Store {
     return rows.map(photoFromRow);
   }
 
+  /**
+   * FROM + WHERE shared by the grid list and its count. JSON1 reads the stage results in place:
+   * detect → {faces: […]}, tag → {tags: […]}, quality → {score}. Only the filters that are set
+   * go into the SQL (one prepared statement per combination).
+   */
+  private filtered(f: PhotoFilters): { from: string; params: Record<string, unknown> } {
+    checkFilters(f);
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (f.state !== undefined) (where.push('p.state = @state'), (params.state = f.state));
+    if (f.ingestId !== undefined) {
+      where.push('p.id IN (SELECT photo_id FROM ingest_photos WHERE ingest_id = @ingestId)');
+      params.ingestId = f.ingestId;
+    }
+    if (f.ids !== undefined) (where.push('p.id IN (SELECT value FROM json_each(@ids))'), (params.ids = JSON.stringify(f.ids)));
+    if (f.tag !== undefined) {
+      where.push(`EXISTS (SELECT 1 FROM json_each(rt.json, '$.tags') je WHERE json_valid(rt.json) AND lower(je.value) = lower(@tag))`);
+      params.tag = f.tag;
+    }
+    if (f.hasFaces !== undefined) where.push(`COALESCE(${SQLITE_FACES}, 0) ${f.hasFaces ? '> 0' : '= 0'}`);
+    if (f.qualityMin !== undefined) (where.push(`${SQLITE_QUALITY} >= @qualityMin`), (params.qualityMin = f.qualityMin));
+    if (f.qualityMax !== undefined) (where.push(`${SQLITE_QUALITY} <= @qualityMax`), (params.qualityMax = f.qualityMax));
+    if (f.camera !== undefined) {
+      where.push(`instr(lower(COALESCE(m.make, '') || ' ' || COALESCE(m.model, '')), lower(@camera)) > 0`);
+      params.camera = f.camera;
+    }
+    if (f.takenFrom !== undefined) (where.push('substr(m.taken_at, 1, 10) >= @takenFrom'), (params.takenFrom = f.takenFrom));
+    if (f.takenTo !== undefined) (where.push('substr(m.taken_at, 1, 10) <= @takenTo'), (params.takenTo = f.takenTo));
+    const from = `FROM photos p
+       LEFT JOIN photo_derivatives d ON d.photo_id = p.id
+       LEFT JOIN photo_metadata m ON m.photo_id = p.id
+       LEFT JOIN photo_results rd ON rd.photo_id = p.id AND rd.stage = 'detect'
+       LEFT JOIN photo_results rt ON rt.photo_id = p.id AND rt.stage = 'tag'
+       LEFT JOIN photo_results rq ON rq.photo_id = p.id AND rq.stage = 'quality'
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    return { from, params };
+  }
+
+  async listPhotoItems(query: PhotoListQuery): Promise<PhotoListItem[]> {
+    const { from, params } = this.filtered(query);
+    const rows = this.st(
+      `SELECT p.*, d.thumbnail_path, m.make, m.model, m.taken_at,
+         (SELECT json_group_object(s.stage, s.state) FROM photo_stages s WHERE s.photo_id = p.id) AS stages_json,
+         ${SQLITE_QUALITY} AS quality, ${SQLITE_FACES} AS faces,
+         CASE WHEN json_valid(rt.json) AND json_type(rt.json, '$.tags') = 'array' THEN json_extract(rt.json, '$.tags') END AS tags_json
+       ${from}
+       ORDER BY p.path LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit: query.limit, offset: query.offset }) as ListItemRow[];
+    return rows.map(listItemFromRow);
+  }
+
+  async countPhotos(filters: PhotoFilters): Promise<number> {
+    const { from, params } = this.filtered(filters);
+    return (this.st(`SELECT COUNT(*) AS n ${from}`).get(params) as { n: number }).n;
+  }
+
   async countPhotosByState(): Promise<Record<PhotoState, number>> {
     const counts = emptyStateCounts();
     const rows = this.st('SELECT state, COUNT(*) AS n FROM photos GROUP BY state').all() as { state: string; n: number }[];
@@ -700,11 +913,14 @@ export class SqliteStore implements Store {
   }
 
   async saveResult(photoId: string, revision: number, stage: Stage, result: unknown): Promise<void> {
-    this.st(
-      `INSERT INTO photo_results (photo_id, stage, json, updated_at)
-       SELECT @photoId, @stage, @json, @at WHERE ${GUARD_EXISTS}
-       ON CONFLICT (photo_id, stage) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
-    ).run({ photoId, revision, stage, json: JSON.stringify(result ?? null), at: now() });
+    this.tx(() => {
+      const { changes } = this.st(
+        `INSERT INTO photo_results (photo_id, stage, json, updated_at)
+         SELECT @photoId, @stage, @json, @at WHERE ${GUARD_EXISTS}
+         ON CONFLICT (photo_id, stage) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
+      ).run({ photoId, revision, stage, json: JSON.stringify(result ?? null), at: now() });
+      if (stage === 'embed' && changes > 0) this.writeEmbedding(photoId, revision, result);
+    });
   }
 
   async completePhoto(photoId: string, revision: number): Promise<void> {
@@ -787,6 +1003,33 @@ export class SqliteStore implements Store {
       `UPDATE photos SET state = 'cancelled', note = ?, updated_at = ? WHERE id = ? AND state = 'failed'`,
     ).run(DISCARDED_NOTE, now(), photoId);
     return result.changes > 0;
+  }
+
+  async skipPaths(entries: { path: string; reason: string }[]): Promise<void> {
+    const insert = this.st(
+      `INSERT INTO skipped_paths (path, reason, at) VALUES (?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at`,
+    );
+    const at = now();
+    this.tx(() => {
+      for (const e of entries) insert.run(e.path, e.reason, at);
+    });
+  }
+
+  async unskipPath(path: string): Promise<boolean> {
+    return this.st('DELETE FROM skipped_paths WHERE path = ?').run(path).changes > 0;
+  }
+
+  async listSkipped(limit: number, offset: number): Promise<SkippedPath[]> {
+    return this.st('SELECT path, reason, at FROM skipped_paths ORDER BY at DESC, path LIMIT ? OFFSET ?').all(limit, offset) as SkippedPath[];
+  }
+
+  async skippedAmong(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const rows = this.st('SELECT path FROM skipped_paths WHERE path IN (SELECT value FROM json_each(?))').all(
+      JSON.stringify(paths),
+    ) as { path: string }[];
+    return new Set(rows.map((r) => r.path));
   }
 
   // ── engine state ─────────────────────────────────────────────────────────

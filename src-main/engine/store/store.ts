@@ -74,11 +74,79 @@ export interface WorkerStatus {
   updatedAt: string;
 }
 
-export interface PhotoListQuery {
+/**
+ * Filters for the library grid, applied in the store (never in the window): results of the ML
+ * stages are matched inside their JSON (`photo_results`), metadata by its columns.
+ */
+export interface PhotoFilters {
   state?: PhotoState;
   ingestId?: string;
+  /** Only these photos (a similar-photos list); at most a page of them. */
+  ids?: string[];
+  /** One tag of the `tag` stage's result, matched case-insensitively and exactly ("people", "text:menu"). */
+  tag?: string;
+  /** true: at least one face found; false: none found (or detect has not run). */
+  hasFaces?: boolean;
+  /** Quality score bounds (0–5), inclusive; a photo without a score never matches a bound. */
+  qualityMin?: number;
+  qualityMax?: number;
+  /** Case-insensitive substring of "make model". */
+  camera?: string;
+  /** Inclusive `YYYY-MM-DD` bounds on the day the photo was taken (as recorded); no date never matches. */
+  takenFrom?: string;
+  takenTo?: string;
+}
+
+export interface PhotoListQuery extends PhotoFilters {
   limit: number;
   offset: number;
+}
+
+/** One grid tile, read in one query: no per-photo detail load. */
+export interface PhotoListItem extends PhotoRecord {
+  thumbnailPath: string | null;
+  /** Only stages that have a row. */
+  stages: Partial<Record<Stage, StageState>>;
+  make: string | null;
+  model: string | null;
+  takenAt: string | null;
+  /** Quality score, null until the quality stage ran. */
+  quality: number | null;
+  /** Faces found, null until detect ran. */
+  faces: number | null;
+  tags: string[];
+}
+
+/** One neighbour from Store.similarPhotos. */
+export interface SimilarPhoto {
+  photoId: string;
+  path: string;
+  /** Cosine distance, 1 − cos (the vectors are unit length). */
+  distance: number;
+}
+
+/** An `embed` stage result decoded for the vector index; null when the result is not one. */
+export function embeddingFromResult(result: unknown): { model: string; dims: number; vector: Float32Array } | null {
+  if (typeof result !== 'object' || result === null) return null;
+  const r = result as { model?: unknown; dims?: unknown; vector?: unknown };
+  if (typeof r.model !== 'string' || typeof r.vector !== 'string' || typeof r.dims !== 'number') return null;
+  const bytes = Buffer.from(r.vector, 'base64');
+  if (bytes.length !== r.dims * 4 || r.dims < 1) return null;
+  const vector = new Float32Array(r.dims);
+  for (let i = 0; i < r.dims; i++) vector[i] = bytes.readFloatLE(i * 4);
+  let n = 0;
+  for (const v of vector) n += v * v;
+  n = Math.sqrt(n);
+  if (!Number.isFinite(n) || n === 0) return null;
+  for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / n;
+  return { model: r.model, dims: r.dims, vector };
+}
+
+/** A file the person asked never to analyse again ("skip this file from now on"). */
+export interface SkippedPath {
+  path: string;
+  reason: string;
+  at: string;
 }
 
 /**
@@ -112,6 +180,10 @@ export interface Store {
   getPhotosByPaths(paths: string[]): Promise<Map<string, PhotoRecord>>;
   getPhotoDetail(id: string): Promise<PhotoDetail | null>;
   listPhotos(query: PhotoListQuery): Promise<PhotoRecord[]>;
+  /** The grid's page in one query (same order and filters as listPhotos). */
+  listPhotoItems(query: PhotoListQuery): Promise<PhotoListItem[]>;
+  /** How many photos match the filters. */
+  countPhotos(filters: PhotoFilters): Promise<number>;
   countPhotosByState(): Promise<Record<PhotoState, number>>;
   /** Keyset-paged list of photos in state queued or processing, for the sweep. */
   listUnfinished(afterId: string | null, limit: number): Promise<UnfinishedPhoto[]>;
@@ -131,8 +203,17 @@ export interface Store {
   setContentHash(photoId: string, revision: number, contentHash: string): Promise<void>;
   saveMetadata(photoId: string, revision: number, metadata: PhotoMetadata): Promise<void>;
   saveDerivatives(photoId: string, revision: number, derivatives: PhotoDerivatives): Promise<void>;
-  /** A later stage's result as JSON (faces, objects, embedding info…), replaced on re-run. */
+  /**
+   * A later stage's result as JSON (faces, objects, embedding info…), replaced on re-run. An `embed`
+   * result (`{ model, dims, vector: base64 float32 }`) also goes into the k-nearest-neighbour index.
+   */
   saveResult(photoId: string, revision: number, stage: Stage, result: unknown): Promise<void>;
+  /**
+   * The k photos whose embedding (same model, current revision) is closest to this photo's, nearest
+   * first: cosine distance 0 (same) … 2 (opposite), ties by photo id. [] when the photo has no
+   * embedding yet. SQLite: sqlite-vec `vec0` index (exact); Postgres: exact scan over REAL[].
+   */
+  similarPhotos(photoId: string, k: number): Promise<SimilarPhoto[]>;
   /** Photo → done (from processing or queued). */
   completePhoto(photoId: string, revision: number): Promise<void>;
 
@@ -148,6 +229,14 @@ export interface Store {
   listFailed(limit: number, offset: number): Promise<FailedPhoto[]>;
   /** Forgets a failed photo's failure without retrying it (state cancelled, note "discarded"). */
   discardFailed(photoId: string): Promise<boolean>;
+
+  /** Adds paths to the skip list (registration ignores them from now on). */
+  skipPaths(entries: { path: string; reason: string }[]): Promise<void>;
+  /** Removes a path from the skip list; true when it was there. */
+  unskipPath(path: string): Promise<boolean>;
+  listSkipped(limit: number, offset: number): Promise<SkippedPath[]>;
+  /** Which of these paths are on the skip list. */
+  skippedAmong(paths: string[]): Promise<Set<string>>;
 
   // ── engine state that must survive a restart ─────────────────────────
   setPause(pause: PauseRecord): Promise<void>;

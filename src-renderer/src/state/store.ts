@@ -7,8 +7,11 @@ import type {
   IngestInfo,
   LaneScope,
   PhotoDetailDto,
+  PhotoFiltersDto,
   PhotoProgressUpdate,
   PhotoSummary,
+  Res,
+  SkippedPathDto,
   SettingsDto,
   SettingsValues,
   WorkerStatusDto,
@@ -55,8 +58,16 @@ interface EngineSlice {
   addFolders(paths: string[]): Promise<boolean>;
 }
 
+/** The Library's filters; every one is applied by the store on the engine side. */
+export type LibraryFilter = Omit<PhotoFiltersDto, 'state'> & { state: PhotoState | null };
+export type SimilarPhotos = Res<'photos.similar'>;
+
+export function isFiltered(filter: LibraryFilter): boolean {
+  return Object.entries(filter).some(([, v]) => v !== undefined && v !== null && v !== '');
+}
+
 interface LibrarySlice {
-  filter: { state: PhotoState | null };
+  filter: LibraryFilter;
   total: number | null;
   /** Sparse by index: pages are fetched as the grid scrolls. */
   tiles: (PhotoSummary | undefined)[];
@@ -64,7 +75,10 @@ interface LibrarySlice {
   pagesLoading: Set<number>;
   libraryError: string | null;
   libraryVersion: number;
-  setFilter(filter: { state: PhotoState | null }): void;
+  /** Merges into the current filter (undefined clears a field) and reloads the grid. */
+  setFilter(patch: Partial<LibraryFilter>): void;
+  clearFilters(): void;
+  similar: Load<SimilarPhotos>;
   reloadLibrary(): void;
   ensureRange(from: number, to: number): void;
   applyProgress(updates: PhotoProgressUpdate[]): void;
@@ -81,6 +95,10 @@ interface FailedSlice {
   retryGroup(code: string): Promise<void>;
   retryAll(): Promise<void>;
   discard(target: string): Promise<void>;
+  skipFile(target: string): Promise<void>;
+  skipped: Load<SkippedPathDto[]>;
+  loadSkipped(): Promise<void>;
+  unskip(path: string): Promise<void>;
 }
 
 interface SettingsSlice {
@@ -125,7 +143,8 @@ export function createAppStore(client: ApiClient) {
       if (pagesLoading.has(page)) return;
       set({ pagesLoading: new Set(pagesLoading).add(page) });
       try {
-        const result = await client['photos.list']({ state: filter.state ?? undefined, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+        const { state, ...rest } = filter;
+        const result = await client['photos.list']({ ...rest, state: state ?? undefined, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
         if (get().libraryVersion !== version) return; // the filter changed meanwhile
         const tiles = get().tiles.slice();
         tiles.length = result.total;
@@ -187,7 +206,7 @@ export function createAppStore(client: ApiClient) {
         set({ photoCounts: photos, ingest, scanning });
         // New photos appeared (an ingest is scanning): the grid grows; the current pages stay.
         // Pages already loaded are fetched again: new photos shift the order (the grid is sorted by path).
-        if (total(photos) !== total(before) && get().filter.state === null && get().total !== null) {
+        if (total(photos) !== total(before) && !isFiltered(get().filter) && get().total !== null) {
           const tiles = get().tiles.slice();
           tiles.length = total(photos);
           set({ tiles, total: total(photos) });
@@ -216,14 +235,21 @@ export function createAppStore(client: ApiClient) {
 
       // library
       filter: { state: null },
+      similar: { status: 'idle' },
       total: null,
       tiles: [],
       indexById: new Map(),
       pagesLoading: new Set(),
       libraryError: null,
       libraryVersion: 0,
-      setFilter: (filter) => {
+      setFilter: (patch) => {
+        const filter: LibraryFilter = { ...get().filter, ...patch };
+        for (const key of Object.keys(filter) as (keyof LibraryFilter)[]) if (filter[key] === '' || (filter[key] === undefined && key !== 'state')) delete filter[key];
         set({ filter });
+        get().reloadLibrary();
+      },
+      clearFilters: () => {
+        set({ filter: { state: null } });
         get().reloadLibrary();
       },
       reloadLibrary: () => {
@@ -264,8 +290,9 @@ export function createAppStore(client: ApiClient) {
             ? Math.min(STAGES.length, Math.max(tile.stagesDone, STAGES.indexOf(update.stage) + 1))
             : tile.stagesDone;
           next[index] = { ...tile, stagesDone, state: update.state ?? (update.stage ? 'processing' : tile.state) };
-          // A finished tile needs its thumbnail and results: reload its page.
-          if ((update.state === 'done' || update.state === 'failed' || update.stage === 'preprocess') && !tile.thumbnail) stale.add(Math.floor(index / PAGE_SIZE));
+          // A finished tile needs its results (quality, faces, tags), one that passed preprocess its
+          // thumbnail: reload its page (once per page per coalesced event).
+          if (update.state === 'done' || ((update.state === 'failed' || update.stage === 'preprocess') && !tile.thumbnail)) stale.add(Math.floor(index / PAGE_SIZE));
         }
         if (next) set({ tiles: next });
         for (const page of stale) void fetchPage(page, get().libraryVersion);
@@ -275,8 +302,14 @@ export function createAppStore(client: ApiClient) {
       detail: { status: 'idle' },
       openPhoto: async (id) => {
         const first = get().selectedId !== id;
-        set({ selectedId: id, ...(first ? { detail: id ? { status: 'loading' } : { status: 'idle' } } : {}) });
+        set({ selectedId: id, ...(first ? { detail: id ? { status: 'loading' } : { status: 'idle' }, similar: { status: id ? 'loading' : 'idle' } } : {}) });
         if (!id) return;
+        if (first) {
+          client['photos.similar']({ photoId: id, k: 12 }).then(
+            (data) => get().selectedId === id && set({ similar: { status: 'ready', data } }),
+            (error: unknown) => get().selectedId === id && set({ similar: { status: 'error', message: message(error) } }),
+          );
+        }
         try {
           const data = await client['photos.get']({ photoId: id });
           if (get().selectedId === id) set({ detail: { status: 'ready', data } });
@@ -314,6 +347,22 @@ export function createAppStore(client: ApiClient) {
       discard: async (target) => {
         await act(() => client['jobs.discard']({ target }), () => 'Discarded');
         await get().loadFailed();
+      },
+      skipFile: async (target) => {
+        await act(() => client['files.skip']({ target }), (r) => `${r.path} will be skipped from now on`);
+        await Promise.all([get().loadFailed(), get().loadSkipped(), get().loadStatus()]);
+      },
+      skipped: { status: 'idle' },
+      loadSkipped: async () => {
+        try {
+          set({ skipped: { status: 'ready', data: (await client['files.skipped']({})).paths } });
+        } catch (error) {
+          set({ skipped: { status: 'error', message: message(error) } });
+        }
+      },
+      unskip: async (path) => {
+        await act(() => client['files.unskip']({ path }), () => `${path} will be analysed again`);
+        await Promise.all([get().loadFailed(), get().loadSkipped()]);
       },
 
       // settings

@@ -10,6 +10,7 @@ export function FailedView() {
   const retryGroup = useApp((s) => s.retryGroup);
   const retryAll = useApp((s) => s.retryAll);
   const discard = useApp((s) => s.discard);
+  const skipFile = useApp((s) => s.skipFile);
   const failedCount = useApp((s) => s.photoCounts.failed ?? 0);
   const media = useMediaUrl();
   // Reload when the number of failed photos changes (events), and on entering the view.
@@ -68,6 +69,7 @@ export function FailedView() {
               <div className="failed-actions">
                 <button onClick={() => void retry(item.jobId)} aria-label={`Retry ${fileName(item.path)}`}>Retry</button>
                 <button className="ghost" onClick={() => void discard(item.jobId)} aria-label={`Discard ${fileName(item.path)}`}>Discard</button>
+                <button className="ghost" onClick={() => void skipFile(item.jobId)} aria-label={`Skip ${fileName(item.path)} from now on`} title="Never analyse this file again (undo below)">Skip from now on</button>
               </div>
             </li>
           ))}
@@ -85,6 +87,37 @@ export function FailedView() {
         </div>
       </div>
       {body}
+      <SkippedFiles />
     </div>
+  );
+}
+
+/** Files the person chose to skip from now on; "Analyse again" undoes it. */
+function SkippedFiles() {
+  const skipped = useApp((s) => s.skipped);
+  const load = useApp((s) => s.loadSkipped);
+  const unskip = useApp((s) => s.unskip);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  if (skipped.status !== 'ready' || skipped.data.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="skipped-head" data-testid="skipped-files">
+      <h3 id="skipped-head">
+        Skipped from now on <span className="muted">{skipped.data.length}</span>
+      </h3>
+      <ul className="skipped-list">
+        {skipped.data.map((entry) => (
+          <li key={entry.path} data-path={entry.path}>
+            <div className="failed-text">
+              <strong className="name">{fileName(entry.path)}</strong>
+              <span className="muted path" title={entry.path}>{entry.path}</span>
+              <span className="muted small">{entry.reason} · {timeAgo(entry.at)}</span>
+            </div>
+            <button onClick={() => void unskip(entry.path)} aria-label={`Stop skipping ${fileName(entry.path)}`}>Analyse again</button>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
