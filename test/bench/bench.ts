@@ -260,14 +260,15 @@ async function libraryLimits(files: string[], label: string): Promise<LibraryLim
         split(files, parallel).map(async (slice, i) => {
           const sub = path.join(dir, String(i));
           fs.mkdirSync(sub);
-          await run('vipsthumbnail', ['-s', '1600x1600', '-o', `${sub}/%s.jpg[Q=82,strip]`, ...slice]);
+          // A broken file makes vipsthumbnail exit non-zero after doing the others: keep going.
+          await run('vipsthumbnail', ['-s', '1600x1600', '-o', `${sub}/%s.jpg[Q=82,strip]`, ...slice]).catch(() => undefined);
           const made = slice.map((f) => path.join(sub, `${path.parse(f).name}.jpg`)).filter((p) => fs.existsSync(p));
-          if (made.length) await run('vipsthumbnail', ['-s', '256x256', '-o', `${sub}/%s_t.jpg[Q=80,strip]`, ...made]);
+          if (made.length) await run('vipsthumbnail', ['-s', '256x256', '-o', `${sub}/%s_t.jpg[Q=80,strip]`, ...made]).catch(() => undefined);
         }),
       );
       both.push(files.length / ((performance.now() - t) / 1000));
       t = performance.now();
-      await Promise.all(split(files, parallel).map((slice, i) => run('vipsthumbnail', ['-s', '256x256', '-o', `${dir}/t${i}-%s.jpg[Q=80,strip]`, ...slice])));
+      await Promise.all(split(files, parallel).map((slice, i) => run('vipsthumbnail', ['-s', '256x256', '-o', `${dir}/t${i}-%s.jpg[Q=80,strip]`, ...slice]).catch(() => undefined)));
       thumbs.push(files.length / ((performance.now() - t) / 1000));
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -317,7 +318,8 @@ function runCli(argv: string[], sampler?: (pid: number) => void): Promise<{ wall
     if (sampler && child.pid) sampler(child.pid);
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`shoebox ${argv.join(' ')} exited ${code}: ${err.slice(-500)}`));
+      // Exit 1 with a JSON summary: the run finished and some photos failed (broken files in a real collection).
+      if (code !== 0 && !(code === 1 && out.trim().startsWith('{'))) reject(new Error(`shoebox ${argv.join(' ')} exited ${code}: ${err.slice(-500)}`));
       else resolve({ wall: (performance.now() - t) / 1000, out, code: code ?? 0 });
     });
   });
@@ -632,7 +634,11 @@ async function main(): Promise<void> {
       }
     };
     walk(path.join(sharedPhotos, 'jpg'));
-    shared = { stages: await stageLimits(files, 'shared', false), libs: await libraryLimits(files, 'shared'), e2e: await endToEnd(sharedPhotos, 'shared') };
+    try {
+      shared = { stages: await stageLimits(files, 'shared', false), libs: await libraryLimits(files, 'shared'), e2e: await endToEnd(sharedPhotos, 'shared') };
+    } catch (error) {
+      log(`  shared photos run failed (the other results stand): ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   // ----------------------------------------------------------------------------------- figures
@@ -645,7 +651,8 @@ async function main(): Promise<void> {
   const endToEndOverLimit = e2eRate.median / sumLimit;
   const thumbnailOverVipsthumbnail = libs.vipsPreviewAndThumb ? r.preprocess!.median / libs.vipsPreviewAndThumb.median : NaN;
   const biggest = scale.at(-1) ?? e2eRuns.at(-1)!;
-  const rerunSeconds = biggest.rerunSeconds;
+  // What the person waits for: the whole command (engine start, scan, stop), not only the ingest.
+  const rerunSeconds = biggest.rerunWallSeconds;
   const peakRssMbByClass: Record<string, number> = {};
   for (const e of [...e2eRuns, ...scale]) for (const [k, v] of Object.entries(e.peakRssMbByClass)) peakRssMbByClass[k] = Math.max(peakRssMbByClass[k] ?? 0, v);
   peakRssMbByClass.engineInProcessDuringWaiting = Math.round(process.memoryUsage().rss / 1048576);
@@ -669,7 +676,7 @@ async function main(): Promise<void> {
   for (const [id, o] of Object.entries(stages.onnx)) rows.push([`onnxruntime ${id} ${o.note}`, `${fmtFigure(o.msPerRun, 1)} ms/run`, '', '']);
   rows.push([`end to end, cold (${opts.photos} photos)`, `${fmtFigure(e2eRate)} photos/s`, '', `wall incl. start/stop ${fmt(e2eRuns[0]!.wallSeconds)} s`]);
   rows.push(['end to end / sum-of-stages limit', fmt(endToEndOverLimit), '≥ 0.90', verdict(endToEndOverLimit, 0.9, true)]);
-  rows.push([`re-run unchanged (${biggest.photos} photos)`, `${fmt(rerunSeconds)} s (wall ${fmt(biggest.rerunWallSeconds)} s)`, `< 10 s for 20k`, biggest.photos >= 20000 ? verdict(rerunSeconds, 10, false, ' s') : `${fmt((rerunSeconds / biggest.photos) * 20000)} s if linear to 20k`]);
+  rows.push([`re-run unchanged (${biggest.photos} photos)`, `${fmt(rerunSeconds)} s wall (ingest ${fmt(biggest.rerunSeconds)} s)`, `< 10 s for 20k`, biggest.photos >= 20000 ? verdict(rerunSeconds, 10, false, ' s') : `run the full bench for 20k (ingest part ${fmt((biggest.rerunSeconds / biggest.photos) * 20000)} s if linear)`]);
   rows.push([`high_priority request → analysed (${waiting.requests} during bulk of ${waiting.bulkPhotos}; ${waiting.duringBulk} while it ran)`, `p50 ${waiting.p50} ms, p95 ${waiting.p95} ms, max ${waiting.max} ms`, 'p95 < 1000 ms', verdict(waiting.p95, 1000, false, ' ms')]);
   rows.push(['  of which stage time (median ms, store)', Object.entries(waiting.stageMsMedian).map(([k, v]) => `${k} ${v}`).join(', '), '', `sum ${Object.values(waiting.stageMsMedian).reduce((a, b) => a + b, 0)} ms`]);
   rows.push([`sweep during the bulk (${waiting.sweepChecked} unfinished photos)`, `${waiting.sweepMsDuringBulk} ms`, '', 'paid by every ingest, the requests included']);

@@ -43,13 +43,20 @@ export interface LoopResult {
 
 const noopStore = new Proxy({}, { get: () => async () => undefined }) as unknown as Store;
 
+/** Files the stage refused (broken photos in a real collection): counted, as the stage did its work on them. */
+export let refused = 0;
+
 async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.max(1, concurrency) }, async () => {
       while (next < items.length) {
         const i = next++;
-        await fn(items[i]!, i);
+        try {
+          await fn(items[i]!, i);
+        } catch {
+          refused++;
+        }
       }
     }),
   );
@@ -197,7 +204,7 @@ if (task && process.send) {
   process.on('message', (message: { type: string }) => {
     if (message?.type !== 'go') return;
     run().then(
-      (result) => process.send!({ type: 'result', result }, () => process.exit(0)),
+      (result) => process.send!({ type: 'result', result: { ...result, notes: { ...result.notes, refused: String(refused) } } }, () => process.exit(0)),
       (error: unknown) => process.send!({ type: 'error', error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
     );
   });
