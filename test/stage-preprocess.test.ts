@@ -9,6 +9,7 @@ import type { PhotoDerivatives } from '../src-shared/photo.js';
 import { detectImageFormat } from '../src-worker/stages/image-format.js';
 import { MAX_INPUT_PIXELS, preprocess } from '../src-worker/stages/preprocess.js';
 import { readPhotoFile } from '../src-worker/stages/read-file.js';
+import { fakeRaw, jpegBomb, pngBomb, tiff16 } from './helpers/broken-corpus.js';
 import { hasPhotos, listPhotos, photo, rel, tempDir } from './helpers/photos.js';
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
@@ -21,154 +22,6 @@ function hamming(a: string, b: string): number {
     x >>= 1n;
   }
   return n;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function pngChunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A valid ~60-byte PNG header declaring width × height RGB pixels, with a token IDAT. */
-function bombPng(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/** A real JPEG whose SOF0 frame header is rewritten to declare width × height. */
-function jpegDeclaring(source: Buffer, width: number, height: number): Buffer {
-  const bytes = Buffer.from(source);
-  let off = 2;
-  while (off + 4 <= bytes.length && bytes[off] === 0xff) {
-    const marker = bytes[off + 1]!;
-    const length = bytes.readUInt16BE(off + 2);
-    if (marker >= 0xc0 && marker <= 0xc2) {
-      bytes.writeUInt16BE(height, off + 5);
-      bytes.writeUInt16BE(width, off + 7);
-      return bytes;
-    }
-    off += 2 + length;
-  }
-  throw new Error('no SOF marker');
-}
-
-
-/**
- * A 16-bit-per-sample RGB TIFF (uncompressed, little endian) of the image: sharp's TIFF writer only
- * writes 8-bit, so the file is assembled here from sharp's 16-bit raw pixels.
- */
-async function tiff16(image: sharp.Sharp): Promise<Buffer> {
-  const { data, info } = await image.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-  assert.equal(info.channels, 3);
-  assert.equal(data.length, info.width * info.height * 6);
-  const entries: Array<[number, number, number, number]> = []; // tag, type, count, value
-  const ifdOffset = 8;
-  const entryCount = 10;
-  const bitsOffset = ifdOffset + 2 + entryCount * 12 + 4;
-  const pixelOffset = bitsOffset + 6;
-  entries.push([256, 4, 1, info.width], [257, 4, 1, info.height], [258, 3, 3, bitsOffset], [259, 3, 1, 1]);
-  entries.push([262, 3, 1, 2], [273, 4, 1, pixelOffset], [277, 3, 1, 3], [278, 4, 1, info.height]);
-  entries.push([279, 4, 1, data.length], [284, 3, 1, 1]);
-  const head = Buffer.alloc(pixelOffset);
-  head.write('II', 0, 'latin1');
-  head.writeUInt16LE(42, 2);
-  head.writeUInt32LE(ifdOffset, 4);
-  head.writeUInt16LE(entryCount, ifdOffset);
-  entries.forEach(([tag, type, count, value], i) => {
-    const e = ifdOffset + 2 + i * 12;
-    head.writeUInt16LE(tag, e);
-    head.writeUInt16LE(type, e + 2);
-    head.writeUInt32LE(count, e + 4);
-    if (type === 3 && count === 1) head.writeUInt16LE(value, e + 8);
-    else head.writeUInt32LE(value, e + 8);
-  });
-  for (let k = 0; k < 3; k++) head.writeUInt16LE(16, bitsOffset + k * 2);
-  // raw() gives native-endian samples; little endian on every platform Node runs on here.
-  return Buffer.concat([head, data]);
-}
-
-
-/** Little-endian TIFF IFD entries: [tag, type (1 byte, 2 ascii, 3 short, 4 long), values]. */
-type Entry = [number, number, number[] | string];
-
-/**
- * A minimal DNG-shaped file: IFD0 holds a 16×12 grey thumbnail, Make, an orientation and DNGVersion;
- * a SubIFD holds a JPEG preview (compression 7). Enough to drive the RAW path without a real RAW.
- */
-function fakeDng(preview: Buffer, previewWidth: number, previewHeight: number, orientation: number): Buffer {
-  const chunks: Buffer[] = [];
-  let size = 8;
-  const place = (b: Buffer): number => {
-    const at = size;
-    chunks.push(b);
-    size += b.length + (b.length % 2);
-    if (b.length % 2) chunks.push(Buffer.alloc(1));
-    return at;
-  };
-  const writeIfd = (entries: Entry[]): { at: number; buf: Buffer } => {
-    const buf = Buffer.alloc(2 + entries.length * 12 + 4);
-    buf.writeUInt16LE(entries.length, 0);
-    const extra: Array<{ pos: number; data: Buffer }> = [];
-    entries.sort((a, b) => a[0] - b[0]).forEach(([tag, type, values], i) => {
-      const e = 2 + i * 12;
-      const data =
-        typeof values === 'string'
-          ? Buffer.from(`${values}\0`, 'latin1')
-          : Buffer.concat(values.map((v) => {
-              const b = Buffer.alloc(type === 3 ? 2 : type === 4 ? 4 : 1);
-              if (type === 3) b.writeUInt16LE(v);
-              else if (type === 4) b.writeUInt32LE(v);
-              else b.writeUInt8(v);
-              return b;
-            }));
-      buf.writeUInt16LE(tag, e);
-      buf.writeUInt16LE(type, e + 2);
-      buf.writeUInt32LE(typeof values === 'string' ? data.length : values.length, e + 4);
-      if (data.length <= 4) data.copy(buf, e + 8);
-      else extra.push({ pos: e + 8, data });
-    });
-    const at = place(buf);
-    for (const { pos, data } of extra) buf.writeUInt32LE(place(data), pos);
-    return { at, buf };
-  };
-  const thumbAt = place(Buffer.alloc(16 * 12, 128));
-  const previewAt = place(preview);
-  const sub = writeIfd([
-    [254, 4, [1]], [256, 4, [previewWidth]], [257, 4, [previewHeight]], [258, 3, [8, 8, 8]], [259, 3, [7]],
-    [262, 3, [6]], [273, 4, [previewAt]], [277, 3, [3]], [278, 4, [previewHeight]], [279, 4, [preview.length]],
-  ]);
-  const ifd0 = writeIfd([
-    [254, 4, [1]], [256, 4, [16]], [257, 4, [12]], [258, 3, [8]], [259, 3, [1]], [262, 3, [1]],
-    [271, 2, 'Testcam'], [273, 4, [thumbAt]], [274, 3, [orientation]], [277, 3, [1]], [278, 4, [12]],
-    [279, 4, [16 * 12]], [330, 4, [sub.at]], [50706, 1, [1, 4, 0, 0]],
-  ]);
-  const header = Buffer.alloc(8);
-  header.write('II', 0, 'latin1');
-  header.writeUInt16LE(42, 2);
-  header.writeUInt32LE(ifd0.at, 4);
-  return Buffer.concat([header, ...chunks]);
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<{ code: ErrorCode | 'ok'; message: string }> {
@@ -344,7 +197,7 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
 
   it('RAW (DNG-shaped): the embedded JPEG preview is used, with the RAW orientation', async () => {
     const preview = await sharp(readFileSync(photo('jpg/orientation/landscape_1.jpg'))).resize(400, 300).jpeg().toBuffer();
-    const dng = fakeDng(preview, 400, 300, 6);
+    const dng = fakeRaw(preview, 400, 300, 6);
     assert.equal(await detectImageFormat(dng), 'dng');
     const d = await run(dng);
     assert.equal(d.format, 'dng');
@@ -354,7 +207,7 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
     // A broken preview block: libvips still reads the 16×12 grey IFD0 thumbnail, so this succeeds
     // from that; were IFD0 unreadable too, the code would be unsupported-format ("RAW file without a
     // usable embedded preview").
-    const broken = fakeDng(Buffer.from('not a jpeg at all'), 400, 300, 1);
+    const broken = fakeRaw(Buffer.from('not a jpeg at all'), 400, 300, 1);
     const r = await codeOf(run(broken));
     assert.equal(r.code, 'ok', r.message);
   });
@@ -379,10 +232,10 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
 
   it('decompression bombs are refused quickly, from the header', async () => {
     const started = Date.now();
-    const png = await codeOf(run(bombPng(100_000, 100_000)));
+    const png = await codeOf(run(pngBomb(100_000, 100_000)));
     assert.equal(png.code, 'too-large');
     assert.match(png.message, /100000 × 100000/);
-    const jpeg = await codeOf(run(jpegDeclaring(readFileSync(photo('jpg/orientation/landscape_1.jpg')), 60_000, 60_000)));
+    const jpeg = await codeOf(run(jpegBomb(readFileSync(photo('jpg/orientation/landscape_1.jpg')), 60_000, 60_000)));
     assert.equal(jpeg.code, 'too-large');
     assert.match(jpeg.message, /60000 × 60000/);
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);

@@ -3,23 +3,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { mulberry32 as rng } from '../helpers/prng.js';
 
 /** Where generated corpora live between runs: `~/.cache/shoebox-bench/<M>mp/`. */
 export function corpusDir(megapixels: number, root = process.env.SHOEBOX_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'shoebox-bench')): string {
   return path.join(root, `${megapixels}mp`);
 }
 
-/** A small deterministic PRNG (mulberry32) so photo i is the same photo on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function dms(value: number): string {
   const v = Math.abs(value);

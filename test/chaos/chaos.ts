@@ -18,6 +18,7 @@ import { libraryPaths } from '../../src-main/engine/paths.js';
 import { openStore } from '../../src-main/engine/store/open-store.js';
 import { cliInvocation, lastJson } from '../helpers/cli.js';
 import { generatePhotos } from '../helpers/generate-photos.js';
+import { mulberry32 as random } from '../helpers/prng.js';
 
 export interface ChaosOptions {
   photos: number;
@@ -74,17 +75,6 @@ export interface ChaosResult {
   dataDir: string;
 }
 
-/** A tiny deterministic PRNG (mulberry32) so a seed reproduces a run's choices. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function isAlive(pid: number): boolean {
   try {

@@ -158,7 +158,7 @@ type Entry = [number, number, number[] | string];
  * A RAW-shaped file (DNG structure): IFD0 holds a 16×12 grey thumbnail, Make "NIKON", DNGVersion;
  * a SubIFD holds the JPEG preview. The engine must use the embedded preview.
  */
-export function fakeRaw(preview: Buffer, previewWidth: number, previewHeight: number): Buffer {
+export function fakeRaw(preview: Buffer, previewWidth: number, previewHeight: number, orientation = 1): Buffer {
   const chunks: Buffer[] = [];
   let size = 8;
   const place = (b: Buffer): number => {
@@ -204,7 +204,7 @@ export function fakeRaw(preview: Buffer, previewWidth: number, previewHeight: nu
   ]);
   const ifd0 = writeIfd([
     [254, 4, [1]], [256, 4, [16]], [257, 4, [12]], [258, 3, [8]], [259, 3, [1]], [262, 3, [1]],
-    [271, 2, 'NIKON'], [273, 4, [thumbAt]], [274, 3, [1]], [277, 3, [1]], [278, 4, [12]],
+    [271, 2, 'NIKON'], [273, 4, [thumbAt]], [274, 3, [orientation]], [277, 3, [1]], [278, 4, [12]],
     [279, 4, [16 * 12]], [330, 4, [sub.at]], [50706, 1, [1, 4, 0, 0]],
   ]);
   const header = Buffer.alloc(8);
