@@ -97,7 +97,9 @@ describe('broken files: each fails alone, with a reason a person understands', (
           row.reason = photo.state === 'failed' ? photo.error ?? '' : [detail.derivatives ? `format ${detail.derivatives.format}` : '', metaNote ? `metadata: ${metaNote}` : ''].filter(Boolean).join('; ');
           const e = c.expect;
           if (e.outcome === 'not-a-photo') fail('should not be a photo');
-          else if (e.outcome === 'completed') {
+          else if (e.outcome === 'completed-or-failed') {
+            if (photo.state !== 'done' && !(photo.state === 'failed' && photo.errorCode === e.code)) fail(`expected completed or failed ${e.code}, got ${photo.state} ${photo.errorCode}: ${photo.error}`);
+          } else if (e.outcome === 'completed') {
             if (photo.state !== 'done') fail(`expected completed, got ${photo.state} ${photo.errorCode}: ${photo.error}`);
             if (e.format && detail.derivatives?.format !== e.format) fail(`expected format ${e.format}, got ${detail.derivatives?.format}`);
             if (e.metadataNote && !e.metadataNote.test(metaNote ?? '')) fail(`metadata note ${JSON.stringify(metaNote)} does not match ${e.metadataNote}`);

@@ -14,6 +14,7 @@ import { childPids } from './chaos/chaos.js';
 import { isAlive, makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 import { repoRoot } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { freeLoopbackPort } from '../src-main/engine/process-utils.js';
 
 /** Inodes of the sockets a process holds open (from /proc/<pid>/fd). */
 function socketInodes(pid: number): Set<string> {
@@ -58,16 +59,6 @@ function connectOutcome(port: number, host = '127.0.0.1'): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function redisServerChildren(pid: number): number[] {
   return childPids(pid).filter((child) => {
@@ -108,7 +99,7 @@ describe('locked down: the bundled Redis', () => {
     // And every TCP port open on loopback that is not someone else's listener does not answer as Redis: none is ours.
     const ownListeners = [...listening.entries()].filter(([inode]) => mine.has(inode));
     for (const [, where] of ownListeners) assert.fail(`unexpected listener ${where}`);
-    assert.equal(await connectOutcome(await freePort()), 'ECONNREFUSED');
+    assert.equal(await connectOutcome(await freeLoopbackPort()), 'ECONNREFUSED');
   });
 
   it('its folder and socket are 0700, its config 0600, and a random password is required', async () => {
@@ -137,7 +128,7 @@ describe('locked down: the bundled Redis', () => {
   });
 
   it('with an external --redis URL the engine starts no redis-server at all', { timeout: 60_000 }, async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const dir = makeTempDir('locked-external');
     const external: ChildProcess = spawn(
       'redis-server',

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -14,17 +13,10 @@ import { openStore } from '../src-main/engine/store/open-store.js';
 import { startCli } from './helpers/cli.js';
 import { makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { photosDir } from './helpers/photos.js';
+import { freeLoopbackPort } from '../src-main/engine/process-utils.js';
 
 const postgresBase = process.env.SHOEBOX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Beyond one machine: `shoebox worker` serves the queues of a shared Redis and a shared Postgres
@@ -38,7 +30,7 @@ describe('shoebox worker on "another machine"', { skip: process.env.SHOEBOX_SKIP
   const photos = makeTempDir('remote-photos');
 
   before(async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     // A Redis of the test's own, on loopback with a password: never the machine's :6379.
     redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 'remote-test'], { stdio: 'ignore' });
     redisUrl = `redis://:remote-test@127.0.0.1:${port}`;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { RedisEndpoint } from '../../src-shared/redis-endpoint.js';
+import { isProcessAlive } from './process-utils.js';
 
 /** What a running engine publishes in its library folder so that CLI commands can reach it. */
 export const EngineFile = z.object({
@@ -12,14 +13,6 @@ export const EngineFile = z.object({
 });
 export type EngineFile = z.infer<typeof EngineFile>;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The running engine of a library, or null when none runs (a file left by a killed engine is ignored). */
 export function readRunningEngine(file: string): EngineFile | null {
@@ -30,7 +23,7 @@ export function readRunningEngine(file: string): EngineFile | null {
     return null;
   }
   const parsed = EngineFile.safeParse(JSON.parse(raw || 'null'));
-  if (!parsed.success || !isAlive(parsed.data.pid) || parsed.data.pid === process.pid) return null;
+  if (!parsed.success || !isProcessAlive(parsed.data.pid) || parsed.data.pid === process.pid) return null;
   return parsed.data;
 }
 

@@ -19,6 +19,7 @@ import { openStore } from '../../src-main/engine/store/open-store.js';
 import { cliInvocation, lastJson } from '../helpers/cli.js';
 import { generatePhotos } from '../helpers/generate-photos.js';
 import { mulberry32 as random } from '../helpers/prng.js';
+import { isProcessAlive } from '../../src-main/engine/process-utils.js';
 
 export interface ChaosOptions {
   photos: number;
@@ -76,14 +77,6 @@ export interface ChaosResult {
 }
 
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function kill9(pid: number): boolean {
   try {
@@ -139,7 +132,7 @@ export function workerPidsOf(enginePid: number): number[] {
 export function redisPidOf(dataDir: string): number | null {
   try {
     const pid = Number(fs.readFileSync(path.join(libraryPaths(dataDir).redisDir, 'redis.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
+    return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : null;
   } catch {
     return null;
   }
@@ -323,8 +316,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   // Processes of ours that outlived the runs: wait a moment (a killed engine's workers finish their jobs), then report and end them.
   const leftovers: number[] = [];
   for (const pid of seenPids) {
-    for (let i = 0; i < 50 && isAlive(pid) && cmdline(pid) !== ''; i++) await sleep(200);
-    if (isAlive(pid) && /redis-server|src-worker/.test(cmdline(pid))) {
+    for (let i = 0; i < 50 && isProcessAlive(pid) && cmdline(pid) !== ''; i++) await sleep(200);
+    if (isProcessAlive(pid) && /redis-server|src-worker/.test(cmdline(pid))) {
       leftovers.push(pid);
       kill9(pid);
     }

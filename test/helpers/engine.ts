@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, type EngineConfig } from '../../src-main/engine/config.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { TEST_ENV } from './cli.js';
+export { isProcessAlive as isAlive } from '../../src-main/engine/process-utils.js';
 
 export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `shoebox-${prefix}-`));
@@ -22,14 +23,6 @@ export async function startTestEngine(dataDir: string, overrides: Partial<Engine
   return Engine.start(testConfig(dataDir, overrides), { consoleLevel: false });
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const started = Date.now();

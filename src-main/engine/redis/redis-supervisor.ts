@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +9,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { redisOptions, type RedisEndpoint } from './endpoint.js';
 import { findRedisServer } from './find-redis-server.js';
+import { freeLoopbackPort, isProcessAlive } from '../process-utils.js';
 
 export interface RedisSupervisorOptions {
   /** The library's redis folder: config, AOF, pid file and log live here (mode 0700). */
@@ -34,25 +34,7 @@ function makePrivateDir(dir: string): void {
   fs.chmodSync(dir, 0o700);
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Starts and owns the bundled redis-server: writes its config into the library, listens only where
@@ -102,7 +84,7 @@ export class RedisSupervisor extends EventEmitter {
     } catch {
       return;
     }
-    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+    if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
     const cmdline = (() => {
       try {
         return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -115,9 +97,13 @@ export class RedisSupervisor extends EventEmitter {
     const socketPath = path.join(socketDirFor(this.options.redisDir), 'redis.sock');
     if (cmdline !== null && !cmdline.includes(socketPath) && !cmdline.includes(this.configFile)) return;
     this.options.log.warn(`stopping a redis-server (pid ${pid}) left running by an earlier engine`);
-    process.kill(pid, 'SIGTERM'); // redis saves (AOF fsync) and exits on SIGTERM
-    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    try {
+      process.kill(pid, 'SIGTERM'); // redis saves (AOF fsync) and exits on SIGTERM
+    } catch {
+      return; // not ours to stop
+    }
+    for (let i = 0; i < 100 && isProcessAlive(pid); i++) await sleep(100);
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 
   private async writeConfig(): Promise<RedisEndpoint> {
