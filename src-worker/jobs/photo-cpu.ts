@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
+import type { PhotoRecord } from '../../src-shared/photo.js';
 import type { Store } from '../../src-main/engine/store/store.js';
 import { StageRunner } from '../stage-runner.js';
 import { readMetadata } from '../stages/metadata.js';
@@ -14,9 +15,8 @@ export interface CpuJobContext {
 
 export type JobResult = { outcome: 'done' } | { outcome: 'stale'; why: string };
 
-/** Whether a job still applies to the photo as the store knows it now. */
-export async function staleReason(store: Store, data: PhotoJobData): Promise<string | null> {
-  const photo = await store.getPhoto(data.photoId);
+/** Whether a job still applies to the photo as the store knows it now (null: it does). */
+export function staleReason(photo: PhotoRecord | null, data: PhotoJobData): string | null {
   if (!photo) return 'photo no longer in the library';
   if (photo.revision !== data.revision) return `photo is at revision ${photo.revision}, job was for ${data.revision}`;
   if (photo.state === 'cancelled') return 'photo was cancelled';
@@ -29,10 +29,10 @@ export async function staleReason(store: Store, data: PhotoJobData): Promise<str
  * dHash) and metadata from the same bytes.
  */
 export async function runCpuJob(job: Job<PhotoJobData>, ctx: CpuJobContext): Promise<JobResult> {
-  const stale = await staleReason(ctx.store, job.data);
-  if (stale) return { outcome: 'stale', why: stale };
   const { photoId, revision } = job.data;
-  const photo = (await ctx.store.getPhoto(photoId))!;
+  const photo = await ctx.store.getPhoto(photoId);
+  const stale = staleReason(photo, job.data);
+  if (stale || !photo) return { outcome: 'stale', why: stale ?? 'photo no longer in the library' };
   const runner = new StageRunner(ctx.store, job, ctx.stageTimeoutMs);
   let file: PhotoFile | undefined;
 

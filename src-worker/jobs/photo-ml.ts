@@ -15,10 +15,11 @@ export interface MlJobContext {
 
 /** The ML job of a photo: the model stages on the preview, then persist (the photo counts as done). */
 export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promise<JobResult> {
-  const stale = await staleReason(ctx.store, job.data);
-  if (stale) return { outcome: 'stale', why: stale };
   const { photoId, revision } = job.data;
+  // One read: the detail carries the photo record the staleness check needs.
   const detail = await ctx.store.getPhotoDetail(photoId);
+  const stale = staleReason(detail, job.data);
+  if (stale) return { outcome: 'stale', why: stale };
   const runner = new StageRunner(ctx.store, job, ctx.stageTimeoutMs);
   if (!detail?.derivatives) {
     // The CPU job must have written the preview; without it the ML stages have nothing to read.

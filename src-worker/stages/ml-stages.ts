@@ -110,6 +110,12 @@ export const faceModels = new Loader(() => FaceAnalyzer.load());
 export const textModels = new Loader(() => TextReader.load());
 export const objectModels = new Loader(() => ObjectDetector.load());
 
+/** Saves a stage's result in the store and hands it to the later stages of the same job. */
+async function keepResult(ctx: MlStageContext, stage: Stage, result: unknown): Promise<void> {
+  await ctx.store.saveResult(ctx.photoId, ctx.revision, stage, result);
+  ctx.results.set(stage, result);
+}
+
 const detectStage: MlStage = {
   stage: 'detect',
   load: async () => {
@@ -137,8 +143,7 @@ const detectStage: MlStage = {
       objectModel: { detector: detector.kind, threshold: detector.threshold },
       ms: { faces: facesMs, text: textMs, objects: objectsMs },
     };
-    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'detect', result);
-    ctx.results.set('detect', result);
+    await keepResult(ctx, 'detect', result);
     return { state: 'done', note: `${faces.length} face(s), ${objects.length} object(s) (${detector.kind}), ${text.length} text line(s)` };
   },
 };
@@ -156,8 +161,7 @@ const tagStage: MlStage = {
       width: ctx.derivatives?.width,
       height: ctx.derivatives?.height,
     });
-    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'tag', result);
-    ctx.results.set('tag', result);
+    await keepResult(ctx, 'tag', result);
     return { state: 'done' };
   },
 };
@@ -167,8 +171,7 @@ const embedStage: MlStage = {
   run: async (ctx) => {
     const vector = await imageEmbedding(await ctx.image());
     const result: EmbedResult = { model: EMBEDDING_MODEL, dims: EMBEDDING_DIMS, vector: toBase64F32(vector) };
-    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'embed', result);
-    ctx.results.set('embed', result);
+    await keepResult(ctx, 'embed', result);
     return { state: 'done' };
   },
 };
@@ -178,8 +181,7 @@ const qualityStage: MlStage = {
   run: async (ctx) => {
     const detect = ctx.results.get('detect') as DetectResult | undefined;
     const result = await assessQuality(await ctx.image(), detect?.faces ?? []);
-    await ctx.store.saveResult(ctx.photoId, ctx.revision, 'quality', result);
-    ctx.results.set('quality', result);
+    await keepResult(ctx, 'quality', result);
     return { state: 'done', note: detect ? undefined : 'scored without faces (detect produced no result)' };
   },
 };
