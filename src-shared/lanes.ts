@@ -6,6 +6,14 @@ export type Lane = (typeof LANES)[number];
 export const WORKER_CLASSES = ['cpu', 'ml'] as const;
 export type WorkerClass = (typeof WORKER_CLASSES)[number];
 
+/**
+ * What a worker process of the pool is for: the bulk processes of each class, and one
+ * `interactive` process that serves both classes' high_priority lanes at normal OS priority while
+ * the bulk processes run niced, so a photo a person asks for gets the cores.
+ */
+export const WORKER_ROLES = ['cpu', 'ml', 'interactive'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
 /** BullMQ refuses ':' in queue names, so class and lane are joined with '-'. */
 export function queueName(workerClass: WorkerClass, lane: Lane): string {
   return `${workerClass}-${lane}`;

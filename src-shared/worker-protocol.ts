@@ -1,12 +1,17 @@
 import { z } from 'zod';
-import { WORKER_CLASSES } from './lanes.js';
+import { LANES, WORKER_CLASSES, WORKER_ROLES } from './lanes.js';
 import { RedisEndpoint } from './redis-endpoint.js';
 
 /** Everything a worker process needs, passed by the pool in SHOEBOX_WORKER_CONFIG and validated once. */
 export const WorkerLaunchConfig = z.object({
   slotId: z.string().min(1),
-  workerClass: z.enum(WORKER_CLASSES),
-  concurrency: z.number().int().min(1),
+  role: z.enum(WORKER_ROLES),
+  /** The BullMQ queues this process consumes (a class's lanes), each with its own concurrency. */
+  queues: z
+    .array(z.object({ workerClass: z.enum(WORKER_CLASSES), lane: z.enum(LANES), concurrency: z.number().int().min(1) }))
+    .min(1),
+  /** OS scheduling niceness the process gives itself at start (0 normal … 19 lowest). */
+  niceness: z.number().int().min(0).max(19),
   redis: RedisEndpoint,
   store: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('sqlite'), sqlitePath: z.string() }),

@@ -1,10 +1,11 @@
 /**
- * A worker process: serves one resource class (cpu or ml) on every lane's queue of that class.
- * Forked by the engine's WorkerPool, or started by `shoebox worker` on another machine.
+ * A worker process: consumes the queues its launch config names — a class's lanes (the bulk cpu and
+ * ml processes) or both classes' high_priority lanes (the interactive process). Forked by the
+ * engine's WorkerPool, here or on another machine (`shoebox worker`).
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { LANES, queueName, type Lane } from '../src-shared/lanes.js';
+import { queueName, type Lane } from '../src-shared/lanes.js';
 import { nextJob, PhotoJobData } from '../src-shared/jobs.js';
 import { RECYCLE_EXIT_CODE, WorkerLaunchConfig, type FromWorker, type ToWorker } from '../src-shared/worker-protocol.js';
 import { createFileLogger } from '../src-main/engine/logger.js';
@@ -15,6 +16,7 @@ import { cappedJitterDelay } from './backoff.js';
 import { runCpuJob } from './jobs/photo-cpu.js';
 import { runMaintenanceJob } from './jobs/maintenance.js';
 import { runMlJob } from './jobs/photo-ml.js';
+import { lowerProcessPriority } from './process-priority.js';
 import { ML_STAGES } from './stages/ml-stages.js';
 
 /** How long a job's lock lives without renewal: a killed worker's job is recovered after about this long. */
@@ -33,8 +35,11 @@ function rssMb(): number {
 
 async function main(): Promise<void> {
   const config = WorkerLaunchConfig.parse(JSON.parse(process.env.SHOEBOX_WORKER_CONFIG ?? 'null'));
+  // First, before libuv, libvips or onnxruntime start their threads (they inherit the priority).
+  const priority = lowerProcessPriority(config.niceness);
   const log = createFileLogger(config.logsDir, `worker-${config.slotId}`, 'error');
-  log.info(`worker ${config.slotId} (${config.workerClass}) starting, pid ${process.pid}`);
+  const served = config.queues.map((q) => `${queueName(q.workerClass, q.lane)}×${q.concurrency}`).join(', ');
+  log.info(`worker ${config.slotId} (${config.role}) starting, pid ${process.pid}, ${priority}; queues ${served}`);
 
   const store = await openStore(
     config.store.kind === 'sqlite'
@@ -45,7 +50,7 @@ async function main(): Promise<void> {
   const lockRedis = new Redis(redisOptions(config.redis));
   lockRedis.on('error', () => undefined);
 
-  if (config.workerClass === 'ml') {
+  if (config.queues.some((q) => q.workerClass === 'ml')) {
     send({ type: 'state', state: 'loading-models', rssMb: rssMb() });
     for (const stage of ML_STAGES) await stage.load?.();
   }
@@ -89,13 +94,11 @@ async function main(): Promise<void> {
     return result;
   };
 
-  for (const lane of LANES) {
-    const worker = new Worker(queueName(config.workerClass, lane), (job) => processor(job, lane), {
+  for (const { workerClass, lane, concurrency } of config.queues) {
+    const worker = new Worker(queueName(workerClass, lane), (job) => processor(job, lane), {
       connection: redisOptions(config.redis),
       prefix: QUEUE_PREFIX,
-      // The default lane gets the class's concurrency; the other lanes get a slot of their own,
-      // which is what lets a high_priority photo overtake a bulk ingest already in progress.
-      concurrency: lane === 'default' ? config.concurrency : 1,
+      concurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED_COUNT,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generatePhotos } from './helpers/generate-photos.js';
@@ -20,24 +21,41 @@ describe('high_priority overtakes a bulk ingest', () => {
     removeDir(single);
   });
 
-  it('a photo asked for during a bulk ingest finishes before the bulk work queued ahead of it', async () => {
-    const dataDir = makeTempDir('prio');
-    const engine = await startTestEngine(dataDir, { cpuConcurrency: 1 });
-    try {
-      let bulkCompleted = 0;
-      const bulkIngest = engine.ingest([bulk], { onProgress: (p) => (bulkCompleted = p.totals.completed) });
-      await waitFor(() => bulkCompleted >= 3, 60_000, 'the bulk ingest to be under way');
-      const asked = await engine.ingest([single], { lane: 'high_priority' });
-      assert.equal(asked.completed, 1);
-      // Everything of the bulk ingest was queued before the single photo; most of it is still waiting.
-      const photos = await engine.store.listPhotos({ limit: 1000, offset: 0 });
-      const bulkDone = photos.filter((p) => p.path.startsWith(bulk) && p.state === 'done').length;
-      assert.ok(bulkDone < 80 - 20, `the asked-for photo waited for the bulk work: ${bulkDone}/80 bulk photos were already done`);
-      const summary = await bulkIngest;
-      assert.equal(summary.completed, 80);
-    } finally {
-      await engine.stop();
-      removeDir(dataDir);
-    }
-  });
+  for (const interactiveWorker of [true, false]) {
+    const how = interactiveWorker ? 'the interactive worker (default)' : "the bulk workers' own high_priority slot";
+    it(`a photo asked for during a bulk ingest finishes before the bulk work queued ahead of it, through ${how}`, async () => {
+      const dataDir = makeTempDir('prio');
+      const engine = await startTestEngine(dataDir, { cpuConcurrency: 1, interactiveWorker });
+      try {
+        if (interactiveWorker) {
+          // The bulk processes gave themselves the background niceness; the interactive one did not.
+          for (const pid of [...engine.pool.pids('cpu'), ...engine.pool.pids('ml')]) assert.equal(os.getPriority(pid), engine.config.backgroundNiceness);
+          const [interactive] = engine.pool.pids('interactive');
+          assert.ok(interactive, 'an interactive worker runs');
+          assert.equal(os.getPriority(interactive), 0);
+        } else {
+          assert.deepEqual(engine.pool.pids('interactive'), []);
+        }
+        let bulkCompleted = 0;
+        const bulkIngest = engine.ingest([bulk], { onProgress: (p) => (bulkCompleted = p.totals.completed) });
+        await waitFor(() => bulkCompleted >= 3, 60_000, 'the bulk ingest to be under way');
+        const asked = await engine.ingest([single], { lane: 'high_priority' });
+        assert.equal(asked.completed, 1);
+        // Everything of the bulk ingest was queued before the single photo; most of it is still waiting.
+        const photos = await engine.store.listPhotos({ limit: 1000, offset: 0 });
+        const bulkDone = photos.filter((p) => p.path.startsWith(bulk) && p.state === 'done').length;
+        assert.ok(bulkDone < 80 - 20, `the asked-for photo waited for the bulk work: ${bulkDone}/80 bulk photos were already done`);
+        if (interactiveWorker) {
+          // Its cpu job and its ml job both ran in the interactive process.
+          const status = engine.pool.statuses().find((w) => w.workerClass === 'interactive');
+          assert.equal(status?.jobsDone, 2);
+        }
+        const summary = await bulkIngest;
+        assert.equal(summary.completed, 80);
+      } finally {
+        await engine.stop();
+        removeDir(dataDir);
+      }
+    });
+  }
 });

@@ -6,7 +6,9 @@ import sharp from 'sharp';
 import { formatFailedReason, parseFailedReason } from '../src-shared/errors.js';
 import { nextJob, photoJobId } from '../src-shared/jobs.js';
 import { ConfigError, loadConfig, parseStoreUrl, settingsFile } from '../src-main/engine/config.js';
+import { queuesFor } from '../src-main/engine/engine.js';
 import { decideFile, needsContentHash } from '../src-main/engine/ingest/decide.js';
+import { pollIntervalMs } from '../src-main/engine/ingest/ingest-runner.js';
 import { scanFolders, type ScanStats } from '../src-main/engine/ingest/scan.js';
 import { photoIdFromJobId } from '../src-main/engine/operations.js';
 import { endpointFromUrl } from '../src-main/engine/redis/endpoint.js';
@@ -122,12 +124,35 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ data: dir }, { SHOEBOX_CPU_WORKERS: 'many' }), (e: Error) => e instanceof ConfigError && /SHOEBOX_CPU_WORKERS/.test(e.message));
     assert.throws(() => loadConfig({ data: dir, cpuWorkers: 0 }, {}), (e: Error) => e instanceof ConfigError && /cpuWorkers/.test(e.message));
     assert.throws(() => parseStoreUrl('mysql://x'), ConfigError);
+    assert.throws(() => loadConfig({ data: dir }, { SHOEBOX_INTERACTIVE_WORKER: 'maybe' }), (e: Error) => e instanceof ConfigError && /SHOEBOX_INTERACTIVE_WORKER/.test(e.message));
+    assert.throws(() => loadConfig({ data: dir }, { SHOEBOX_BACKGROUND_NICENESS: '25' }), (e: Error) => e instanceof ConfigError && /backgroundNiceness/.test(e.message));
+  });
+  it('the interactive worker takes the high_priority lanes from the bulk workers, which run niced', () => {
+    const on = loadConfig({ data: dir }, {});
+    assert.equal(on.interactiveWorker, true);
+    assert.equal(on.backgroundNiceness, 10);
+    const names = (role: 'cpu' | 'ml' | 'interactive', config = on) => queuesFor(role, config).map((q) => `${q.workerClass}-${q.lane}×${q.concurrency}`);
+    assert.deepEqual(names('cpu'), [`cpu-default×${on.cpuConcurrency}`, 'cpu-learning×1', 'cpu-maintenance×1']);
+    assert.deepEqual(names('ml'), [`ml-default×${on.mlConcurrency}`, 'ml-learning×1', 'ml-maintenance×1']);
+    assert.deepEqual(names('interactive'), [`cpu-high_priority×${on.cpuConcurrency}`, `ml-high_priority×${on.mlConcurrency}`]);
+    const off = loadConfig({ data: dir }, { SHOEBOX_INTERACTIVE_WORKER: 'off' });
+    assert.deepEqual(names('cpu', off), [`cpu-high_priority×1`, `cpu-default×${off.cpuConcurrency}`, 'cpu-learning×1', 'cpu-maintenance×1']);
+    // A CPU-only helper machine: its interactive process loads no models.
+    assert.deepEqual(names('interactive', { ...on, mlWorkers: 0 }), [`cpu-high_priority×${on.cpuConcurrency}`]);
   });
   it('parses store and Redis URLs', () => {
     assert.deepEqual(parseStoreUrl('postgres://u@h:5432/db?schema=lib2'), { kind: 'postgres', url: 'postgres://u@h:5432/db', schema: 'lib2' });
     assert.deepEqual(endpointFromUrl('redis://:secret@10.0.0.5:6380/2'), {
       kind: 'tcp', host: '10.0.0.5', port: 6380, username: null, password: 'secret', tls: false, db: 2,
     });
+  });
+});
+
+describe('ingest polling', () => {
+  it('a photo someone waits for is polled often; a large ingest at most every 250 ms', () => {
+    assert.ok(pollIntervalMs(1) <= 30);
+    assert.ok(pollIntervalMs(100) > pollIntervalMs(1));
+    assert.equal(pollIntervalMs(20_000), 250);
   });
 });
 

@@ -25,7 +25,8 @@ export async function runWorkers(options: AnalyzeOptions): Promise<number> {
   const pool = createWorkerPool(config, paths, endpointFromUrl(config.redisUrl), storeConfigFor(config, paths), log);
   pool.start();
   await pool.waitUntilReady();
-  process.stdout.write(`${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers serving the queues. Ctrl-C stops them.\n`);
+  const interactive = config.interactiveWorker ? ' + 1 interactive (high_priority)' : '';
+  process.stdout.write(`${config.cpuWorkers} cpu + ${config.mlWorkers} ml${interactive} workers serving the queues. Ctrl-C stops them.\n`);
   await new Promise<void>((resolve) => {
     let interrupts = 0;
     const onSignal = () => {

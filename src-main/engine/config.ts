@@ -15,6 +15,14 @@ export const EngineConfig = z.object({
   /** Jobs one CPU worker process runs at once on the default lane (libvips also threads inside). */
   cpuConcurrency: z.number().int().min(1).max(32),
   mlConcurrency: z.number().int().min(1).max(8),
+  /**
+   * One more worker process for the high_priority lanes of both classes, at normal OS priority,
+   * while the bulk processes run at `backgroundNiceness`: a photo a person opens is analysed on
+   * the cores a bulk ingest would otherwise hold. Off: the bulk processes serve every lane.
+   */
+  interactiveWorker: z.boolean(),
+  /** OS niceness of the bulk worker processes (0 = same priority as the desktop, 19 = lowest). */
+  backgroundNiceness: z.number().int().min(0).max(19),
   /** Empty: start the bundled redis-server. Otherwise an external Redis for multi-machine use. */
   redisUrl: z.string().url().nullable(),
   redisServerBinary: z.string().nullable(),
@@ -52,6 +60,14 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = Number(raw);
   if (!Number.isInteger(value)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   return value;
+}
+
+function boolFromEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true/false), got "${env[name]}"`);
 }
 
 export class ConfigError extends Error {
@@ -130,6 +146,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? counts.ml,
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
+    interactiveWorker: boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? true,
+    backgroundNiceness: intFromEnv(env, 'SHOEBOX_BACKGROUND_NICENESS') ?? 10,
     redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || saved.redisUrl || null),
     redisServerBinary: env.SHOEBOX_REDIS_SERVER || null,
     redisMaxMemoryMb: intFromEnv(env, 'SHOEBOX_REDIS_MAXMEMORY_MB') ?? 1024,

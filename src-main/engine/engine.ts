@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Lane } from '../../src-shared/lanes.js';
+import type { Lane, WorkerClass, WorkerRole } from '../../src-shared/lanes.js';
 import { LANES } from '../../src-shared/lanes.js';
 import type { WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
 import { readSavedSettings, storeSetting, writeSavedSettings, type EngineConfig } from './config.js';
@@ -25,12 +25,37 @@ export function storeConfigFor(config: EngineConfig, paths: LibraryPaths): Store
     : { kind: 'postgres', postgresUrl: config.store.url, postgresSchema: config.store.schema };
 }
 
-/** The worker processes of both classes, as configured; used by the engine and by `shoebox worker`. */
+type QueueSubscription = WorkerLaunchConfig['queues'][number];
+
+/**
+ * Which queues each role's processes consume. Bulk processes take their class's lanes — the
+ * default lane at the class's concurrency, the others with a slot of their own so they are never
+ * starved by a long ingest — and leave high_priority to the interactive process when there is one.
+ */
+export function queuesFor(
+  role: WorkerRole,
+  config: Pick<EngineConfig, 'cpuConcurrency' | 'mlConcurrency' | 'interactiveWorker' | 'mlWorkers'>,
+): QueueSubscription[] {
+  const concurrencyOf = (workerClass: WorkerClass): number => (workerClass === 'cpu' ? config.cpuConcurrency : config.mlConcurrency);
+  if (role === 'interactive') {
+    // A machine that runs no ML workers (a CPU-only helper) loads no models for its interactive one either.
+    const classes: WorkerClass[] = config.mlWorkers > 0 ? ['cpu', 'ml'] : ['cpu'];
+    return classes.map((workerClass) => ({ workerClass, lane: 'high_priority', concurrency: concurrencyOf(workerClass) }));
+  }
+  return LANES.filter((lane) => !(lane === 'high_priority' && config.interactiveWorker)).map((lane) => ({
+    workerClass: role,
+    lane,
+    concurrency: lane === 'default' ? concurrencyOf(role) : 1,
+  }));
+}
+
+/** The worker processes of every role, as configured; used by the engine and by `shoebox worker`. */
 export function createWorkerPool(config: EngineConfig, paths: LibraryPaths, endpoint: RedisEndpoint, storeConfig: StoreConfig, log: Logger): WorkerPool {
-  const launchConfig = (workerClass: 'cpu' | 'ml') => (slotId: string): WorkerLaunchConfig => ({
+  const launchConfig = (role: WorkerRole) => (slotId: string): WorkerLaunchConfig => ({
     slotId,
-    workerClass,
-    concurrency: workerClass === 'cpu' ? config.cpuConcurrency : config.mlConcurrency,
+    role,
+    queues: queuesFor(role, config),
+    niceness: role === 'interactive' ? 0 : config.backgroundNiceness,
     redis: endpoint,
     store:
       storeConfig.kind === 'sqlite'
@@ -47,8 +72,9 @@ export function createWorkerPool(config: EngineConfig, paths: LibraryPaths, endp
   });
   return new WorkerPool(
     [
-      { workerClass: 'cpu', count: config.cpuWorkers, launchConfig: launchConfig('cpu') },
-      { workerClass: 'ml', count: config.mlWorkers, launchConfig: launchConfig('ml') },
+      { role: 'cpu', count: config.cpuWorkers, launchConfig: launchConfig('cpu') },
+      { role: 'ml', count: config.mlWorkers, launchConfig: launchConfig('ml') },
+      { role: 'interactive', count: config.interactiveWorker ? 1 : 0, launchConfig: launchConfig('interactive') },
     ],
     log,
   );
@@ -126,7 +152,9 @@ export class Engine {
     engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     await engine.flushStatuses();
     await sweep(store, lanes, log);
-    log.info(`engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers, store ${store.kind}`);
+    log.info(
+      `engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers (niceness ${config.backgroundNiceness})${config.interactiveWorker ? ' + 1 interactive' : ''}, store ${store.kind}`,
+    );
     return engine;
   }
 

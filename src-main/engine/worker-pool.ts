@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { WorkerClass } from '../../src-shared/lanes.js';
+import type { WorkerRole } from '../../src-shared/lanes.js';
 import { RECYCLE_EXIT_CODE, type FromWorker, type ToWorker, type WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
 import type { Logger } from './logger.js';
 import type { WorkerState, WorkerStatus } from './store/store.js';
@@ -11,9 +11,9 @@ import type { WorkerState, WorkerStatus } from './store/store.js';
 export type WorkerExit = 'clean-exit' | 'recycled' | 'crashed' | 'killed' | 'launch-failed';
 
 export interface WorkerSlotSpec {
-  workerClass: WorkerClass;
+  role: WorkerRole;
   count: number;
-  /** Builds the launch config for a slot (the slot id is e.g. "cpu-0"). */
+  /** Builds the launch config for a slot (the slot id is e.g. "cpu-0", "interactive-0"). */
   launchConfig: (slotId: string) => WorkerLaunchConfig;
 }
 
@@ -42,16 +42,16 @@ export function workerEntry(): string {
 }
 
 /**
- * Forks worker processes per class, restarts one that crashed (with backoff when it keeps
- * crashing), replaces one that asks to be recycled, and drains them all on shutdown: each finishes
- * the jobs in hand within the grace period, after which it is killed and its jobs are recovered by
+ * Forks worker processes per role (bulk cpu, bulk ml, interactive), restarts one that crashed
+ * (with backoff when it keeps crashing), replaces one that asks to be recycled, and drains them all
+ * on shutdown: each finishes the jobs in hand within the grace period, after which it is killed and its jobs are recovered by
  * BullMQ's stalled-job check on the next start.
  *
  * Events: 'status' (WorkerStatus) on every state change, 'exit' (slotId, WorkerExit, detail).
  */
 export class WorkerPool extends EventEmitter {
   private readonly slots: Slot[] = [];
-  private readonly specs = new Map<WorkerClass, WorkerSlotSpec>();
+  private readonly specs = new Map<WorkerRole, WorkerSlotSpec>();
   /** Resolves, per retiring slot, when its worker has gone. */
   private readonly retired = new Map<Slot, () => void>();
   private stopping = false;
@@ -63,13 +63,13 @@ export class WorkerPool extends EventEmitter {
   ) {
     super();
     for (const spec of specs) {
-      this.specs.set(spec.workerClass, spec);
+      this.specs.set(spec.role, spec);
       for (let i = 0; i < spec.count; i++) this.slots.push(this.newSlot(spec, i));
     }
   }
 
   private newSlot(spec: WorkerSlotSpec, index: number): Slot {
-    const id = `${spec.workerClass}-${index}`;
+    const id = `${spec.role}-${index}`;
     return {
       id,
       spec,
@@ -78,13 +78,13 @@ export class WorkerPool extends EventEmitter {
       recentCrashes: [],
       currentJob: null,
       retiring: false,
-      status: { id, workerClass: spec.workerClass, pid: null, state: 'starting', reason: null, rssMb: null, jobsDone: 0, restarts: 0, updatedAt: new Date().toISOString() },
+      status: { id, workerClass: spec.role, pid: null, state: 'starting', reason: null, rssMb: null, jobsDone: 0, restarts: 0, updatedAt: new Date().toISOString() },
     };
   }
 
   /** Live (not retiring) worker slots of a class. */
-  size(workerClass: WorkerClass): number {
-    return this.slots.filter((s) => s.spec.workerClass === workerClass && !s.retiring).length;
+  size(role: WorkerRole): number {
+    return this.slots.filter((s) => s.spec.role === role && !s.retiring).length;
   }
 
   /**
@@ -94,27 +94,27 @@ export class WorkerPool extends EventEmitter {
    * is never killed mid-job here), then exits and its slot is removed. Resolves when the surplus
    * workers have gone; new workers report ready on their own (waitUntilReady).
    */
-  async resize(workerClass: WorkerClass, count: number): Promise<void> {
+  async resize(role: WorkerRole, count: number): Promise<void> {
     if (!Number.isInteger(count) || count < 1) throw new Error(`worker count must be a whole number ≥ 1, got ${count}`);
     if (this.stopping) return;
-    const spec = this.specs.get(workerClass);
-    if (!spec) throw new Error(`this pool has no ${workerClass} workers`);
-    const live = this.slots.filter((s) => s.spec.workerClass === workerClass && !s.retiring);
+    const spec = this.specs.get(role);
+    if (!spec) throw new Error(`this pool has no ${role} workers`);
+    const live = this.slots.filter((s) => s.spec.role === role && !s.retiring);
     if (count > live.length) {
       const used = new Set(this.slots.map((s) => s.id));
       for (let index = 0, added = 0; added < count - live.length; index++) {
-        if (used.has(`${workerClass}-${index}`)) continue;
+        if (used.has(`${role}-${index}`)) continue;
         const slot = this.newSlot(spec, index);
         this.slots.push(slot);
         this.launch(slot);
         added++;
       }
-      this.log.info(`worker pool: ${workerClass} workers ${live.length} → ${count}`);
+      this.log.info(`worker pool: ${role} workers ${live.length} → ${count}`);
       return;
     }
     if (count === live.length) return;
     const surplus = live.sort((a, b) => slotIndex(b) - slotIndex(a)).slice(0, live.length - count);
-    this.log.info(`worker pool: ${workerClass} workers ${live.length} → ${count}; draining ${surplus.map((s) => s.id).join(', ')}`);
+    this.log.info(`worker pool: ${role} workers ${live.length} → ${count}; draining ${surplus.map((s) => s.id).join(', ')}`);
     await Promise.all(surplus.map((slot) => this.retire(slot)));
   }
 
@@ -151,8 +151,8 @@ export class WorkerPool extends EventEmitter {
   }
 
   /** Pids of live worker processes, by class (used by chaos tests and the status view). */
-  pids(workerClass?: WorkerClass): number[] {
-    return this.slots.filter((s) => s.child?.pid && (!workerClass || s.spec.workerClass === workerClass)).map((s) => s.child!.pid!);
+  pids(role?: WorkerRole): number[] {
+    return this.slots.filter((s) => s.child?.pid && (!role || s.spec.role === role)).map((s) => s.child!.pid!);
   }
 
   /** Resolves when every slot has reported ready at least once. */

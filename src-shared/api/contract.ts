@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
-import { LANES, WORKER_CLASSES } from '../lanes.js';
+import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 
 /**
@@ -36,7 +36,7 @@ export type AllLaneCounts = z.infer<typeof AllLaneCounts>;
 
 export const WorkerStatusSchema = z.object({
   id: z.string(),
-  workerClass: z.enum(WORKER_CLASSES),
+  workerClass: z.enum(WORKER_ROLES),
   pid: z.number().nullable(),
   state: z.enum(['starting', 'loading-models', 'ready', 'busy', 'stopping', 'stopped', 'crashed']),
   reason: z.string().nullable(),

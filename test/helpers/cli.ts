@@ -23,6 +23,9 @@ export const TEST_ENV: NodeJS.ProcessEnv = {
   SHOEBOX_BACKOFF_BASE_MS: '200',
   SHOEBOX_BACKOFF_CAP_MS: '1000',
   SHOEBOX_SHUTDOWN_GRACE_MS: '5000',
+  // One process fewer per engine on the 2-core test machine; the tests about high_priority and the
+  // quick-start run turn it on (it is on by default).
+  SHOEBOX_INTERACTIVE_WORKER: '0',
 };
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {

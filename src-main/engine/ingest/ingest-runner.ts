@@ -14,6 +14,14 @@ import { scanFolders, type ScanStats, type ScannedFile } from './scan.js';
 const BATCH = 500;
 /** With nothing left in the queues but photos still unfinished for this long, the sweep runs. */
 const STALL_MS = 3_000;
+/**
+ * How often an ingest reads its totals while it waits: a few photos (someone asked for one) every
+ * 25 ms, so the answer is not held back by the poll; a large ingest up to every 250 ms, since its
+ * totals query grows with it.
+ */
+export function pollIntervalMs(photos: number): number {
+  return Math.min(250, 25 + photos);
+}
 
 export interface IngestProgress {
   phase: 'scanning' | 'analysing';
@@ -49,6 +57,8 @@ export interface IngestOptions {
  */
 export class IngestRunner {
   private workQueued = 0;
+  /** Photos of an interrupted ingest found again: their next job comes from the sweep. */
+  private resumed = 0;
 
   constructor(
     private readonly store: Store,
@@ -88,8 +98,10 @@ export class IngestRunner {
     let interrupted = Boolean(options.signal?.aborted);
     if (!interrupted) {
       await this.store.setIngestState(ingestId, 'running');
-      // Photos resumed from an interrupted ingest get their next job from the sweep.
-      await sweep(this.store, this.lanes, this.log);
+      // Photos resumed from an interrupted ingest get their next job from the sweep. Only then: the
+      // sweep reads every unfinished photo of the library, which a photo asked for during a large
+      // ingest must not wait for (the engine sweeps at start, and again below when work stalls).
+      if (this.resumed > 0) await sweep(this.store, this.lanes, this.log);
       interrupted = !(await this.waitUntilFinished(ingestId, scanned, options));
     }
     await this.store.setIngestState(ingestId, interrupted ? 'interrupted' : 'done');
@@ -134,6 +146,7 @@ export class IngestRunner {
       if (decision.kind === 'changed') jobs.push({ name: 'photo.cpu', lane, data: { photoId: decision.photoId, revision: record!.revision + 1, ingestId } });
     }
     this.workQueued += decisions.filter((d) => d.kind === 'new' || d.kind === 'changed' || d.kind === 'resume').length;
+    this.resumed += decisions.filter((d) => d.kind === 'resume').length;
     // Store first, queue second: a crash in between leaves photos the sweep will queue.
     await this.store.registerFiles(ingestId, decisions);
     // Found but impossible to analyse: failed at the scan, with the reason, instead of queued.
@@ -159,7 +172,7 @@ export class IngestRunner {
       } else {
         idleSince = null;
       }
-      await sleep(250, undefined, { signal: options.signal }).catch(() => undefined);
+      await sleep(pollIntervalMs(scanned), undefined, { signal: options.signal }).catch(() => undefined);
     }
   }
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import type { ErrorCode, ErrorInfo } from '../../../src-shared/errors.js';
 import type { IngestRecord, IngestState, IngestTotals } from '../../../src-shared/ingest.js';
-import type { Lane, WorkerClass } from '../../../src-shared/lanes.js';
+import type { Lane, WorkerRole } from '../../../src-shared/lanes.js';
 import type {
   PhotoDerivatives,
   PhotoDetail,
@@ -264,7 +264,7 @@ export function pauseFromRow(row: PauseRow): PauseRecord {
 export function workerFromRow(row: WorkerRow): WorkerStatus {
   return {
     id: row.id,
-    workerClass: row.worker_class as WorkerClass,
+    workerClass: row.worker_class as WorkerRole,
     pid: numOrNull(row.pid),
     state: row.state as WorkerState,
     reason: row.reason,

@@ -1,6 +1,6 @@
 import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { IngestRecord, IngestState, IngestTotals } from '../../../src-shared/ingest.js';
-import type { Lane, WorkerClass } from '../../../src-shared/lanes.js';
+import type { Lane, WorkerRole } from '../../../src-shared/lanes.js';
 import type {
   PhotoDerivatives,
   PhotoDetail,
@@ -63,7 +63,8 @@ export type WorkerState = (typeof WORKER_STATES)[number];
 export interface WorkerStatus {
   /** Stable per slot, e.g. "cpu-0". */
   id: string;
-  workerClass: WorkerClass;
+  /** cpu and ml: bulk processes of that class; interactive: the high_priority process (both classes). */
+  workerClass: WorkerRole;
   pid: number | null;
   state: WorkerState;
   /** Why it crashed or stopped, when it did. */

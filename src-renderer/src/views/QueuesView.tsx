@@ -68,15 +68,22 @@ function LanesTable() {
   );
 }
 
+const WORKER_ROLE_TITLES = {
+  cpu: 'CPU workers',
+  ml: 'ML workers',
+  interactive: 'Interactive worker (photos you open first)',
+} as const;
+
 function Workers() {
   const workers = useApp((s) => s.workers);
   return (
     <div className="worker-classes">
-      {(['cpu', 'ml'] as const).map((cls) => {
+      {(['cpu', 'ml', 'interactive'] as const).map((cls) => {
         const list = workers.filter((w) => w.workerClass === cls);
+        if (cls === 'interactive' && list.length === 0) return null; // turned off in the settings
         return (
           <section key={cls} className="card" aria-labelledby={`workers-${cls}`}>
-            <h3 id={`workers-${cls}`}>{cls === 'cpu' ? 'CPU workers' : 'ML workers'} <span className="muted">{list.length}</span></h3>
+            <h3 id={`workers-${cls}`}>{WORKER_ROLE_TITLES[cls]} <span className="muted">{list.length}</span></h3>
             {list.length === 0 ? (
               <p className="muted">None running.</p>
             ) : (
