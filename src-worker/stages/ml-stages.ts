@@ -5,7 +5,8 @@ import type { Store } from '../../src-main/engine/store/store.js';
 import { EMBEDDING_DIMS, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
 import { FaceAnalyzer, type Face } from '../ml/faces.js';
 import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';
-import { ObjectDetector, type DetectedObject } from '../ml/objects.js';
+import { ObjectDetectorThread } from '../ml/object-detector-thread.js';
+import type { DetectedObject } from '../ml/objects.js';
 import { TextReader, type TextLine } from '../ml/ocr.js';
 import { assessQuality } from '../ml/quality.js';
 import { buildTags } from '../ml/tags.js';
@@ -108,7 +109,8 @@ class Loader<T> {
 
 export const faceModels = new Loader(() => FaceAnalyzer.load());
 export const textModels = new Loader(() => TextReader.load());
-export const objectModels = new Loader(() => ObjectDetector.load());
+/** Objects run in their own thread so they overlap faces + OCR (see object-detector-thread.ts). */
+export const objectModels = new Loader(() => ObjectDetectorThread.load());
 
 /** Saves a stage's result in the store and hands it to the later stages of the same job. */
 async function keepResult(ctx: MlStageContext, stage: Stage, result: unknown): Promise<void> {
@@ -124,6 +126,10 @@ const detectStage: MlStage = {
   run: async (ctx, signal) => {
     const [faceAnalyzer, reader, detector] = await Promise.all([faceModels.get(), textModels.get(), objectModels.get()]);
     const img = await ctx.image();
+    checkAborted(signal, 'object detection');
+    // Objects first, in their thread; faces and text meanwhile on this one (both block it).
+    const objectsRun = detector.detectTimed(img);
+    objectsRun.catch(() => undefined); // awaited below; a faces/text failure must not leave it unhandled
     checkAborted(signal, 'face detection');
     let t = performance.now();
     const faces = await faceAnalyzer.analyze(img);
@@ -132,10 +138,8 @@ const detectStage: MlStage = {
     t = performance.now();
     const text = await reader.read(img);
     const textMs = Math.round(performance.now() - t);
+    const { objects, ms: objectsMs } = await objectsRun;
     checkAborted(signal, 'object detection');
-    t = performance.now();
-    const objects = await detector.detect(img);
-    const objectsMs = Math.round(performance.now() - t);
     const result: DetectResult = {
       faces,
       objects,

@@ -686,8 +686,8 @@ async function main(): Promise<void> {
   rows.push(['queue: no-op photos, 9 jobs/photo (job per stage)', `${fmtFigure(queue.noopPhotosPerSecondJobPerStage, 0)} photos/s`, '', '']);
   for (const e of [...e2eRuns.slice(0, 1), ...scale]) {
     rows.push([
-      `scale ${e.photos}: photos/s, peak RSS MB engine/cpu/ml/redis`,
-      `${fmt(e.photosPerSecond)}; ${['engine', 'cpu', 'ml', 'redis'].map((k) => e.peakRssMbByClass[k] ?? '—').join('/')}`,
+      `scale ${e.photos}: photos/s, peak RSS MB engine/cpu/ml/interactive/redis`,
+      `${fmt(e.photosPerSecond)}; ${['engine', 'cpu', 'ml', 'interactive', 'redis'].map((k) => e.peakRssMbByClass[k] ?? '—').join('/')}`,
       '',
       `Redis ${fmt(e.redisUsedMemoryMbMax)} MB, SQLite ${fmt(e.sqliteMb)} MB, lane counts p95 ${e.laneCountsMs.p95} ms, library page p95 ${e.libraryPageMs.p95} ms`,
     ]);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 
-export type ProcessClass = 'engine' | 'cpu' | 'ml' | 'redis' | 'other';
+export type ProcessClass = 'engine' | 'cpu' | 'ml' | 'interactive' | 'redis' | 'other';
 
 export interface ProcSample {
   pid: number;
@@ -39,7 +39,7 @@ function classify(pid: number, isRoot: boolean): ProcessClass {
     if (cmd.includes('redis-server')) return 'redis';
     if (cmd.includes('src-worker/main')) {
       const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
-      const m = /"workerClass":"(cpu|ml)"/.exec(env);
+      const m = /"role":"(cpu|ml|interactive)"/.exec(env);
       return (m?.[1] as ProcessClass | undefined) ?? 'other';
     }
   } catch {
