@@ -15,6 +15,7 @@ import { endpointFromUrl } from '../src-main/engine/redis/endpoint.js';
 import { nextJobFor } from '../src-main/engine/sweep.js';
 import type { PhotoRecord } from '../src-shared/photo.js';
 import { cappedJitterDelay } from '../src-worker/backoff.js';
+import { ExclusiveRetryGate } from '../src-worker/stages/decode-gate.js';
 import { makeTempDir, removeDir } from './helpers/engine.js';
 
 describe('backoff', () => {
@@ -145,6 +146,35 @@ describe('configuration', () => {
     assert.deepEqual(endpointFromUrl('redis://:secret@10.0.0.5:6380/2'), {
       kind: 'tcp', host: '10.0.0.5', port: 6380, username: null, password: 'secret', tls: false, db: 2,
     });
+  });
+});
+
+describe('the decode gate (a retry that lost libvips\' words runs alone)', () => {
+  it('shared work runs side by side; alone waits for it, runs with nothing beside it, then lets the rest go', async () => {
+    const gate = new ExclusiveRetryGate();
+    const log: string[] = [];
+    let running = 0;
+    let most = 0;
+    const step = (name: string, ms: number) => async () => {
+      running++;
+      most = Math.max(most, running);
+      log.push(`${name}:start${gate.runningAlone ? ':alone' : ''}`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      running--;
+      log.push(`${name}:end`);
+      return name;
+    };
+    const a = gate.shared(step('a', 30));
+    const b = gate.shared(step('b', 30));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const retry = gate.alone(async () => {
+      assert.equal(running, 0, 'nothing else runs while alone');
+      return step('retry', 10)();
+    });
+    const c = gate.shared(step('c', 5)); // arrives during the retry's wait: runs after it
+    assert.deepEqual(await Promise.all([a, b, retry, c]), ['a', 'b', 'retry', 'c']);
+    assert.equal(most, 2);
+    assert.deepEqual(log, ['a:start', 'b:start', 'a:end', 'b:end', 'retry:start:alone', 'retry:end', 'c:start', 'c:end']);
   });
 });
 

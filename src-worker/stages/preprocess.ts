@@ -6,6 +6,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoDerivatives } from '../../src-shared/photo.js';
+import { ExclusiveRetryGate } from './decode-gate.js';
 import { detectImageFormat, findEmbeddedJpegs, isRawFormat, walkTiff } from './image-format.js';
 
 /** Decompression-bomb guard: images declaring more pixels than this are refused before decoding. */
@@ -89,16 +90,21 @@ export function isUnspecificVipsError(err: unknown): boolean {
   return words === '' || /^unknown error$/i.test(words);
 }
 
-/**
- * Runs a decode step; when it fails without libvips' words (the race above), runs it once more to
- * get them — the failure of a damaged file is deterministic, only its message was lost.
- */
-async function withVipsWords<T>(step: () => Promise<T>): Promise<T> {
+/** Every preprocess of this process goes through it; see decode-gate.ts. */
+const decodeGate = new ExclusiveRetryGate();
+
+/** A decode failed without libvips' words while others ran beside it: preprocess runs it again alone. */
+class VipsWordsLost extends Error {
+  override name = 'VipsWordsLost';
+}
+
+/** Runs a decode step, mapping its failure; words lost to the race above ask for a run alone. */
+async function decodeStep<T>(step: () => Promise<T>, format: string): Promise<T> {
   try {
     return await step();
   } catch (err) {
-    if (!isUnspecificVipsError(err)) throw err;
-    return await step();
+    if (isUnspecificVipsError(err) && !decodeGate.runningAlone) throw new VipsWordsLost(vipsWording(err), { cause: err });
+    throw mapDecodeError(err, format);
   }
 }
 
@@ -106,7 +112,7 @@ async function withVipsWords<T>(step: () => Promise<T>): Promise<T> {
 export function mapDecodeError(err: unknown, format: string): ShoeboxError {
   if (err instanceof ShoeboxError) return err;
   if (isUnspecificVipsError(err)) {
-    // The words were lost twice (see withVipsWords): still say what happened, not "Unknown error".
+    // Even alone the decoder said nothing: still say what happened, not "Unknown error".
     return new ShoeboxError('corrupt-file', `${format} image is damaged and could not be decoded (the decoder reported no details)`, { cause: err });
   }
   const words = vipsWording(err);
@@ -199,20 +205,10 @@ function checkPixels(w: number | undefined, h: number | undefined): void {
 
 /** Default decode path (JPEG, PNG, WebP, AVIF, TIFF, GIF…): header check, then one decode. */
 async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSignal | undefined): Promise<Decoded> {
-  let meta: sharp.Metadata;
-  try {
-    meta = await withVipsWords(() => headerOf(bytes));
-  } catch (err) {
-    throw mapDecodeError(err, format);
-  }
+  const meta = await decodeStep(() => headerOf(bytes), format);
   checkPixels(meta.width, meta.height);
   checkAborted(signal, 'decoding');
-  let raw: RawImage;
-  try {
-    raw = await withVipsWords(() => decodeToPreviewPixels(bytes, 'auto'));
-  } catch (err) {
-    throw mapDecodeError(err, format);
-  }
+  const raw = await decodeStep(() => decodeToPreviewPixels(bytes, 'auto'), format);
   const size = orientedSize(meta.width ?? raw.width, meta.height ?? raw.height, meta.orientation);
   return { raw, ...size };
 }
@@ -407,6 +403,15 @@ async function writeAtomic(file: string, data: Buffer): Promise<void> {
  * cache folder and reused when already there.
  */
 export async function preprocess(input: PreprocessInput): Promise<PhotoDerivatives> {
+  try {
+    return await decodeGate.shared(() => preprocessOnce(input));
+  } catch (err) {
+    if (!(err instanceof VipsWordsLost)) throw err;
+    return decodeGate.alone(() => preprocessOnce(input));
+  }
+}
+
+async function preprocessOnce(input: PreprocessInput): Promise<PhotoDerivatives> {
   const { bytes, cacheDir, signal } = input;
   const contentHash = input.contentHash.toLowerCase();
   if (!HASH_RE.test(contentHash)) {
