@@ -28,8 +28,12 @@ export const WorkerLaunchConfig = z.object({
 });
 export type WorkerLaunchConfig = z.infer<typeof WorkerLaunchConfig>;
 
-/** Pool → worker. */
-export type ToWorker = { type: 'shutdown' };
+/**
+ * Pool → worker. `hold-bulk` / `release-bulk`: while the interactive worker has a photo in hand,
+ * bulk workers take no new jobs (those in hand finish), so the photo a person waits for gets the
+ * cores; see WorkerPool.
+ */
+export type ToWorker = { type: 'shutdown' } | { type: 'hold-bulk' } | { type: 'release-bulk' };
 
 /** Worker → pool: one discriminated union. */
 export type FromWorker =

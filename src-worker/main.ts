@@ -17,7 +17,7 @@ import { runCpuJob } from './jobs/photo-cpu.js';
 import { runMaintenanceJob } from './jobs/maintenance.js';
 import { runMlJob } from './jobs/photo-ml.js';
 import { lowerProcessPriority } from './process-priority.js';
-import { ML_STAGES } from './stages/ml-stages.js';
+import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
 /** How long a job's lock lives without renewal: a killed worker's job is recovered after about this long. */
 const LOCK_DURATION_MS = 15_000;
@@ -53,6 +53,13 @@ async function main(): Promise<void> {
   if (config.queues.some((q) => q.workerClass === 'ml')) {
     send({ type: 'state', state: 'loading-models', rssMb: rssMb() });
     for (const stage of ML_STAGES) await stage.load?.();
+    if (config.role === 'interactive') {
+      const t = performance.now();
+      await warmUpModels().then(
+        () => log.info(`models warmed up in ${Math.round(performance.now() - t)} ms`),
+        (error: unknown) => log.warn(`model warm-up failed (the first photo pays for it): ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
   }
 
   let jobsDone = 0;
@@ -138,8 +145,12 @@ async function main(): Promise<void> {
     void leave(RECYCLE_EXIT_CODE, reason);
   }
 
+  // Local to this process (BullMQ's worker pause): the lanes' paused state in Redis is not touched.
+  const bulkWorkers = workers.filter((_, i) => config.queues[i]!.lane !== 'high_priority');
   process.on('message', (message: ToWorker) => {
     if (message?.type === 'shutdown') void leave(0, 'shutdown requested');
+    if (message?.type === 'hold-bulk' && !leaving) for (const w of bulkWorkers) void w.pause(true).catch(() => undefined);
+    if (message?.type === 'release-bulk' && !leaving) for (const w of bulkWorkers) w.resume();
   });
   // The engine died (kill -9): finish what is in hand and go; the next engine starts fresh workers.
   process.on('disconnect', () => void leave(0, 'engine went away'));

@@ -39,8 +39,16 @@ describe('high_priority overtakes a bulk ingest', () => {
         let bulkCompleted = 0;
         const bulkIngest = engine.ingest([bulk], { onProgress: (p) => (bulkCompleted = p.totals.completed) });
         await waitFor(() => bulkCompleted >= 3, 60_000, 'the bulk ingest to be under way');
-        const asked = await engine.ingest([single], { lane: 'high_priority' });
+        let heldSeen = false;
+        const watchHold = setInterval(() => (heldSeen ||= engine.pool.bulkHeldNow), 10);
+        const asked = await engine.ingest([single], { lane: 'high_priority' }).finally(() => clearInterval(watchHold));
         assert.equal(asked.completed, 1);
+        if (interactiveWorker) {
+          assert.ok(heldSeen, 'the bulk workers were held while the interactive worker had the photo');
+          await waitFor(() => !engine.pool.bulkHeldNow, 5_000, 'the bulk workers to be released');
+        } else {
+          assert.equal(heldSeen, false);
+        }
         // Everything of the bulk ingest was queued before the single photo; most of it is still waiting.
         const photos = await engine.store.listPhotos({ limit: 1000, offset: 0 });
         const bulkDone = photos.filter((p) => p.path.startsWith(bulk) && p.state === 'done').length;

@@ -28,7 +28,16 @@ interface Slot {
   currentJob: string | null;
   /** Set by resize(): the worker finishes its jobs and exits, and the slot goes away (never relaunched). */
   retiring: boolean;
+  /** What this (bulk) worker process was last told: hold its bulk lanes or not. */
+  held: boolean;
 }
+
+/**
+ * How long the interactive worker must stay idle before the bulk workers take jobs again: its CPU
+ * job hands over to its ML job through the queue, and the bulk workers must not refill the cores
+ * in that gap.
+ */
+const RELEASE_BULK_AFTER_MS = 300;
 
 const slotIndex = (slot: Slot): number => Number(slot.id.slice(slot.id.lastIndexOf('-') + 1));
 
@@ -55,6 +64,9 @@ export class WorkerPool extends EventEmitter {
   /** Resolves, per retiring slot, when its worker has gone. */
   private readonly retired = new Map<Slot, () => void>();
   private stopping = false;
+  /** True while the interactive worker has a job in hand: bulk workers take no new jobs. */
+  private bulkHeld = false;
+  private releaseTimer: NodeJS.Timeout | null = null;
 
   constructor(
     specs: WorkerSlotSpec[],
@@ -78,6 +90,7 @@ export class WorkerPool extends EventEmitter {
       recentCrashes: [],
       currentJob: null,
       retiring: false,
+      held: false,
       status: { id, workerClass: spec.role, pid: null, state: 'starting', reason: null, rssMb: null, jobsDone: 0, restarts: 0, updatedAt: new Date().toISOString() },
     };
   }
@@ -191,6 +204,7 @@ export class WorkerPool extends EventEmitter {
     }
     slot.child = child;
     slot.recycleReason = null;
+    slot.held = false; // a fresh process; told to hold once it reports (syncHold)
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-2000);
@@ -204,6 +218,8 @@ export class WorkerPool extends EventEmitter {
     switch (message.type) {
       case 'state':
         this.setStatus(slot, { state: message.state, rssMb: message.rssMb });
+        if (slot.spec.role === 'interactive') this.onInteractiveState(message.state);
+        else this.syncHold(slot);
         break;
       case 'job-started':
         slot.currentJob = message.jobId;
@@ -218,9 +234,50 @@ export class WorkerPool extends EventEmitter {
     }
   }
 
+  /**
+   * A photo a person waits for runs in the interactive worker at normal priority, but niceness alone
+   * does not stop bulk jobs from sharing the cores (or the hyperthreads of one core) with it. So while
+   * it has a job, the bulk workers take no new ones; the jobs they hold finish. Released once it has
+   * been idle for RELEASE_BULK_AFTER_MS.
+   */
+  private onInteractiveState(state: WorkerState): void {
+    if (state === 'busy') {
+      if (this.releaseTimer) clearTimeout(this.releaseTimer);
+      this.releaseTimer = null;
+      this.setBulkHeld(true);
+    } else if (this.bulkHeld && !this.releaseTimer) {
+      this.releaseTimer = setTimeout(() => {
+        this.releaseTimer = null;
+        this.setBulkHeld(false);
+      }, RELEASE_BULK_AFTER_MS);
+      this.releaseTimer.unref();
+    }
+  }
+
+  /** Whether the bulk workers are held for the interactive worker right now (status views, tests). */
+  get bulkHeldNow(): boolean {
+    return this.bulkHeld;
+  }
+
+  private setBulkHeld(held: boolean): void {
+    this.bulkHeld = held;
+    for (const slot of this.slots) this.syncHold(slot);
+  }
+
+  /** Tells a bulk worker to hold or release its lanes when what it was told differs from the pool's wish. */
+  private syncHold(slot: Slot): void {
+    const child = slot.child;
+    if (slot.spec.role === 'interactive' || !child?.connected || slot.held === this.bulkHeld) return;
+    if (slot.status.state !== 'ready' && slot.status.state !== 'busy') return; // not listening yet
+    slot.held = this.bulkHeld;
+    child.send({ type: this.bulkHeld ? 'hold-bulk' : 'release-bulk' } satisfies ToWorker);
+  }
+
   private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     if (slot.child !== child) return;
     slot.child = null;
+    // An interactive worker that died mid-job must not leave the bulk workers held.
+    if (slot.spec.role === 'interactive') this.onInteractiveState('crashed');
     const exit: WorkerExit =
       code === RECYCLE_EXIT_CODE ? 'recycled' : this.stopping && code === 0 ? 'clean-exit' : signal === 'SIGKILL' && this.stopping ? 'killed' : 'crashed';
     const detail =

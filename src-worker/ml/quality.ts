@@ -159,34 +159,30 @@ export async function assessQuality(img: RgbImage, faces: readonly QualityFace[]
 /**
  * Immerkær noise σ on the native-resolution luma, per 16 px block, measured only where the picture
  * is flat: the blocks whose luma variance is in the lowest 20 % (texture is not noise); σ̂ is the
- * median over those blocks.
+ * median over those blocks. Variance is cheap and comes first; the 3 × 3 filter runs only on the
+ * flat blocks it selects (a fifth of the work, the same result).
  */
 export function noiseSigma(img: RgbImage): number {
   const { width: w, height: h, data: d } = img;
   const Y = new Float32Array(w * h);
   for (let i = 0, j = 0; i < Y.length; i++, j += 3) Y[i] = 0.299 * d[j]! + 0.587 * d[j + 1]! + 0.114 * d[j + 2]!;
-  const blocks: Array<{ hf: number; variance: number }> = [];
+  const n = BLOCK * BLOCK;
+  const blocks: Array<{ bx: number; by: number; variance: number }> = [];
   for (let by = 1; by + BLOCK < h; by += BLOCK) {
     for (let bx = 1; bx + BLOCK < w; bx += BLOCK) {
-      let acc = 0;
       let s = 0;
       let s2 = 0;
       for (let y = by; y < by + BLOCK; y++) {
-        for (let x = bx; x < bx + BLOCK; x++) {
-          const i = y * w + x;
+        for (let i = y * w + bx, end = i + BLOCK; i < end; i++) {
           const v = Y[i]!;
-          const cross = Y[i - w]! + Y[i + w]! + Y[i - 1]! + Y[i + 1]!;
-          const diag = Y[i - w - 1]! + Y[i - w + 1]! + Y[i + w - 1]! + Y[i + w + 1]!;
-          acc += Math.abs(4 * v - 2 * cross + diag);
           s += v;
           s2 += v * v;
         }
       }
-      const n = BLOCK * BLOCK;
       // Blocks touching clipped black or white say nothing about noise.
       const mean = s / n;
       if (mean < 8 || mean > 247) continue;
-      blocks.push({ hf: ((acc / n) * Math.sqrt(Math.PI / 2)) / 6, variance: s2 / n - mean * mean });
+      blocks.push({ bx, by, variance: s2 / n - mean * mean });
     }
   }
   if (!blocks.length) return 0;
@@ -194,10 +190,21 @@ export function noiseSigma(img: RgbImage): number {
     blocks.map((b) => b.variance),
     0.2,
   );
-  return percentile(
-    blocks.filter((b) => b.variance <= cut).map((b) => b.hf),
-    0.5,
-  );
+  const hf: number[] = [];
+  for (const { bx, by, variance } of blocks) {
+    if (variance > cut) continue;
+    let acc = 0;
+    for (let y = by; y < by + BLOCK; y++) {
+      for (let x = bx; x < bx + BLOCK; x++) {
+        const i = y * w + x;
+        const cross = Y[i - w]! + Y[i + w]! + Y[i - 1]! + Y[i + 1]!;
+        const diag = Y[i - w - 1]! + Y[i - w + 1]! + Y[i + w - 1]! + Y[i + w + 1]!;
+        acc += Math.abs(4 * Y[i]! - 2 * cross + diag);
+      }
+    }
+    hf.push(((acc / n) * Math.sqrt(Math.PI / 2)) / 6);
+  }
+  return percentile(hf, 0.5);
 }
 
 function percentile(values: number[], p: number): number {

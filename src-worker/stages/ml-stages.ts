@@ -190,5 +190,36 @@ const qualityStage: MlStage = {
   },
 };
 
+/**
+ * Runs every model once on a synthetic picture. The first inference of a session is several times
+ * slower than the next (onnxruntime sizes its buffers, the TF.js thread compiles its kernels): the
+ * interactive worker pays it at start, not on the first photo a person opens. Load failures are
+ * left to the stages to report.
+ */
+export async function warmUpModels(): Promise<void> {
+  const width = 640;
+  const height = 480;
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const stripe = (Math.floor(x / 24) + Math.floor(y / 24)) % 2 ? 200 : 60;
+      data[i] = stripe;
+      data[i + 1] = (x * 255) / width;
+      data[i + 2] = (y * 255) / height;
+    }
+  }
+  const img: RgbImage = { data, width, height };
+  const models = await Promise.allSettled([faceModels.get(), textModels.get(), objectModels.get()]);
+  const [faces, text, objects] = models.map((m) => (m.status === 'fulfilled' ? m.value : null)) as [
+    FaceAnalyzer | null,
+    TextReader | null,
+    ObjectDetectorThread | null,
+  ];
+  await Promise.all([objects?.detect(img), faces?.analyze(img), text?.read(img)]);
+  await imageEmbedding(img);
+  await assessQuality(img, []);
+}
+
 /** The ML stages in pipeline order. */
 export const ML_STAGES: readonly MlStage[] = [detectStage, tagStage, embedStage, qualityStage];

@@ -26,6 +26,7 @@ import { sweep } from '../../src-main/engine/sweep.js';
 import { LANES, WORKER_CLASSES, queueName } from '../../src-shared/lanes.js';
 import { previewRelPath } from '../../src-worker/stages/preprocess.js';
 import { corpusDir, ensureCorpus } from './corpus.js';
+import { ensureSmallFiles, writeFinishedLibrary } from './large-library.js';
 import { MemorySampler } from './procmem.js';
 import { figure, fmt, fmtFigure, percentile, round, type Figure } from './stats.js';
 import type { LoopKind, LoopResult, LoopTask } from './stage-worker.js';
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     scale: { type: 'string' },
     'waiting-bulk': { type: 'string' },
     requests: { type: 'string' },
+    'rerun-library': { type: 'string' },
     shared: { type: 'boolean' },
     'no-shared': { type: 'boolean' },
     out: { type: 'string' },
@@ -66,6 +68,8 @@ const opts = {
   scale: (args.scale ?? (quick ? '' : '1000,5000,20000')).split(',').filter(Boolean).map(Number),
   waitingBulk: num(args['waiting-bulk'], quick ? 16 : 2000),
   requests: num(args.requests, quick ? 5 : 20),
+  /** Photos in the library whose unchanged re-run is timed (section 5b). */
+  rerunLibrary: num(args['rerun-library'], quick ? 2000 : 20000),
   onnxSeconds: quick ? 0.4 : 2,
   queueJobs: quick ? 1000 : 5000,
   shared: args.shared ?? (!quick && !args['no-shared']),
@@ -80,7 +84,7 @@ const classes = {
 
 const benchStart = performance.now();
 /** Section lines carry the elapsed time, so a slow section on a shared machine is visible. */
-const log = (line: string) => process.stdout.write(/^\d\.|^shared/.test(line) ? `[${((performance.now() - benchStart) / 1000).toFixed(0).padStart(4)} s] ${line}\n` : `${line}\n`);
+const log = (line: string) => process.stdout.write(/^\d[a-z]?\.|^shared/.test(line) ? `[${((performance.now() - benchStart) / 1000).toFixed(0).padStart(4)} s] ${line}\n` : `${line}\n`);
 
 /** Gives up on a promise after `ms` (a watcher must never hang on a Redis that went away). */
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -407,6 +411,45 @@ async function endToEnd(dir: string, label: string): Promise<EndToEnd> {
   return result;
 }
 
+// ------------------------------------------------------------------ 5b. re-run of a large library
+interface LargeRerun {
+  photos: number;
+  /** How the library was made (see large-library.ts). */
+  library: string;
+  writeSeconds: number;
+  wallSeconds: Figure;
+  ingestSeconds: Figure;
+  analysed: number[];
+}
+
+async function largeLibraryRerun(n: number): Promise<LargeRerun> {
+  const dir = await ensureSmallFiles(path.join(path.dirname(corpusDir(1)), `small-${n}`), n, (done) => log(`  files ${done}/${n}`));
+  const dataDir = path.join(tmpRoot, `data-large-${n}`);
+  const t = performance.now();
+  const photos = await writeFinishedLibrary(dataDir, dir);
+  const writeSeconds = (performance.now() - t) / 1000;
+  const walls: number[] = [];
+  const ingests: number[] = [];
+  const analysed: number[] = [];
+  for (let rep = 0; rep < opts.reps; rep++) {
+    const run = await runCli(['analyze', dir, '--json', '--no-progress', '--data', dataDir]);
+    const summary = JSON.parse(run.out) as { seconds: number; analysed: number; photos: number };
+    walls.push(run.wall);
+    ingests.push(summary.seconds);
+    analysed.push(summary.analysed);
+    log(`  re-run ${rep + 1}: ${fmt(run.wall)} s wall, ingest ${fmt(summary.seconds)} s, ${summary.photos} photos, ${summary.analysed} analysed`);
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return {
+    photos,
+    library: `${photos} files of 48×32 px, registered and marked done through the store API as a finished ingest leaves them (not analysed)`,
+    writeSeconds: round(writeSeconds),
+    wallSeconds: figure(walls),
+    ingestSeconds: figure(ingests),
+    analysed,
+  };
+}
+
 // ---------------------------------------------------------------------------------- 4. a person waiting
 interface Waiting {
   bulkPhotos: number;
@@ -623,6 +666,11 @@ async function main(): Promise<void> {
     log(`5. scale: ${n} photos…`);
     scale.push(await endToEnd(linkDir(`scale-${n}`, all.slice(0, n)), `scale${n}`));
   }
+  let large: LargeRerun | null = null;
+  if (opts.rerunLibrary > 0) {
+    log(`5b. re-run of an unchanged ${opts.rerunLibrary}-photo library (written through the store, not analysed)…`);
+    large = await largeLibraryRerun(opts.rerunLibrary);
+  }
   let shared: { stages: StageLimits; libs: LibraryLimits; e2e: EndToEnd } | null = null;
   if (opts.shared && fs.existsSync(sharedPhotos)) {
     log(`shared photos: ${sharedPhotos}…`);
@@ -652,7 +700,9 @@ async function main(): Promise<void> {
   const thumbnailOverVipsthumbnail = libs.vipsPreviewAndThumb ? r.preprocess!.median / libs.vipsPreviewAndThumb.median : NaN;
   const biggest = scale.at(-1) ?? e2eRuns.at(-1)!;
   // What the person waits for: the whole command (engine start, scan, stop), not only the ingest.
-  const rerunSeconds = biggest.rerunWallSeconds;
+  const largeMeasured = large !== null && large.analysed.every((a) => a === 0);
+  const rerunSeconds = largeMeasured ? round(large!.wallSeconds.median) : biggest.rerunWallSeconds;
+  const rerunPhotos = largeMeasured ? large!.photos : biggest.photos;
   const peakRssMbByClass: Record<string, number> = {};
   for (const e of [...e2eRuns, ...scale]) for (const [k, v] of Object.entries(e.peakRssMbByClass)) peakRssMbByClass[k] = Math.max(peakRssMbByClass[k] ?? 0, v);
   peakRssMbByClass.engineInProcessDuringWaiting = Math.round(process.memoryUsage().rss / 1048576);
@@ -676,10 +726,18 @@ async function main(): Promise<void> {
   for (const [id, o] of Object.entries(stages.onnx)) rows.push([`onnxruntime ${id} ${o.note}`, `${fmtFigure(o.msPerRun, 1)} ms/run`, '', '']);
   rows.push([`end to end, cold (${opts.photos} photos)`, `${fmtFigure(e2eRate)} photos/s`, '', `wall incl. start/stop ${fmt(e2eRuns[0]!.wallSeconds)} s`]);
   rows.push(['end to end / sum-of-stages limit', fmt(endToEndOverLimit), '≥ 0.90', verdict(endToEndOverLimit, 0.9, true)]);
-  rows.push([`re-run unchanged (${biggest.photos} photos)`, `${fmt(rerunSeconds)} s wall (ingest ${fmt(biggest.rerunSeconds)} s)`, `< 10 s for 20k`, biggest.photos >= 20000 ? verdict(rerunSeconds, 10, false, ' s') : `run the full bench for 20k (ingest part ${fmt((biggest.rerunSeconds / biggest.photos) * 20000)} s if linear)`]);
+  rows.push([`re-run unchanged (${biggest.photos} photos analysed in this run)`, `${fmt(biggest.rerunWallSeconds)} s wall (ingest ${fmt(biggest.rerunSeconds)} s)`, '', '']);
+  if (large) {
+    rows.push([
+      `re-run unchanged, ${large.photos}-photo library (written through the store)`,
+      `${fmtFigure(large.wallSeconds)} s wall (ingest ${fmtFigure(large.ingestSeconds)} s)`,
+      '< 10 s for 20k',
+      !largeMeasured ? `not measured: a re-run analysed ${large.analysed.join('/')} photos` : large.photos >= 20000 ? verdict(rerunSeconds, 10, false, ' s') : `(${large.photos} photos; --rerun-library 20000 for the target)`,
+    ]);
+  }
   rows.push([`high_priority request → analysed (${waiting.requests} during bulk of ${waiting.bulkPhotos}; ${waiting.duringBulk} while it ran)`, `p50 ${waiting.p50} ms, p95 ${waiting.p95} ms, max ${waiting.max} ms`, 'p95 < 1000 ms', verdict(waiting.p95, 1000, false, ' ms')]);
   rows.push(['  of which stage time (median ms, store)', Object.entries(waiting.stageMsMedian).map(([k, v]) => `${k} ${v}`).join(', '), '', `sum ${Object.values(waiting.stageMsMedian).reduce((a, b) => a + b, 0)} ms`]);
-  rows.push([`sweep during the bulk (${waiting.sweepChecked} unfinished photos)`, `${waiting.sweepMsDuringBulk} ms`, '', 'paid by every ingest, the requests included']);
+  rows.push([`sweep during the bulk (${waiting.sweepChecked} unfinished photos)`, `${waiting.sweepMsDuringBulk} ms`, '', 'paid at engine start and by an ingest that resumes photos or stalls; not by a request']);
   rows.push(['queue: add() one by one', `${fmtFigure(queue.addJobsPerSecond, 0)} jobs/s`, '', '']);
   rows.push(['queue: addBulk(500)', `${fmtFigure(queue.addBulkJobsPerSecond, 0)} jobs/s`, '', '']);
   rows.push(['queue: no-op photos, 2 jobs/photo (as now)', `${fmtFigure(queue.noopPhotosPerSecond, 0)} photos/s`, '', `${fmt(queue.noopPhotosPerSecond.median / Math.max(e2eRate.median, 1e-9), 0)}× end to end`]);
@@ -714,7 +772,7 @@ async function main(): Promise<void> {
       cheapStagesPhotosPerMin: { target: '>= 500 (24 MP, 2 cores)', met: cheapLimit * 60 >= 500 },
       thumbnailOverVipsthumbnail: { target: '>= 0.9', met: thumbnailOverVipsthumbnail >= 0.9 },
       highPriorityP95Ms: { target: '< 1000', met: waiting.p95 < 1000 },
-      rerunSeconds: { target: '< 10 for 20k photos', photos: biggest.photos, met: biggest.photos >= 20000 ? rerunSeconds < 10 : null },
+      rerunSeconds: { target: '< 10 for 20k photos', photos: rerunPhotos, met: rerunPhotos >= 20000 ? rerunSeconds < 10 : null },
     },
     meta: {
       mode: quick ? 'quick' : 'full',
@@ -738,6 +796,7 @@ async function main(): Promise<void> {
     endToEnd: { photosPerSecond: e2eRate, runs: e2eRuns },
     waiting,
     scale,
+    largeLibraryRerun: large,
     queue,
     shared: shared && { stages: { ...shared.stages.rates, read: shared.stages.readRate }, libraries: shared.libs, endToEnd: shared.e2e },
     table: text,
