@@ -71,7 +71,7 @@ function LanesTable() {
 const WORKER_ROLE_TITLES = {
   cpu: 'CPU workers',
   ml: 'ML workers',
-  interactive: 'Interactive worker (photos you open first)',
+  interactive: 'Interactive worker',
 } as const;
 
 function Workers() {
@@ -84,6 +84,7 @@ function Workers() {
         return (
           <section key={cls} className="card" aria-labelledby={`workers-${cls}`}>
             <h3 id={`workers-${cls}`}>{WORKER_ROLE_TITLES[cls]} <span className="muted">{list.length}</span></h3>
+            {cls === 'interactive' && <p className="muted small">Photos you open or ask for first, at normal priority; the other workers run at low priority.</p>}
             {list.length === 0 ? (
               <p className="muted">None running.</p>
             ) : (
