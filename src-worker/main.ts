@@ -53,13 +53,6 @@ async function main(): Promise<void> {
   if (config.queues.some((q) => q.workerClass === 'ml')) {
     send({ type: 'state', state: 'loading-models', rssMb: rssMb() });
     for (const stage of ML_STAGES) await stage.load?.();
-    if (config.role === 'interactive') {
-      const t = performance.now();
-      await warmUpModels().then(
-        () => log.info(`models warmed up in ${Math.round(performance.now() - t)} ms`),
-        (error: unknown) => log.warn(`model warm-up failed (the first photo pays for it): ${error instanceof Error ? error.message : String(error)}`),
-      );
-    }
   }
 
   let jobsDone = 0;
@@ -121,6 +114,15 @@ async function main(): Promise<void> {
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   send({ type: 'state', state: 'ready', rssMb: rssMb() });
   log.info(`worker ${config.slotId} ready`);
+  if (config.role === 'interactive' && config.queues.some((q) => q.workerClass === 'ml')) {
+    // After 'ready', so an engine's start-up does not wait for it; a photo that comes meanwhile
+    // simply runs after it.
+    const t = performance.now();
+    void warmUpModels().then(
+      () => log.info(`models warmed up in ${Math.round(performance.now() - t)} ms`),
+      (error: unknown) => log.warn(`model warm-up failed (the first photo pays for it): ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
 
   const leave = async (exitCode: number, why: string): Promise<void> => {
     if (leaving) return;

@@ -24,7 +24,7 @@ const port = parentPort;
 if (!port) throw new Error('object-detector-thread-entry runs only as a worker thread');
 try {
   const detector = await ObjectDetector.load();
-  send(port, { type: 'ready', kind: detector.kind, threshold: detector.threshold, modelId: detector.modelId });
+  send(port, { type: 'ready', kind: detector.kind, threshold: detector.threshold });
   serve(port, detector);
 } catch (e) {
   // Nothing listens on the port after this: the thread ends once the message is out.

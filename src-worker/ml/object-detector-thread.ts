@@ -29,7 +29,7 @@ export type ToDetectorThread = { type: 'detect'; id: number; width: number; heig
 
 /** Thread → main. `doneAt` is epoch ms (`performance.timeOrigin + performance.now()`) when the answer left. */
 export type FromDetectorThread =
-  | { type: 'ready'; kind: ObjectDetectorKind; threshold: number; modelId: string }
+  | { type: 'ready'; kind: ObjectDetectorKind; threshold: number }
   | { type: 'load-failed'; error: ThreadError }
   | { type: 'result'; id: number; objects: DetectedObject[]; doneAt: number }
   | { type: 'error'; id: number; error: ThreadError };
@@ -75,7 +75,6 @@ interface Pending {
 interface Ready {
   kind: ObjectDetectorKind;
   threshold: number;
-  modelId: string;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -105,7 +104,7 @@ class DetectorThread {
       worker.on('message', (m: FromDetectorThread) => {
         if (thread) return thread.onMessage(m);
         if (m.type === 'ready') {
-          thread = new DetectorThread(worker, { kind: m.kind, threshold: m.threshold, modelId: m.modelId });
+          thread = new DetectorThread(worker, { kind: m.kind, threshold: m.threshold });
           worker.unref(); // idle: the process may exit without it
           resolve(thread);
         } else if (m.type === 'load-failed') {
@@ -172,7 +171,7 @@ class DetectorThread {
   }
 }
 
-/** Same surface as ObjectDetector (kind, threshold, modelId, detect), backed by a thread. */
+/** Same surface as ObjectDetector (kind, threshold, detect), backed by a thread. */
 export class ObjectDetectorThread {
   private live: DetectorThread;
   private starting: Promise<DetectorThread> | null = null;
@@ -182,13 +181,10 @@ export class ObjectDetectorThread {
     this.live = first;
     this.kind = first.info.kind;
     this.threshold = first.info.threshold;
-    this.modelId = first.info.modelId;
   }
 
   readonly kind: ObjectDetectorKind;
   readonly threshold: number;
-  /** Manifest id of the graph file: what results record as the model. */
-  readonly modelId: string;
 
   /** Starts the thread; rejects with the thread's load error (a ShoeboxError, 'model-missing' for missing files). */
   static async load(): Promise<ObjectDetectorThread> {

@@ -137,11 +137,6 @@ export class ObjectDetector {
     return new ObjectDetector(kind, model, OBJECT_THRESHOLDS[kind]);
   }
 
-  /** Manifest id of the graph file: what results record as the model. */
-  get modelId(): string {
-    return FILES[this.kind].graph;
-  }
-
   async detect(img: RgbImage, threshold = this.threshold): Promise<DetectedObject[]> {
     const raw = this.kind === 'nanodet' ? await this.nanodet(img, threshold) : await this.centernet(img, threshold);
     return nms(raw, NMS_IOU).slice(0, MAX_OBJECTS);

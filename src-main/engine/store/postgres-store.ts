@@ -49,7 +49,7 @@ import type {
   UnfinishedPhoto,
   WorkerStatus,
 } from './store.js';
-import { embeddingFromResult } from './store.js';
+import { embeddingFromResult, LIBRARY_PAGE_FROM } from './store.js';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -373,13 +373,7 @@ export class PostgresStore implements Store {
     }
     if (f.takenFrom !== undefined) where.push(`substr(m.taken_at, 1, 10) >= ${p(f.takenFrom)}::text`);
     if (f.takenTo !== undefined) where.push(`substr(m.taken_at, 1, 10) <= ${p(f.takenTo)}::text`);
-    const from = `FROM photos p
-       LEFT JOIN photo_derivatives d ON d.photo_id = p.id
-       LEFT JOIN photo_metadata m ON m.photo_id = p.id
-       LEFT JOIN photo_results rd ON rd.photo_id = p.id AND rd.stage = 'detect'
-       LEFT JOIN photo_results rt ON rt.photo_id = p.id AND rt.stage = 'tag'
-       LEFT JOIN photo_results rq ON rq.photo_id = p.id AND rq.stage = 'quality'
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    const from = `${LIBRARY_PAGE_FROM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     return { from, params };
   }
 

@@ -57,6 +57,17 @@ export interface PauseRecord {
   at: string;
 }
 
+/**
+ * The tables a library page and its filters read, the same in both stores: the photo, its
+ * derivatives and metadata, and the detect / tag / quality results the filters match inside.
+ */
+export const LIBRARY_PAGE_FROM = `FROM photos p
+       LEFT JOIN photo_derivatives d ON d.photo_id = p.id
+       LEFT JOIN photo_metadata m ON m.photo_id = p.id
+       LEFT JOIN photo_results rd ON rd.photo_id = p.id AND rd.stage = 'detect'
+       LEFT JOIN photo_results rt ON rt.photo_id = p.id AND rt.stage = 'tag'
+       LEFT JOIN photo_results rq ON rq.photo_id = p.id AND rq.stage = 'quality'`;
+
 export const WORKER_STATES = ['starting', 'loading-models', 'ready', 'busy', 'stopping', 'stopped', 'crashed'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
