@@ -14,9 +14,8 @@ import type { PhotoDerivatives, PhotoMetadata } from '../src-shared/photo.js';
 import { PHOTO_STATES, STAGES } from '../src-shared/stages.js';
 import { openStore } from '../src-main/engine/store/open-store.js';
 import type { FileDecision, Store, StoreConfig, WorkerStatus } from '../src-main/engine/store/store.js';
+import { POSTGRES_URL, postgresBackend, sqliteBackend } from './helpers/store-backends.js';
 
-const POSTGRES_URL = process.env.SHOEBOX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP_POSTGRES = process.env.SHOEBOX_SKIP_POSTGRES === '1';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,49 +50,6 @@ const derivatives = (overrides: Partial<PhotoDerivatives> = {}): PhotoDerivative
   format: 'jpeg',
   ...overrides,
 });
-
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  skip: boolean;
-  setup(): Promise<StoreConfig>;
-  teardown(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  let dir: string | null = null;
-  return {
-    name: 'sqlite',
-    skip: false,
-    async setup() {
-      dir = await mkdtemp(join(tmpdir(), 'shoebox-store-'));
-      return { kind: 'sqlite', sqlitePath: join(dir, 'library.db') };
-    },
-    async teardown() {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function postgresBackend(): Backend {
-  const schema = `shoebox_test_${randomBytes(6).toString('hex')}`;
-  return {
-    name: 'postgres',
-    skip: SKIP_POSTGRES,
-    async setup() {
-      return { kind: 'postgres', postgresUrl: POSTGRES_URL, postgresSchema: schema };
-    },
-    async teardown() {
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
 
 for (const backend of [sqliteBackend(), postgresBackend()]) {
   describe(`Store contract: ${backend.name}`, { skip: backend.skip ? 'SHOEBOX_SKIP_POSTGRES=1' : false }, () => {

@@ -1,3 +1,5 @@
+import { NAMED_MIGRATIONS } from '../../../src-core/store/schema.js';
+import { applyNamedMigrations } from '../../../src-core/store/sql/sql-db.js';
 import type { Store, StoreConfig } from './store.js';
 
 /**
@@ -19,6 +21,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   }
   try {
     await store.migrate();
+    await applyNamedMigrations(store.sql, NAMED_MIGRATIONS);
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

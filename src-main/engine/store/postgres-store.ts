@@ -5,6 +5,7 @@ import type { Lane } from '../../../src-shared/lanes.js';
 import type { PhotoDerivatives, PhotoDetail, PhotoMetadata, PhotoRecord } from '../../../src-shared/photo.js';
 import type { PhotoState, Stage } from '../../../src-shared/stages.js';
 import { pendingMigrations } from './migrations.js';
+import { PostgresDb } from '../../../src-core/store/sql/postgres-db.js';
 import {
   DISCARDED_NOTE,
   METADATA_COLUMNS,
@@ -86,6 +87,8 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string;
   private readonly pool: pg.Pool;
+  /** The same pool as one SQL surface for the repositories over the dialect layer. */
+  readonly sql: PostgresDb;
 
   constructor(connectionString: string, schema = 'shoebox') {
     if (!SCHEMA_NAME.test(schema)) {
@@ -96,6 +99,7 @@ export class PostgresStore implements Store {
     // An idle client that loses its connection emits 'error' on the pool; without a listener the
     // process would crash. Report it as a warning; the next query reconnects or fails on its own.
     this.pool.on('error', (error) => process.emitWarning(`Postgres connection lost: ${error.message}`));
+    this.sql = new PostgresDb(this.pool);
   }
 
   private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import type {
 import { PHOTO_STATES, STAGES } from '../../../src-shared/stages.js';
 import type { PhotoState, Stage, StageState } from '../../../src-shared/stages.js';
 import { pendingMigrations } from './migrations.js';
+import { SqliteDb } from '../../../src-core/store/sql/sqlite-db.js';
 import type {
   FailedPhoto,
   FileDecision,
@@ -431,6 +432,12 @@ export class SqliteStore implements Store {
   readonly vectorIndex: boolean;
   /** vec0 tables checked against photo_embeddings on this connection, by dims. */
   private readonly vecChecked = new Set<number>();
+  private sqlDb: SqliteDb | null = null;
+
+  get sql(): SqliteDb {
+    this.sqlDb ??= SqliteDb.open(this.path, this.vectorIndex ? (db) => sqliteVec.load(db) : undefined);
+    return this.sqlDb;
+  }
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -578,6 +585,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.cache.clear();
+    await this.sqlDb?.close();
     if (this.db.open) this.db.close();
   }
 

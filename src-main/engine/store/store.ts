@@ -1,3 +1,4 @@
+import type { SqlDb } from '../../../src-core/store/sql/sql-db.js';
 import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { IngestRecord, IngestState, IngestTotals } from '../../../src-shared/ingest.js';
 import type { Lane, WorkerRole } from '../../../src-shared/lanes.js';
@@ -171,6 +172,11 @@ export interface SkippedPath {
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * The library's database as one SQL surface for the repositories written over the dialect layer
+   * (src-core/store/sql). SQLite: its own connection to the same file, opened on first use.
+   */
+  readonly sql: SqlDb;
   /** Applies pending versioned migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,7 @@
+import type { NamedMigration } from './sql/sql-db.js';
+
+/**
+ * Every repository's schema changes, in the order they are applied (after the core store's numbered
+ * migrations). A new repository adds its list here: one import, one spread.
+ */
+export const NAMED_MIGRATIONS: readonly NamedMigration[] = [];

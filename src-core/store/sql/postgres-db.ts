@@ -1,0 +1,100 @@
+import type pg from 'pg';
+import { numberPlaceholders } from './sql-db.js';
+import type { RunResult, SqlDb, SqlDialect, SqlParam } from './sql-db.js';
+
+const TYPES: Record<string, string> = { float: 'DOUBLE PRECISION', bigint: 'BIGINT', blob: 'BYTEA', json: 'TEXT', serial: 'BIGSERIAL' };
+
+/** JSON lives in TEXT columns (as in SQLite); rows are always written by JSON.stringify, so the cast holds. */
+export const postgresDialect: SqlDialect = {
+  kind: 'postgres',
+  jsonNumber: (column, key) =>
+    `(CASE WHEN jsonb_typeof(${column}::jsonb -> '${key}') = 'number' THEN (${column}::jsonb ->> '${key}')::float8 END)`,
+  jsonText: (column, key) => `(${column}::jsonb ->> '${key}')`,
+  jsonArrayLength: (column, key) =>
+    `(CASE WHEN jsonb_typeof(${column}::jsonb -> '${key}') = 'array' THEN jsonb_array_length(${column}::jsonb -> '${key}') END)`,
+  ilike: (expr) => `${expr} ILIKE ? ESCAPE '\\'`,
+  types: (ddl) => ddl.replace(/\{\{(\w+)\}\}/g, (_, t: string) => TYPES[t] ?? `{{${t}}}`),
+};
+
+/** Postgres error codes worth retrying a whole transaction for. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/** SqlDb over a pg Pool whose connections use the library's schema as search_path. */
+export class PostgresDb implements SqlDb {
+  readonly dialect = postgresDialect;
+  readonly vec0 = false;
+  private readonly sqlCache = new Map<string, string>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: { ownsPool: boolean } = { ownsPool: false },
+  ) {}
+
+  private text(sql: string): string {
+    let text = this.sqlCache.get(sql);
+    if (text === undefined) {
+      text = numberPlaceholders(sql);
+      this.sqlCache.set(sql, text);
+    }
+    return text;
+  }
+
+  private async query<R extends pg.QueryResultRow>(on: Queryable, sql: string, params: readonly SqlParam[]) {
+    return on.query<R>(this.text(sql), params as unknown[]);
+  }
+
+  private handle(on: Queryable): SqlDb {
+    return {
+      dialect: this.dialect,
+      vec0: false,
+      all: async <R>(sql: string, params: readonly SqlParam[] = []) => (await this.query(on, sql, params)).rows as R[],
+      get: async <R>(sql: string, params: readonly SqlParam[] = []) => (await this.query(on, sql, params)).rows[0] as R | undefined,
+      run: async (sql: string, params: readonly SqlParam[] = []): Promise<RunResult> => ({
+        changes: (await this.query(on, sql, params)).rowCount ?? 0,
+      }),
+      exec: async (script: string) => void (await on.query(script)),
+      transaction: async <T>(fn: (tx: SqlDb) => Promise<T>) => fn(this.handle(on)),
+      close: async () => {
+        throw new Error('close() inside a transaction');
+      },
+    };
+  }
+
+  all<R>(sql: string, params: readonly SqlParam[] = []): Promise<R[]> {
+    return this.handle(this.pool).all<R>(sql, params);
+  }
+  get<R>(sql: string, params: readonly SqlParam[] = []): Promise<R | undefined> {
+    return this.handle(this.pool).get<R>(sql, params);
+  }
+  run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
+    return this.handle(this.pool).run(sql, params);
+  }
+  exec(script: string): Promise<void> {
+    return this.handle(this.pool).exec(script);
+  }
+
+  async transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(this.handle(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < 5) continue;
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.options.ownsPool) await this.pool.end();
+  }
+}
