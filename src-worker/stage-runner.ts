@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { ShoeboxError, formatFailedReason, type ErrorInfo } from '../src-shared/errors.js';
 import type { PhotoJobData } from '../src-shared/jobs.js';
 import type { Stage } from '../src-shared/stages.js';
-import type { Store } from '../src-main/engine/store/store.js';
+import type { Store } from '../src-core/store/store.js';
 
 /** Sent as BullMQ job progress after each stage. */
 export interface StageProgress {

@@ -9,7 +9,7 @@ import { dispatch, type Handlers } from '../src-main/engine/api/dispatch.js';
 import { createHandlers, type HandlerEngine } from '../src-main/engine/api/handlers.js';
 import { IPC_PREFIX, registerIpcHandlers, type IpcEventLike } from '../src-main/engine/api/ipc.js';
 import { LibraryOperations, OperationError } from '../src-main/engine/operations.js';
-import type { Store } from '../src-main/engine/store/store.js';
+import type { Store } from '../src-core/store/store.js';
 
 function fakeEngine(dataDir: string): HandlerEngine {
   const store = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SqliteStore } from '../src-main/engine/store/sqlite-store.js';
+import { SqliteStore } from '../src-core/store/sqlite-store.js';
 import { lastJson, runCli, startCli } from './helpers/cli.js';
 import { isAlive, makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { generatePhotos } from './helpers/generate-photos.js';

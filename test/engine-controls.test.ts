@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { LibraryOperations } from '../src-main/engine/operations.js';
-import { redisOptions } from '../src-main/engine/redis/endpoint.js';
+import { redisOptions } from '../src-core/redis-endpoint.js';
 import { withRedisLock } from '../src-worker/redis-lock.js';
 import { generatePhotos } from './helpers/generate-photos.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';

@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { PhotoDerivatives, PhotoMetadata } from '../src-shared/photo.js';
 import { PHOTO_STATES, STAGES } from '../src-shared/stages.js';
-import { openStore } from '../src-main/engine/store/open-store.js';
-import type { FileDecision, Store, StoreConfig, WorkerStatus } from '../src-main/engine/store/store.js';
+import { openStore } from '../src-core/store/open-store.js';
+import type { FileDecision, Store, StoreConfig, WorkerStatus } from '../src-core/store/store.js';
 import { POSTGRES_URL, postgresBackend, sqliteBackend } from './helpers/store-backends.js';
 
 
@@ -867,7 +867,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         const second = await openStore(config);
         // Run from source (tsx), the worker thread has no TypeScript loader of its own: it goes through tsx's API.
         const fromSource = import.meta.url.endsWith('.ts');
-        const moduleUrl = new URL(`../src-main/engine/store/sqlite-store.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
+        const moduleUrl = new URL(`../src-core/store/sqlite-store.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
         const tsxApiUrl = fromSource ? import.meta.resolve('tsx/esm/api') : null;
         // Each thread opens its own connection and hammers the same photos with job writes.
         const code = `

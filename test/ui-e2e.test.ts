@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
-import { openStore } from '../src-main/engine/store/open-store.js';
-import { libraryPaths } from '../src-main/engine/paths.js';
+import { openStore } from '../src-core/store/open-store.js';
+import { libraryPaths } from '../src-core/paths.js';
 
 const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();

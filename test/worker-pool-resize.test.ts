@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkerExit } from '../src-main/engine/worker-pool.js';
-import type { WorkerStatus } from '../src-main/engine/store/store.js';
+import type { WorkerStatus } from '../src-core/store/store.js';
 import { generatePhotos } from './helpers/generate-photos.js';
 import { isAlive, makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 

@@ -1,7 +1,7 @@
 import { createApiService } from '../engine/api/service.js';
 import { startApiServer } from '../engine/api/http-server.js';
 import { rendererDir } from '../engine/api/paths.js';
-import { loadConfig } from '../engine/config.js';
+import { loadConfig } from '../../src-core/config.js';
 import { Engine } from '../engine/engine.js';
 import fs from 'node:fs';
 import { EngineFile, writeEngineFile } from '../engine/engine-file.js';

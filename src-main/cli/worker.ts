@@ -1,8 +1,8 @@
-import { loadConfig } from '../engine/config.js';
+import { loadConfig } from '../../src-core/config.js';
 import { createWorkerPool, storeConfigFor } from '../engine/engine.js';
-import { createFileLogger } from '../engine/logger.js';
-import { libraryPaths } from '../engine/paths.js';
-import { endpointFromUrl } from '../engine/redis/endpoint.js';
+import { createFileLogger } from '../../src-core/logger.js';
+import { libraryPaths } from '../../src-core/paths.js';
+import { endpointFromUrl } from '../../src-core/redis-endpoint.js';
 import type { AnalyzeOptions } from './main.js';
 import { flagsOf } from './main.js';
 

@@ -4,8 +4,8 @@ import { JOB_STAGES } from '../../src-shared/stages.js';
 import { photoJobId, type PhotoJobData } from '../../src-shared/jobs.js';
 import type { PhotoDetail } from '../../src-shared/photo.js';
 import type { IngestRecord, IngestTotals } from '../../src-shared/ingest.js';
-import type { LaneCounts, Lanes } from './queues.js';
-import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from './store/store.js';
+import type { LaneCounts, Lanes } from '../../src-core/queues.js';
+import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from '../../src-core/store/store.js';
 import { nextJobFor } from './sweep.js';
 
 export class OperationError extends Error {

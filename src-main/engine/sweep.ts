@@ -1,9 +1,9 @@
 import { parseFailedReason } from '../../src-shared/errors.js';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import { STAGES, type Stage } from '../../src-shared/stages.js';
-import type { Logger } from './logger.js';
-import type { PhotoJobSpec, Lanes } from './queues.js';
-import type { Store, UnfinishedPhoto } from './store/store.js';
+import type { Logger } from '../../src-core/logger.js';
+import type { PhotoJobSpec, Lanes } from '../../src-core/queues.js';
+import type { Store, UnfinishedPhoto } from '../../src-core/store/store.js';
 
 export interface SweepResult {
   checked: number;

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import type { PhotoRecord } from '../../src-shared/photo.js';
-import type { Store } from '../../src-main/engine/store/store.js';
+import type { Store } from '../../src-core/store/store.js';
 import { StageRunner } from '../stage-runner.js';
 import { readMetadata } from '../stages/metadata.js';
 import { preprocess } from '../stages/preprocess.js';

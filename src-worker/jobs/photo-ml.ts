@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
-import type { Store } from '../../src-main/engine/store/store.js';
+import type { Store } from '../../src-core/store/store.js';
 import { StageRunner } from '../stage-runner.js';
 import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
 import { staleReason, type JobResult } from './photo-cpu.js';

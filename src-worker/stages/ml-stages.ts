@@ -1,7 +1,7 @@
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoDerivatives, PhotoMetadata } from '../../src-shared/photo.js';
 import type { Stage } from '../../src-shared/stages.js';
-import type { Store } from '../../src-main/engine/store/store.js';
+import type { Store } from '../../src-core/store/store.js';
 import { EMBEDDING_DIMS, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
 import { FaceAnalyzer, type Face } from '../ml/faces.js';
 import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';

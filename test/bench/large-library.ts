@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { scanFolders } from '../../src-main/engine/ingest/scan.js';
-import { libraryPaths } from '../../src-main/engine/paths.js';
-import { openStore } from '../../src-main/engine/store/open-store.js';
-import type { FileDecision } from '../../src-main/engine/store/store.js';
+import { libraryPaths } from '../../src-core/paths.js';
+import { openStore } from '../../src-core/store/open-store.js';
+import type { FileDecision } from '../../src-core/store/store.js';
 
 const PER_FOLDER = 1000;
 

@@ -7,8 +7,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { Store, FileDecision } from '../../src-main/engine/store/store.js';
-import { openStore } from '../../src-main/engine/store/open-store.js';
+import type { Store, FileDecision } from '../../src-core/store/store.js';
+import { openStore } from '../../src-core/store/open-store.js';
 import { scanFolders } from '../../src-main/engine/ingest/scan.js';
 import { readPhotoFile } from '../../src-worker/stages/read-file.js';
 import { preprocess } from '../../src-worker/stages/preprocess.js';

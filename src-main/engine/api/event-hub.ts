@@ -4,9 +4,9 @@ import { isLane } from '../../../src-shared/lanes.js';
 import type { Stage, StageState } from '../../../src-shared/stages.js';
 import type { Engine } from '../engine.js';
 import { photoIdFromJobId } from '../operations.js';
-import { QUEUE_PREFIX } from '../queues.js';
-import { redisOptions } from '../redis/endpoint.js';
-import type { WorkerStatus } from '../store/store.js';
+import { QUEUE_PREFIX } from '../../../src-core/queues.js';
+import { redisOptions } from '../../../src-core/redis-endpoint.js';
+import type { WorkerStatus } from '../../../src-core/store/store.js';
 import { latestIngest, type BackgroundIngests } from './handlers.js';
 
 export interface HubTimings {

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, CAUSE_LABELS, type FailedGroup, type FailedItem, type IngestInfo, type PhotoSummary, type SettingsDto } from '../../../src-shared/api/contract.js';
 import type { IngestRecord, IngestTotals } from '../../../src-shared/ingest.js';
-import { parseStoreUrl, readSavedSettings, SavedSettings, writeSavedSettings, type EngineConfig } from '../config.js';
+import { parseStoreUrl, readSavedSettings, SavedSettings, writeSavedSettings, type EngineConfig } from '../../../src-core/config.js';
 import type { Engine } from '../engine.js';
 import type { IngestProgress } from '../ingest/ingest-runner.js';
 import { photoIdFromJobId, type LibraryOperations } from '../operations.js';
-import { endpointFromUrl } from '../redis/endpoint.js';
-import type { PhotoListItem, Store } from '../store/store.js';
+import { endpointFromUrl } from '../../../src-core/redis-endpoint.js';
+import type { PhotoListItem, Store } from '../../../src-core/store/store.js';
 import type { Handlers } from './dispatch.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */

@@ -1,14 +1,14 @@
-import type { SqlDb } from '../../../src-core/store/sql/sql-db.js';
-import type { ErrorInfo } from '../../../src-shared/errors.js';
-import type { IngestRecord, IngestState, IngestTotals } from '../../../src-shared/ingest.js';
-import type { Lane, WorkerRole } from '../../../src-shared/lanes.js';
+import type { SqlDb } from './sql/sql-db.js';
+import type { ErrorInfo } from '../../src-shared/errors.js';
+import type { IngestRecord, IngestState, IngestTotals } from '../../src-shared/ingest.js';
+import type { Lane, WorkerRole } from '../../src-shared/lanes.js';
 import type {
   PhotoDerivatives,
   PhotoDetail,
   PhotoMetadata,
   PhotoRecord,
-} from '../../../src-shared/photo.js';
-import type { PhotoState, Stage, StageState } from '../../../src-shared/stages.js';
+} from '../../src-shared/photo.js';
+import type { PhotoState, Stage, StageState } from '../../src-shared/stages.js';
 
 /**
  * What the scan decided for one file; the store applies a batch of these in one transaction.

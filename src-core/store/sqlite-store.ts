@@ -1,19 +1,19 @@
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import type { ErrorCode, ErrorInfo } from '../../../src-shared/errors.js';
-import type { IngestRecord, IngestState, IngestTotals } from '../../../src-shared/ingest.js';
-import type { Lane, WorkerRole } from '../../../src-shared/lanes.js';
+import type { ErrorCode, ErrorInfo } from '../../src-shared/errors.js';
+import type { IngestRecord, IngestState, IngestTotals } from '../../src-shared/ingest.js';
+import type { Lane, WorkerRole } from '../../src-shared/lanes.js';
 import type {
   PhotoDerivatives,
   PhotoDetail,
   PhotoMetadata,
   PhotoRecord,
   StageRecord,
-} from '../../../src-shared/photo.js';
-import { PHOTO_STATES, STAGES } from '../../../src-shared/stages.js';
-import type { PhotoState, Stage, StageState } from '../../../src-shared/stages.js';
+} from '../../src-shared/photo.js';
+import { PHOTO_STATES, STAGES } from '../../src-shared/stages.js';
+import type { PhotoState, Stage, StageState } from '../../src-shared/stages.js';
 import { pendingMigrations } from './migrations.js';
-import { SqliteDb } from '../../../src-core/store/sql/sqlite-db.js';
+import { SqliteDb } from './sql/sqlite-db.js';
 import type {
   FailedPhoto,
   FileDecision,

@@ -1,11 +1,11 @@
 import pg from 'pg';
-import type { ErrorInfo } from '../../../src-shared/errors.js';
-import type { IngestRecord, IngestState, IngestTotals } from '../../../src-shared/ingest.js';
-import type { Lane } from '../../../src-shared/lanes.js';
-import type { PhotoDerivatives, PhotoDetail, PhotoMetadata, PhotoRecord } from '../../../src-shared/photo.js';
-import type { PhotoState, Stage } from '../../../src-shared/stages.js';
+import type { ErrorInfo } from '../../src-shared/errors.js';
+import type { IngestRecord, IngestState, IngestTotals } from '../../src-shared/ingest.js';
+import type { Lane } from '../../src-shared/lanes.js';
+import type { PhotoDerivatives, PhotoDetail, PhotoMetadata, PhotoRecord } from '../../src-shared/photo.js';
+import type { PhotoState, Stage } from '../../src-shared/stages.js';
 import { pendingMigrations } from './migrations.js';
-import { PostgresDb } from '../../../src-core/store/sql/postgres-db.js';
+import { PostgresDb } from './sql/postgres-db.js';
 import {
   DISCARDED_NOTE,
   METADATA_COLUMNS,

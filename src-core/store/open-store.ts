@@ -1,5 +1,5 @@
-import { NAMED_MIGRATIONS } from '../../../src-core/store/schema.js';
-import { applyNamedMigrations } from '../../../src-core/store/sql/sql-db.js';
+import { NAMED_MIGRATIONS } from './schema.js';
+import { applyNamedMigrations } from './sql/sql-db.js';
 import type { Store, StoreConfig } from './store.js';
 
 /**
