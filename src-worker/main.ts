@@ -3,19 +3,17 @@
  * ml processes) or both classes' high_priority lanes (the interactive process). Forked by the
  * engine's WorkerPool, here or on another machine (`shoebox worker`).
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName, type Lane } from '../src-shared/lanes.js';
-import { nextJob, PhotoJobData } from '../src-shared/jobs.js';
 import { RECYCLE_EXIT_CODE, WorkerLaunchConfig, type FromWorker, type ToWorker } from '../src-shared/worker-protocol.js';
 import { createFileLogger } from '../src-core/logger.js';
 import { BACKOFF_TYPE, Lanes, QUEUE_PREFIX } from '../src-core/queues.js';
 import { redisOptions } from '../src-core/redis-endpoint.js';
 import { openStore } from '../src-core/store/open-store.js';
 import { cappedJitterDelay } from './backoff.js';
-import { runCpuJob } from './jobs/photo-cpu.js';
-import { runMaintenanceJob } from './jobs/maintenance.js';
-import { runMlJob } from './jobs/photo-ml.js';
+import { handlerFor, type WorkerServices } from './jobs/job-handler.js';
+import { JOB_HANDLERS } from './jobs/registry.js';
 import { lowerProcessPriority } from './process-priority.js';
 import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
@@ -78,21 +76,8 @@ async function main(): Promise<void> {
     }
   };
 
-  const dispatch = async (job: Job, lane: Lane): Promise<unknown> => {
-    if (job.name === 'maintenance') return runMaintenanceJob(job, { redis: lockRedis, cacheDir: config.cacheDir });
-    const parsed = PhotoJobData.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
-    const photoJob = job as Job<PhotoJobData>;
-    const ctx = { store, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
-    const result = job.name === 'photo.cpu' ? await runCpuJob(photoJob, ctx) : job.name === 'photo.ml' ? await runMlJob(photoJob, ctx) : null;
-    if (result === null) throw new UnrecoverableError(`internal: unknown job name "${job.name}"`);
-    const follow = nextJob(job.name as 'photo.cpu' | 'photo.ml');
-    if (result.outcome === 'done' && follow) {
-      // If we die between the store write and this add, the engine's sweep queues it.
-      await lanes.addPhotoJobs([{ name: follow, lane, data: parsed.data }]);
-    }
-    return result;
-  };
+  const services: WorkerServices = { store, lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
+  const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 
   for (const { workerClass, lane, concurrency } of config.queues) {
     const worker = new Worker(queueName(workerClass, lane), (job) => processor(job, lane), {
