@@ -11,6 +11,7 @@ import { createFileLogger } from '../src-core/logger.js';
 import { BACKOFF_TYPE, Lanes, QUEUE_PREFIX } from '../src-core/queues.js';
 import { redisOptions } from '../src-core/redis-endpoint.js';
 import { openStore } from '../src-core/store/open-store.js';
+import { runtimeSettings } from '../src-core/runtime-settings.js';
 import { cappedJitterDelay } from './backoff.js';
 import { handlerFor, type WorkerServices } from './jobs/job-handler.js';
 import { JOB_HANDLERS } from './jobs/registry.js';
@@ -33,17 +34,15 @@ function rssMb(): number {
 
 async function main(): Promise<void> {
   const config = WorkerLaunchConfig.parse(JSON.parse(process.env.SHOEBOX_WORKER_CONFIG ?? 'null'));
+  // The per-process settings (ML, sqlite-vec), checked before anything loads: a bad one stops start-up.
+  runtimeSettings();
   // First, before libuv, libvips or onnxruntime start their threads (they inherit the priority).
   const priority = lowerProcessPriority(config.niceness);
   const log = createFileLogger(config.logsDir, `worker-${config.slotId}`, 'error');
   const served = config.queues.map((q) => `${queueName(q.workerClass, q.lane)}×${q.concurrency}`).join(', ');
   log.info(`worker ${config.slotId} (${config.role}) starting, pid ${process.pid}, ${priority}; queues ${served}`);
 
-  const store = await openStore(
-    config.store.kind === 'sqlite'
-      ? { kind: 'sqlite', sqlitePath: config.store.sqlitePath }
-      : { kind: 'postgres', postgresUrl: config.store.postgresUrl, postgresSchema: config.store.postgresSchema },
-  );
+  const store = await openStore(config.store);
   const lanes = new Lanes(config.redis, config);
   const lockRedis = new Redis(redisOptions(config.redis));
   lockRedis.on('error', () => undefined);

@@ -895,7 +895,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
           new Promise<void>((resolve, reject) => {
             const worker = new Worker(code, {
               eval: true,
-              workerData: { moduleUrl, tsxApiUrl, path: config.sqlitePath, ids, name, metadata: metadata() },
+              workerData: { moduleUrl, tsxApiUrl, path: (config as Extract<StoreConfig, { kind: 'sqlite' }>).sqlitePath, ids, name, metadata: metadata() },
             });
             worker.once('message', (m: { ok: boolean; error?: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
             worker.once('error', reject);

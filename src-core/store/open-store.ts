@@ -1,23 +1,27 @@
+import { StoreLocation } from '../../src-shared/store-location.js';
 import { NAMED_MIGRATIONS } from './schema.js';
 import { applyNamedMigrations } from './sql/sql-db.js';
 import type { Store, StoreConfig } from './store.js';
 
 /**
- * Opens the library's store described by the config and brings its schema up to date.
- * `pg` is loaded only for Postgres, so SQLite users never load it.
+ * Opens the library's store at `location` and brings its schema up to date. Each database's driver is
+ * loaded only for that database: SQLite users never load `pg`, Postgres users never load better-sqlite3
+ * or sqlite-vec.
  */
-export async function openStore(config: StoreConfig): Promise<Store> {
+export async function openStore(location: StoreConfig): Promise<Store> {
+  const parsed = StoreLocation.safeParse(location);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`store location: ${issue.path.join('.') || 'kind'}: ${issue.message}`);
+  }
+  const where = parsed.data;
   let store: Store;
-  if (config.kind === 'sqlite') {
-    if (!config.sqlitePath) throw new Error('store config: kind "sqlite" needs sqlitePath');
+  if (where.kind === 'sqlite') {
     const { SqliteStore } = await import('./sqlite-store.js');
-    store = new SqliteStore(config.sqlitePath);
-  } else if (config.kind === 'postgres') {
-    if (!config.postgresUrl) throw new Error('store config: kind "postgres" needs postgresUrl');
-    const { PostgresStore } = await import('./postgres-store.js');
-    store = new PostgresStore(config.postgresUrl, config.postgresSchema ?? 'shoebox');
+    store = new SqliteStore(where.sqlitePath);
   } else {
-    throw new Error(`store config: unknown kind "${(config as { kind: unknown }).kind}"`);
+    const { PostgresStore } = await import('./postgres-store.js');
+    store = new PostgresStore(where.postgresUrl, where.postgresSchema);
   }
   try {
     await store.migrate();

@@ -14,6 +14,7 @@ import { PHOTO_STATES, STAGES } from '../../src-shared/stages.js';
 import type { PhotoState, Stage, StageState } from '../../src-shared/stages.js';
 import { pendingMigrations } from './migrations.js';
 import { SqliteDb } from './sql/sqlite-db.js';
+import { runtimeSettings } from '../runtime-settings.js';
 import type {
   FailedPhoto,
   FileDecision,
@@ -446,7 +447,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     let loaded = false;
-    if (process.env['SHOEBOX_NO_SQLITE_VEC'] !== '1') {
+    if (runtimeSettings().sqliteVec) {
       try {
         sqliteVec.load(this.db);
         loaded = true;

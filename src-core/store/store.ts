@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { StoreLocation } from '../../src-shared/store-location.js';
 import type { SqlDb } from './sql/sql-db.js';
 import type { ErrorInfo } from '../../src-shared/errors.js';
 import type { IngestRecord, IngestState, IngestTotals } from '../../src-shared/ingest.js';
@@ -272,11 +274,5 @@ export interface Store {
   countDuplicateRows(): Promise<number>;
 }
 
-export interface StoreConfig {
-  /** 'sqlite' with a file path, or 'postgres' with a connection string and a schema name. */
-  kind: 'sqlite' | 'postgres';
-  sqlitePath?: string;
-  postgresUrl?: string;
-  /** Postgres schema, so tests and several libraries can share one database. Default "shoebox". */
-  postgresSchema?: string;
-}
+/** Where the store lives (src-shared/store-location.ts); the Postgres schema defaults to "shoebox". */
+export type StoreConfig = z.input<typeof StoreLocation>;

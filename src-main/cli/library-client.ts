@@ -1,5 +1,4 @@
-import { loadConfig, type ConfigFlags, type EngineConfig } from '../../src-core/config.js';
-import { storeConfigFor } from '../engine/engine.js';
+import { loadConfig, storeLocation, type ConfigFlags, type EngineConfig } from '../../src-core/config.js';
 import { readRunningEngine } from '../engine/engine-file.js';
 import { LibraryOperations } from '../engine/operations.js';
 import { libraryPaths } from '../../src-core/paths.js';
@@ -23,7 +22,7 @@ export class LibraryClient {
     const config = loadConfig(flags);
     const paths = libraryPaths(config.dataDir);
     const running = readRunningEngine(paths.engineFile);
-    const store = await openStore(storeConfigFor(config, paths));
+    const store = await openStore(storeLocation(config));
     const lanes = running ? new Lanes(running.redis, config) : null;
     return new LibraryClient(config, store, lanes, new LibraryOperations(store, lanes, config.dataDir, running?.pid ?? null));
   }

@@ -1,5 +1,5 @@
-import { loadConfig } from '../../src-core/config.js';
-import { createWorkerPool, storeConfigFor } from '../engine/engine.js';
+import { loadConfig, storeLocation } from '../../src-core/config.js';
+import { createWorkerPool } from '../engine/engine.js';
 import { createFileLogger } from '../../src-core/logger.js';
 import { libraryPaths } from '../../src-core/paths.js';
 import { endpointFromUrl } from '../../src-core/redis-endpoint.js';
@@ -20,7 +20,7 @@ export async function runWorkers(options: EngineOptions): Promise<number> {
   }
   const paths = libraryPaths(config.dataDir);
   const log = createFileLogger(paths.logsDir, `remote-workers-${process.pid}`, 'warn');
-  const pool = createWorkerPool(config, paths, endpointFromUrl(config.redisUrl), storeConfigFor(config, paths), log);
+  const pool = createWorkerPool(config, paths, endpointFromUrl(config.redisUrl), storeLocation(config), log);
   pool.start();
   await pool.waitUntilReady();
   const interactive = config.interactiveWorker ? ' + 1 interactive (high_priority)' : '';
