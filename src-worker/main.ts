@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const services: WorkerServices = { store, lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
+  const services: WorkerServices = { photos: store.photos, progress: store.progress, lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
   const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 
   for (const { workerClass, lane, concurrency } of config.queues) {

@@ -60,7 +60,7 @@ describe('shoebox worker on "another machine"', { skip: process.env.SHOEBOX_SKIP
         const summary = await new IngestRunner(store, lanes, createFileLogger(path.join(dataDir, 'logs'), 'test', false)).run([photos]);
         assert.equal(summary.completed, 2);
         assert.equal(summary.failed, 1);
-        const [failed] = await store.listFailed(10, 0);
+        const [failed] = await store.photos.listFailed(10, 0);
         assert.equal(failed!.errorCode, 'corrupt-file');
       } finally {
         await lanes.close();

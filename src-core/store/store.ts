@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import type { StoreLocation } from '../../src-shared/store-location.js';
 import type { SqlDb } from './sql/sql-db.js';
+import type { EmbeddingsRepo } from './repos/embeddings-repo.js';
+import type { EngineStateRepo } from './repos/engine-state-repo.js';
+import type { HealthRepo } from './repos/health-repo.js';
+import type { IngestsRepo } from './repos/ingests-repo.js';
+import type { PhotosRepo } from './repos/photos-repo.js';
+import type { SkipListRepo } from './repos/skip-list-repo.js';
+import type { StageProgressRepo } from './repos/stage-progress-repo.js';
 import type { ErrorInfo } from '../../src-shared/errors.js';
 import type { IngestRecord, IngestState, IngestTotals } from '../../src-shared/ingest.js';
 import type { Lane, WorkerRole } from '../../src-shared/lanes.js';
@@ -165,8 +172,9 @@ export interface SkippedPath {
 }
 
 /**
- * The library's store. One interface, two implementations (SQLite default, Postgres optional),
- * one contract test suite (test/store-contract.test.ts) run against both.
+ * The library's store: repositories by kind of data over one SQL surface (`sql`, src-core/store/sql),
+ * the same code on SQLite and Postgres, one contract test suite (test/store-contract.test.ts) run
+ * against both. New kinds of data join as their own repository file in src-core/store/repos.
  *
  * Writes that come from jobs carry the photo's revision: a write for an older revision is ignored,
  * so a late job from before a file changed cannot overwrite newer results. Every write is an upsert:
@@ -174,105 +182,27 @@ export interface SkippedPath {
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
-  /**
-   * The library's database as one SQL surface for the repositories written over the dialect layer
-   * (src-core/store/sql). SQLite: its own connection to the same file, opened on first use.
-   */
+  /** The library's database as one SQL surface, for repositories (SQLite: the store's one connection). */
   readonly sql: SqlDb;
-  /** Applies pending versioned migrations; safe to call from several processes at once. */
+  readonly ingests: IngestsRepo;
+  /** Photos, library queries (grid, filters, detail, similar) and the person's actions on photos. */
+  readonly photos: PhotosRepo;
+  /** Stage progress and results: the only thing a worker writes. */
+  readonly progress: StageProgressRepo;
+  /** The embedding vectors and their nearest-neighbour index. */
+  readonly embeddings: EmbeddingsRepo;
+  /** Pauses and worker statuses (survive a restart). */
+  readonly engineState: EngineStateRepo;
+  /** Paths never to analyse again. */
+  readonly skips: SkipListRepo;
+  readonly health: HealthRepo;
+  /** Applies pending migrations (core, then named); safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
-
-  // ── ingests ────────────────────────────────────────────────────────────
-  createIngest(id: string, roots: string[]): Promise<IngestRecord>;
-  setIngestState(id: string, state: IngestState): Promise<void>;
-  getIngest(id: string): Promise<IngestRecord | null>;
-  listIngests(limit: number): Promise<IngestRecord[]>;
-  /** Applies scan decisions and links every file to the ingest (once per photo per ingest). */
-  registerFiles(ingestId: string, decisions: FileDecision[]): Promise<void>;
-  ingestTotals(ingestId: string): Promise<IngestTotals>;
-  /** Photos of an ingest that still need work (state queued or processing). */
-  ingestUnfinishedCount(ingestId: string): Promise<number>;
-
-  // ── photos ─────────────────────────────────────────────────────────────
-  getPhoto(id: string): Promise<PhotoRecord | null>;
-  /** Many at once, for the scan; returns only the paths that are known. */
-  getPhotosByPaths(paths: string[]): Promise<Map<string, PhotoRecord>>;
-  getPhotoDetail(id: string): Promise<PhotoDetail | null>;
-  listPhotos(query: PhotoListQuery): Promise<PhotoRecord[]>;
-  /** The grid's page in one query (same order and filters as listPhotos). */
-  listPhotoItems(query: PhotoListQuery): Promise<PhotoListItem[]>;
-  /** How many photos match the filters. */
-  countPhotos(filters: PhotoFilters): Promise<number>;
-  countPhotosByState(): Promise<Record<PhotoState, number>>;
-  /** Keyset-paged list of photos in state queued or processing, for the sweep. */
-  listUnfinished(afterId: string | null, limit: number): Promise<UnfinishedPhoto[]>;
-
-  // ── stage progress (written by workers) ───────────────────────────────
-  /** Stage → running, attempts + 1; photo → processing (unless cancelled). */
-  startStage(photoId: string, revision: number, stage: Stage): Promise<void>;
-  /** Stage → done or skipped, with its time and an optional note (why it was skipped). */
-  finishStage(
-    photoId: string,
-    revision: number,
-    stage: Stage,
-    outcome: { state: 'done' | 'skipped'; ms: number; note?: string },
-  ): Promise<void>;
-  /** Stage → failed; photo → failed with the stage, code and message. */
-  failStage(photoId: string, revision: number, stage: Stage | null, error: ErrorInfo, ms: number | null): Promise<void>;
-  setContentHash(photoId: string, revision: number, contentHash: string): Promise<void>;
-  saveMetadata(photoId: string, revision: number, metadata: PhotoMetadata): Promise<void>;
-  saveDerivatives(photoId: string, revision: number, derivatives: PhotoDerivatives): Promise<void>;
-  /**
-   * A later stage's result as JSON (faces, objects, embedding info…), replaced on re-run. An `embed`
-   * result (`{ model, dims, vector: base64 float32 }`) also goes into the k-nearest-neighbour index.
-   */
-  saveResult(photoId: string, revision: number, stage: Stage, result: unknown): Promise<void>;
-  /**
-   * The k photos whose embedding (same model, current revision) is closest to this photo's, nearest
-   * first: cosine distance 0 (same) … 2 (opposite), ties by photo id. [] when the photo has no
-   * embedding yet. SQLite: sqlite-vec `vec0` index (exact); Postgres: exact scan over REAL[].
-   */
-  similarPhotos(photoId: string, k: number): Promise<SimilarPhoto[]>;
-  /** Photo → done (from processing or queued). */
-  completePhoto(photoId: string, revision: number): Promise<void>;
-
-  // ── actions from the person ────────────────────────────────────────────
-  /** Failed or cancelled → queued, failure cleared, same revision (the job is retried). */
-  requeuePhoto(photoId: string): Promise<PhotoRecord | null>;
-  /** revision + 1, state queued, results cleared: a fresh analysis. */
-  bumpRevision(photoId: string, ingestId: string | null): Promise<PhotoRecord | null>;
-  /** Non-terminal photos → cancelled; returns the ids that changed. */
-  cancelPhotos(photoIds: string[]): Promise<string[]>;
-  /** Every queued/processing photo of the ingest → cancelled; ingest → cancelled. */
-  cancelIngest(ingestId: string): Promise<string[]>;
-  listFailed(limit: number, offset: number): Promise<FailedPhoto[]>;
-  /** Forgets a failed photo's failure without retrying it (state cancelled, note "discarded"). */
-  discardFailed(photoId: string): Promise<boolean>;
-
-  /** Adds paths to the skip list (registration ignores them from now on). */
-  skipPaths(entries: { path: string; reason: string }[]): Promise<void>;
-  /** Removes a path from the skip list; true when it was there. */
-  unskipPath(path: string): Promise<boolean>;
-  listSkipped(limit: number, offset: number): Promise<SkippedPath[]>;
-  /** Which of these paths are on the skip list. */
-  skippedAmong(paths: string[]): Promise<Set<string>>;
-
-  // ── engine state that must survive a restart ─────────────────────────
-  setPause(pause: PauseRecord): Promise<void>;
-  clearPause(scope: Lane | 'all'): Promise<void>;
-  listPauses(): Promise<PauseRecord[]>;
-  upsertWorkerStatus(status: WorkerStatus): Promise<void>;
-  listWorkerStatuses(): Promise<WorkerStatus[]>;
-  /** Drops worker rows (at engine start: the previous run's workers are gone). */
-  clearWorkerStatuses(): Promise<void>;
-
-  // ── health ─────────────────────────────────────────────────────────────
-  /** SQLite: PRAGMA integrity_check; Postgres: a trivial query. Returns 'ok' or the problems. */
-  integrityCheck(): Promise<string>;
-  /** Rows that break "one row per photo per stage" (must be 0; used by chaos tests). */
-  countDuplicateRows(): Promise<number>;
 }
+
+/** The aggregate of the library's repositories (the same type as Store). */
+export type LibraryStore = Store;
 
 /** Where the store lives (src-shared/store-location.ts); the Postgres schema defaults to "shoebox". */
 export type StoreConfig = z.input<typeof StoreLocation>;

@@ -128,12 +128,12 @@ export class Engine {
     const lanes = new Lanes(endpoint, config);
 
     // A pause survives a restart: the store remembers it, Redis may have been emptied.
-    const pauses = await store.listPauses();
+    const pauses = await store.engineState.listPauses();
     const pausedLanes: Lane[] = pauses.some((p) => p.scope === 'all') ? [...LANES] : pauses.map((p) => p.scope as Lane);
     await lanes.resume(LANES.filter((lane) => !pausedLanes.includes(lane)));
     await lanes.pause(pausedLanes);
 
-    await store.clearWorkerStatuses();
+    await store.engineState.clearWorkers();
     const pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
     const engine = new Engine(config, paths, log, store, lanes, pool, redis, endpoint);
     pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
@@ -162,7 +162,7 @@ export class Engine {
   private async flushStatuses(): Promise<void> {
     const statuses = [...this.pendingStatuses.values()];
     this.pendingStatuses.clear();
-    for (const status of statuses) await this.store.upsertWorkerStatus(status).catch((e) => this.log.warn(`worker status: ${e}`));
+    for (const status of statuses) await this.store.engineState.upsertWorker(status).catch((e) => this.log.warn(`worker status: ${e}`));
   }
 
   private async watchRedisMemory(): Promise<void> {

@@ -3,12 +3,10 @@ import type { Redis } from 'ioredis';
 import { nextJob, PhotoJobData, type JobName } from '../../src-shared/jobs.js';
 import type { Lane } from '../../src-shared/lanes.js';
 import type { Lanes } from '../../src-core/queues.js';
-import type { Store } from '../../src-core/store/store.js';
-import type { JobResult } from './photo-cpu.js';
+import type { JobResult, PhotoJobRepos } from './photo-cpu.js';
 
 /** What a worker process holds open for its handlers: opened once at start, closed when it leaves. */
-export interface WorkerServices {
-  store: Store;
+export interface WorkerServices extends PhotoJobRepos {
   /** To queue the follow-up job of a photo. */
   lanes: Lanes;
   /** For the locks of exclusive jobs. */

@@ -359,8 +359,8 @@ async function endToEnd(dir: string, label: string): Promise<EndToEnd> {
             await within(lanes.counts(), 5000);
             laneMs.push(performance.now() - t);
             t = performance.now();
-            await store.listPhotos({ limit: 100, offset: 0 });
-            await store.countPhotosByState();
+            await store.photos.list({ limit: 100, offset: 0 });
+            await store.photos.countByState();
             pageMs.push(performance.now() - t);
             const info = await within(lanes.redis.info('memory'), 5000);
             redisMax = Math.max(redisMax, Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1048576);
@@ -476,7 +476,7 @@ async function personWaiting(bulkFiles: string[], requestFiles: string[]): Promi
   const bulk = engine.ingest([bulkDir], { signal: controller.signal }).finally(() => (bulkDone = true));
   // Let the bulk ingest get going: registered and the workers busy.
   for (let i = 0; i < 120 && !bulkDone; i++) {
-    const counts = await engine.store.countPhotosByState();
+    const counts = await engine.store.photos.countByState();
     if ((counts.done ?? 0) + (counts.failed ?? 0) >= 1) break;
     await sleep(250);
   }
@@ -490,8 +490,8 @@ async function personWaiting(bulkFiles: string[], requestFiles: string[]): Promi
     const t = performance.now();
     await engine.ingest([path.join(reqDir, name)], { lane: 'high_priority', force: true });
     ms.push(performance.now() - t);
-    const record = (await engine.store.getPhotosByPaths([path.join(reqDir, name)])).get(path.join(reqDir, name));
-    const detail = record ? await engine.store.getPhotoDetail(record.id) : null;
+    const record = (await engine.store.photos.getByPaths([path.join(reqDir, name)])).get(path.join(reqDir, name));
+    const detail = record ? await engine.store.photos.getDetail(record.id) : null;
     for (const st of detail?.stages ?? []) if (st.ms !== null) (stageMs[st.stage] ??= []).push(st.ms);
     if (wasRunning && !bulkDone) during++;
     if (ms.length === 1 && !bulkDone) {
