@@ -262,7 +262,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     name: 'photo embeddings',
-    // The `embed` vectors, for Store.similarPhotos. The revision is the photo's when the vector was
+    // The `embed` vectors, for store.photos.similar. The revision is the photo's when the vector was
     // written: a vector from an older revision is ignored until the embed stage writes a new one.
     // SQLite keeps a sqlite-vec vec0 index beside it (created when the extension loads, rebuilt
     // from this table when out of step); Postgres has no pgvector here: exact scan over REAL[].

@@ -139,7 +139,7 @@ export interface PhotoListItem extends PhotoRecord {
   tags: string[];
 }
 
-/** One neighbour from Store.similarPhotos. */
+/** One neighbour from store.photos.similar. */
 export interface SimilarPhoto {
   photoId: string;
   path: string;

@@ -59,7 +59,8 @@ export interface SqlDb {
   exec(script: string): Promise<void>;
   /**
    * `fn` runs in one transaction on the `tx` handle it is given (use only that handle inside).
-   * SQLite: BEGIN IMMEDIATE, transactions of this connection one at a time. Postgres: retried whole on
+   * SQLite: BEGIN IMMEDIATE, one transaction at a time per database file in this process (statements of
+   * other connections to the file wait for it, so never use another handle inside). Postgres: retried whole on
    * serialization failures and deadlocks, so `fn` must not have effects outside the database.
    */
   transaction<T>(fn: (tx: SqlDb) => Promise<T>, options?: TransactionOptions): Promise<T>;
