@@ -14,6 +14,7 @@ import { redisOptions } from '../src-main/engine/redis/endpoint.js';
 import { openStore } from '../src-main/engine/store/open-store.js';
 import { cappedJitterDelay } from './backoff.js';
 import { runCpuJob } from './jobs/photo-cpu.js';
+import { closeExiftool } from './metadata/exiftool-process.js';
 import { runMaintenanceJob } from './jobs/maintenance.js';
 import { runMlJob } from './jobs/photo-ml.js';
 import { lowerProcessPriority } from './process-priority.js';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     send({ type: 'state', state: 'stopping', rssMb: rssMb() });
     // close() stops taking jobs and waits for the ones in hand to finish.
     await Promise.all(workers.map((w) => w.close()));
+    await closeExiftool();
     await lanes.close();
     lockRedis.disconnect();
     await store.close();

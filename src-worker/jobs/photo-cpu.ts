@@ -4,6 +4,8 @@ import type { PhotoRecord } from '../../src-shared/photo.js';
 import type { Store } from '../../src-main/engine/store/store.js';
 import { StageRunner } from '../stage-runner.js';
 import { readMetadata } from '../stages/metadata.js';
+import { sharedExiftool } from '../metadata/exiftool-process.js';
+import { MetadataExtraRepo, extraOf } from '../../src-core/store/repos/metadata-extra-repo.js';
 import { preprocess } from '../stages/preprocess.js';
 import { readPhotoFile, type PhotoFile } from '../stages/read-file.js';
 
@@ -45,8 +47,9 @@ export async function runCpuJob(job: Job<PhotoJobData>, ctx: CpuJobContext): Pro
   });
 
   await runner.run('metadata', async () => {
-    const { metadata, warning } = await readMetadata(file!.bytes);
+    const { metadata, warning } = await readMetadata(file!.bytes, { path: photo.path, mtimeMs: file!.mtimeMs }, { exiftool: sharedExiftool() });
     await ctx.store.saveMetadata(photoId, revision, metadata);
+    await new MetadataExtraRepo(ctx.store.sql).save(photoId, revision, extraOf(metadata));
     return warning ? { state: 'done', note: warning } : { state: 'done' };
   });
   return { outcome: 'done' };
