@@ -20,7 +20,8 @@ const EXIFR_OPTIONS = {
   icc: false,
   jfif: false,
   ihdr: false,
-  makerNote: false,
+  // Raw bytes only (exifr does not parse them): Nikon and Olympus lens names are read from them.
+  makerNote: true,
   userComment: false,
   translateKeys: true,
   translateValues: false,

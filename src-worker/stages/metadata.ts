@@ -14,6 +14,7 @@ import { fieldsFromExiftool } from '../metadata/from-exiftool.js';
 import type { ExiftoolReader } from '../metadata/exiftool-process.js';
 import { readExifGps } from '../metadata/gps.js';
 import { chooseLens } from '../metadata/lens.js';
+import { lensFromMakerNote } from '../metadata/maker-notes.js';
 import { block, cleanString, errorText, num, positive, round, stringList } from '../metadata/values.js';
 import { pickXmp, readXmpFields, xmpBasic, type XmpFields } from '../metadata/xmp-fields.js';
 
@@ -131,11 +132,18 @@ export async function readMetadata(bytes: Buffer, source: MetadataSource = {}, o
     height = header?.height ?? null;
   }
 
+  const lensSources = { exif, exifEX: { ...block(parsed, 'exifEX'), ...block(sidecar.ns, 'exifEX') }, aux: { ...block(parsed, 'aux'), ...block(sidecar.ns, 'aux') } };
+  let lens = chooseLens(lensSources);
+  if (lens === null && parsed?.makerNote) {
+    const maker = await lensFromMakerNote(parsed.makerNote);
+    if (maker) lens = chooseLens({ ...lensSources, makerName: maker.name, makerSpec: maker.spec });
+  }
+
   const metadata: FullMetadata = {
     takenAt: null,
     make: cleanString(ifd0.Make ?? tiffXmp.Make),
     model: cleanString(ifd0.Model ?? tiffXmp.Model),
-    lens: chooseLens({ exif, exifEX: { ...block(parsed, 'exifEX'), ...block(sidecar.ns, 'exifEX') }, aux: { ...block(parsed, 'aux'), ...block(sidecar.ns, 'aux') } }),
+    lens,
     orientation,
     width,
     height,
