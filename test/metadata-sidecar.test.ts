@@ -182,6 +182,20 @@ describe('exiftool fallback', { skip: !hasPhotos && 'shared photos folder missin
     assert.equal(metadata.readerNote, null);
   });
 
+  it('does not run on a JPEG whose segments exifr reads in full, even without a date or camera', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shoebox-plain-'));
+    try {
+      const file = path.join(dir, 'plain.jpg');
+      writeFileSync(file, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).jpeg().withMetadata({ orientation: 3 }).toBuffer());
+      const { usedExiftool, metadata } = await readMetadata(readFileSync(file), { path: file }, { exiftool: reader });
+      assert.equal(usedExiftool, false);
+      assert.equal(metadata.orientation, 3);
+      assert.equal(metadata.make, null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('without a runnable exiftool (its Perl missing): a clear note in the record, no throw', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shoebox-noperl-'));
     try {

@@ -15,6 +15,7 @@ import type { ExiftoolReader } from '../metadata/exiftool-process.js';
 import { readExifGps } from '../metadata/gps.js';
 import { chooseLens } from '../metadata/lens.js';
 import { lensFromMakerNote } from '../metadata/maker-notes.js';
+import { exiftoolMayAddToJpeg } from '../metadata/jpeg-segments.js';
 import { block, cleanString, errorText, num, positive, round, stringList } from '../metadata/values.js';
 import { pickXmp, readXmpFields, xmpBasic, type XmpFields } from '../metadata/xmp-fields.js';
 
@@ -167,7 +168,7 @@ export async function readMetadata(bytes: Buffer, source: MetadataSource = {}, o
     readerNote: null,
   };
 
-  // The second reader, only where the first falls short.
+  // The second reader, only where the first falls short and the file holds something exifr does not read.
   let usedExiftool = false;
   const exifrDate = chooseCaptureDate(dates);
   const shortfalls = [
@@ -175,7 +176,7 @@ export async function readMetadata(bytes: Buffer, source: MetadataSource = {}, o
     !hasCaptureDate(exifrDate) && 'no capture date',
     metadata.make === null && metadata.model === null && 'no camera',
   ].filter((x): x is string => typeof x === 'string');
-  if (shortfalls.length > 0 && source.path && options.exiftool) {
+  if (shortfalls.length > 0 && source.path && options.exiftool && exiftoolMayAddToJpeg(bytes, Boolean(parsed?.makerNote))) {
     const reading = await options.exiftool.read(source.path);
     if (reading.ok) {
       usedExiftool = true;
