@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import type { FullMetadata, GpsPosition, SidecarStat } from '../../src-shared/photo.js';
+import type { FullMetadata, SidecarStat } from '../../src-shared/photo.js';
 import { statSidecar } from '../../src-core/files/xmp-sidecar.js';
 import { chooseCaptureDate, hasCaptureDate, type DateCandidate } from '../metadata/capture-date.js';
 import { formatDate, formatFileTime, formatIptcDate } from '../metadata/dates.js';
@@ -210,5 +210,5 @@ function fillMissing(m: FullMetadata, et: ReturnType<typeof fieldsFromExiftool>)
   m.exposureTime ??= et.exposureTime;
   m.fNumber ??= et.fNumber;
   m.focalLength ??= et.focalLength;
-  m.gps ??= et.gps as GpsPosition | null;
+  m.gps ??= et.gps;
 }
