@@ -52,6 +52,19 @@ async function headerSize(bytes: Buffer): Promise<{ width: number; height: numbe
   }
 }
 
+/**
+ * Pixel size as stored: the codec header is authoritative for JPEG/PNG/WebP/TIFF/GIF (EXIF sizes go
+ * stale when a picture is edited); HEIF headers report the rotated size, so EXIF comes first there.
+ */
+async function storedSize(bytes: Buffer, exif: Record<string, unknown>, ifd0: Record<string, unknown>): Promise<{ width: number | null; height: number | null }> {
+  const header = await headerSize(bytes);
+  const exifW = positive(exif.ExifImageWidth ?? exif.PixelXDimension ?? ifd0.ImageWidth);
+  const exifH = positive(exif.ExifImageHeight ?? exif.PixelYDimension ?? ifd0.ImageHeight ?? ifd0.ImageLength);
+  if (header && header.format !== 'heif') return { width: header.width, height: header.height };
+  if (exifW !== null && exifH !== null) return { width: Math.round(exifW), height: Math.round(exifH) };
+  return { width: header?.width ?? null, height: header?.height ?? null };
+}
+
 /** XMP date candidates of one XMP source (a sidecar, or the file's embedded packet). */
 function xmpDates(ns: Parsed, where: string): DateCandidate[] {
   const exifNs = block(ns, 'exif');
@@ -115,23 +128,7 @@ export async function readMetadata(bytes: Buffer, source: MetadataSource = {}, o
   // Flat keywords: the sidecar's when it has any, else the embedded XMP's and IPTC's together.
   const keywords = fromSidecar.keywords.length > 0 ? fromSidecar.keywords : [...new Set([...embedded.keywords, ...stringList(iptc.Keywords)])];
 
-  // Stored pixel size: the codec header is authoritative for JPEG/PNG/WebP/TIFF/GIF (EXIF sizes go
-  // stale when a picture is edited); HEIF headers report the rotated size, so EXIF comes first there.
-  const header = await headerSize(bytes);
-  const exifW = positive(exif.ExifImageWidth ?? exif.PixelXDimension ?? ifd0.ImageWidth);
-  const exifH = positive(exif.ExifImageHeight ?? exif.PixelYDimension ?? ifd0.ImageHeight ?? ifd0.ImageLength);
-  let width: number | null;
-  let height: number | null;
-  if (header && header.format !== 'heif') {
-    width = header.width;
-    height = header.height;
-  } else if (exifW !== null && exifH !== null) {
-    width = Math.round(exifW);
-    height = Math.round(exifH);
-  } else {
-    width = header?.width ?? null;
-    height = header?.height ?? null;
-  }
+  const { width, height } = await storedSize(bytes, exif, ifd0);
 
   const lensSources = { exif, exifEX: { ...block(parsed, 'exifEX'), ...block(sidecar.ns, 'exifEX') }, aux: { ...block(parsed, 'aux'), ...block(sidecar.ns, 'aux') } };
   let lens = chooseLens(lensSources);
