@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { readMetadata } from '../src-worker/stages/metadata.js';
 import { ExiftoolReader } from '../src-worker/metadata/exiftool-process.js';
 import { lensFromInfo } from '../src-worker/metadata/lens.js';
-import type { PhotoMetadata } from '../src-shared/photo.js';
+import type { FullMetadata } from '../src-shared/photo.js';
 import { hasPhotos, listPhotos, photo, photosDir, rel } from './helpers/photos.js';
 
 type ExifToolRow = Record<string, unknown> & { SourceFile: string };
@@ -34,6 +34,9 @@ function exiftoolRows(): ExifToolRow[] | null {
         // Composite ISO computed from the maker notes, e.g. 64.84) which this stage does not parse.
         '-EXIF:ExposureTime', '-EXIF:ISO', '-EXIF:FNumber', '-EXIF:FocalLength',
         '-LensModel', '-Lens', '-LensInfo',
+        // What other apps wrote (embedded XMP / IPTC).
+        '-XMP-xmp:Rating', '-XMP-xmp:Label', '-XMP-dc:Subject', '-IPTC:Keywords', '-XMP-lr:HierarchicalSubject',
+        '-XMP-dc:Title', '-XMP-dc:Description',
         photosDir,
       ],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
@@ -57,6 +60,12 @@ function etString(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   const s = String(v).split('\0')[0]!.trim();
   return s.length > 0 ? s : null;
+}
+
+/** A list tag (-json gives one value as a scalar, several as an array), as strings. */
+function etList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map((x) => etString(x)).filter((x): x is string => x !== null);
 }
 
 function etNumber(v: unknown): number | null {
@@ -124,7 +133,7 @@ const EXPLAINED: Record<string, Record<string, string>> = {
 /** The issue's target per field: ≥ 99.5 % agreement, every disagreement explained above. */
 const TARGET = 0.995;
 
-const FIELDS: Record<string, (ours: PhotoMetadata, et: ExifToolRow) => boolean | null> = {
+const FIELDS: Record<string, (ours: FullMetadata, et: ExifToolRow) => boolean | null> = {
   make: (o, e) => (etString(etTag(e, 'Make')) === null ? null : o.make === etString(etTag(e, 'Make'))),
   model: (o, e) => (etString(etTag(e, 'Model')) === null ? null : o.model === etString(etTag(e, 'Model'))),
   orientation: (o, e) => (etNumber(etTag(e, 'Orientation')) === null ? null : o.orientation === etTag(e, 'Orientation')),
@@ -155,6 +164,30 @@ const FIELDS: Record<string, (ours: PhotoMetadata, et: ExifToolRow) => boolean |
   focalLength: (o, e) => {
     const v = etNumber(etTag(e, 'FocalLength'));
     return v === null ? null : close(o.focalLength, v, 0.051);
+  },
+  rating: (o, e) => {
+    const v = etNumber(e['XMP-xmp:Rating']);
+    return v === null ? null : o.rating === v;
+  },
+  label: (o, e) => {
+    const v = etString(e['XMP-xmp:Label']);
+    return v === null ? null : o.label === v;
+  },
+  keywords: (o, e) => {
+    const v = [...new Set([...etList(e['XMP-dc:Subject']), ...etList(e['IPTC:Keywords'])])];
+    return v.length === 0 ? null : JSON.stringify([...o.keywords].sort()) === JSON.stringify(v.sort());
+  },
+  hierarchicalKeywords: (o, e) => {
+    const v = etList(e['XMP-lr:HierarchicalSubject']);
+    return v.length === 0 ? null : JSON.stringify(o.hierarchicalKeywords) === JSON.stringify(v);
+  },
+  title: (o, e) => {
+    const v = etString(e['XMP-dc:Title']);
+    return v === null ? null : o.title === v;
+  },
+  description: (o, e) => {
+    const v = etString(e['XMP-dc:Description']);
+    return v === null ? null : o.description === v;
   },
   iso: (o, e) => {
     const v = etNumber(etTag(e, 'ISO'));
@@ -194,7 +227,7 @@ describe('metadata stage', { skip: !hasPhotos && 'shared photos folder missing' 
     for (const [name, { agree, total, misses }] of Object.entries(tally)) {
       const pct = total === 0 ? 100 : (100 * agree) / total;
       const why = misses.map((f) => `${f}: ${EXPLAINED[f]?.[name] ?? 'UNEXPLAINED'}`);
-      lines.push(`${name.padEnd(13)} ${agree}/${total} (${pct.toFixed(1)}%)${why.length ? `  differs: ${why.join('; ')}` : ''}`);
+      lines.push(`${name.padEnd(20)} ${agree}/${total} (${pct.toFixed(1)}%)${why.length ? `  differs: ${why.join('; ')}` : ''}`);
     }
     lines.push(`exiftool fallback: ${fallbacks.length} of ${files} files\n  ${fallbacks.join('\n  ')}`);
     t.diagnostic(`agreement with exiftool:\n${lines.join('\n')}`);
