@@ -15,6 +15,8 @@ import { runtimeSettings } from '../src-core/runtime-settings.js';
 import { cappedJitterDelay } from './backoff.js';
 import { handlerFor, type WorkerServices } from './jobs/job-handler.js';
 import { JOB_HANDLERS } from './jobs/registry.js';
+import { closeExiftool } from './metadata/exiftool-process.js';
+import { MetadataExtraRepo } from '../src-core/store/repos/metadata-extra-repo.js';
 import { lowerProcessPriority } from './process-priority.js';
 import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const services: WorkerServices = { photos: store.photos, progress: store.progress, lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
+  const services: WorkerServices = { photos: store.photos, progress: store.progress, metadataExtra: new MetadataExtraRepo(store.sql), lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
   const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 
   for (const { workerClass, lane, concurrency } of config.queues) {
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     send({ type: 'state', state: 'stopping', rssMb: rssMb() });
     // close() stops taking jobs and waits for the ones in hand to finish.
     await Promise.all(workers.map((w) => w.close()));
+    await closeExiftool();
     await lanes.close();
     lockRedis.disconnect();
     await store.close();

@@ -7,6 +7,7 @@ import type { IngestRecord, IngestTotals } from '../../src-shared/ingest.js';
 import type { LaneCounts, Lanes } from '../../src-core/queues.js';
 import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from '../../src-core/store/store.js';
 import { nextJobFor } from './sweep.js';
+import { withMetadataExtra } from '../../src-core/store/repos/metadata-extra-repo.js';
 
 export class OperationError extends Error {
   override name = 'OperationError';
@@ -81,7 +82,8 @@ export class LibraryOperations {
     const known = await this.store.photos.getByPaths([absolute]);
     const record = known.get(absolute) ?? (await this.store.photos.get(file));
     if (!record) throw new OperationError(`${absolute} is not in the library`, 'not-found');
-    return (await this.store.photos.getDetail(record.id))!;
+    // Issue 14: the metadata extras (capture-date source, labels, sidecar…) live in their own table.
+    return withMetadataExtra(this.store.sql, (await this.store.photos.getDetail(record.id))!);
   }
 
   /** Removes a photo's jobs of this revision from Redis (running ones are left to finish). */

@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 import { nextJob, PhotoJobData, type JobName } from '../../src-shared/jobs.js';
 import type { Lane } from '../../src-shared/lanes.js';
 import type { Lanes } from '../../src-core/queues.js';
-import type { JobResult, PhotoJobRepos } from './photo-cpu.js';
+import type { CpuJobContext, JobResult, PhotoJobRepos } from './photo-cpu.js';
 
 /** What a worker process holds open for its handlers: opened once at start, closed when it leaves. */
-export interface WorkerServices extends PhotoJobRepos {
+export interface WorkerServices extends PhotoJobRepos, Pick<CpuJobContext, 'metadataExtra'> {
   /** To queue the follow-up job of a photo. */
   lanes: Lanes;
   /** For the locks of exclusive jobs. */

@@ -5,6 +5,8 @@ import type { PhotosRepo } from '../../src-core/store/repos/photos-repo.js';
 import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
 import { StageRunner } from '../stage-runner.js';
 import { readMetadata } from '../stages/metadata.js';
+import { sharedExiftool } from '../metadata/exiftool-process.js';
+import { extraOf, type MetadataExtraRepo } from '../../src-core/store/repos/metadata-extra-repo.js';
 import { preprocess } from '../stages/preprocess.js';
 import { readPhotoFile, type PhotoFile } from '../stages/read-file.js';
 
@@ -15,6 +17,8 @@ export interface PhotoJobRepos {
 }
 
 export interface CpuJobContext extends PhotoJobRepos {
+  /** Metadata beyond the core columns (capture-date source, XMP labels, sidecar…), issue 14. */
+  metadataExtra: Pick<MetadataExtraRepo, 'save'>;
   cacheDir: string;
   stageTimeoutMs: number;
 }
@@ -51,8 +55,9 @@ export async function runCpuJob(job: Job<PhotoJobData>, ctx: CpuJobContext): Pro
   });
 
   await runner.run('metadata', async () => {
-    const { metadata, warning } = await readMetadata(file!.bytes);
+    const { metadata, warning } = await readMetadata(file!.bytes, { path: photo.path, mtimeMs: file!.mtimeMs }, { exiftool: sharedExiftool() });
     await ctx.progress.saveMetadata(photoId, revision, metadata);
+    await ctx.metadataExtra.save(photoId, revision, extraOf(metadata));
     return warning ? { state: 'done', note: warning } : { state: 'done' };
   });
   return { outcome: 'done' };

@@ -14,6 +14,7 @@ import { scanFolders } from '../../src-main/engine/ingest/scan.js';
 import { readPhotoFile } from '../../src-worker/stages/read-file.js';
 import { preprocess } from '../../src-worker/stages/preprocess.js';
 import { readMetadata } from '../../src-worker/stages/metadata.js';
+import { closeExiftool, sharedExiftool } from '../../src-worker/metadata/exiftool-process.js';
 import { ML_STAGES, type MlStageContext } from '../../src-worker/stages/ml-stages.js';
 import { loadRgb, resizeRgb, type RgbImage } from '../../src-worker/ml/image.js';
 import { loadModel, readManifest } from '../../src-worker/ml/models.js';
@@ -93,8 +94,18 @@ async function prepare(task: LoopTask): Promise<Runner> {
           await preprocess({ bytes: file.bytes, contentHash: file.contentHash, cacheDir: task.dir! });
         })));
     case 'metadata': {
+      // As the CPU job reads: bytes plus path (sidecar, and exiftool where exifr falls short).
       const bytes = await Promise.all(files.map((f) => fs.readFile(f)));
-      return async () => one('metadata', await timed(() => pool(bytes, concurrency, async (b) => void (await readMetadata(b)))));
+      const exiftool = sharedExiftool();
+      await exiftool.unavailable(); // its start-up is not counted
+      let fallbacks = 0;
+      return async () => {
+        const s = await timed(() => pool(bytes, concurrency, async (b, i) => {
+          if ((await readMetadata(b, { path: files[i] }, { exiftool })).usedExiftool) fallbacks++;
+        }));
+        await closeExiftool();
+        return { ...one('metadata', s), notes: { exiftoolFallbacks: String(fallbacks) } };
+      };
     }
     case 'persist': {
       // Every store write one photo costs from registration to 'done', as the jobs make them.

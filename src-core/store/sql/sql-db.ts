@@ -146,6 +146,9 @@ export async function applyNamedMigrations(db: SqlDb, migrations: readonly Named
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_named_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
   const applied: string[] = [];
   for (const migration of migrations) {
+    // Already applied: no write transaction. (SQLite: two connections of one process, each holding
+    // BEGIN IMMEDIATE across an await, would block the thread on each other until the busy timeout.)
+    if (await db.get('SELECT id FROM schema_named_migrations WHERE id = ?', [migration.id])) continue;
     const done = await db.transaction(async (tx) => {
       if (tx.dialect.kind === 'postgres') {
         await tx.get(`SELECT pg_advisory_xact_lock(hashtext('shoebox-named-migrations:' || current_schema()))`);

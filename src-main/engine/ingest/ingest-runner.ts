@@ -10,6 +10,7 @@ import { sweep } from '../sweep.js';
 import { hashFile } from './content-hash.js';
 import { decideFile, needsContentHash } from './decide.js';
 import { scanFolders, type ScanStats, type ScannedFile } from './scan.js';
+import { sidecarsChanged } from './sidecar-check.js';
 
 const BATCH = 500;
 /** With nothing left in the queues but photos still unfinished for this long, the sweep runs. */
@@ -130,11 +131,12 @@ export class IngestRunner {
     const decisions: FileDecision[] = [];
     const jobs: PhotoJobSpec[] = [];
     const problems: Array<{ photoId: string; revision: number; problem: ErrorInfo }> = [];
+    const sidecarMoved = await sidecarsChanged(this.store.sql, files, known);
     for (const file of files) {
       const record = known.get(file.path);
       const hash = needsContentHash(file, record) ? await hashFile(file.path) : null;
       let decision = decideFile(file, record, hash, () => crypto.randomUUID().replaceAll('-', ''));
-      if (force && (decision.kind === 'unchanged' || decision.kind === 'touched')) {
+      if ((force || sidecarMoved.has(file.path)) && (decision.kind === 'unchanged' || decision.kind === 'touched')) {
         decision = { kind: 'changed', photoId: decision.photoId, size: file.size, mtimeMs: file.mtimeMs };
       }
       decisions.push(decision);
