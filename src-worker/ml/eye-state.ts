@@ -16,16 +16,27 @@ export type EyeState = 'open' | 'closed' | 'unknown';
 /** Why a face's eye state is what it is, for reasons shown to a person. */
 export type EyeStateWhy = 'judged' | 'small-face' | 'implausible-landmarks' | 'head-turned' | 'broad-smile' | 'uncertain';
 
+export interface EyeGates {
+  minFacePx: number;
+  minDetectorScore: number;
+  interocularShare: readonly [number, number];
+  noseBetweenEyes: readonly [number, number];
+  minEyeWidthRatio: number;
+  broadSmileMouthWidth: number;
+  closedThreshold: number;
+  openThreshold: number;
+}
+
 /** Gates and thresholds, tuned on the labelled faces (values and the measurement in MODELS.md). */
-export const EYE_GATES = {
+export const EYE_GATES: EyeGates = {
   /** Shorter side of the face box, preview pixels: below it the 24 × 24 eye crops hold a few pixels. */
   minFacePx: 64,
   /** Detector score below which a box is too often not a face (pumpkin 0.96, a hand 0.94). */
   minDetectorScore: 0.97,
   /** Interocular distance as a share of the box width: a real face's landmarks give ~0.3–0.55. */
-  interocularShare: [0.25, 0.65] as const,
+  interocularShare: [0.25, 0.65],
   /** Nose tip between the eye centres, 0 = at the left eye, 1 = at the right: beyond this, turned aside. */
-  noseBetweenEyes: [0.2, 0.8] as const,
+  noseBetweenEyes: [0.2, 0.8],
   /** Eye-width ratio (narrower / wider): a head turned far aside shows one eye much narrower. */
   minEyeWidthRatio: 0.55,
   /**
@@ -38,7 +49,7 @@ export const EYE_GATES = {
   closedThreshold: 0.9,
   /** Closed probability below this on at least one eye makes the face 'open'. */
   openThreshold: 0.2,
-} as const;
+};
 
 export interface EyeGeometry {
   /** Distance between the eye centres, px. */
@@ -108,7 +119,7 @@ export interface EyeStateInput {
   eyeClosedProb: [number, number];
 }
 
-export function judgeEyeState(input: EyeStateInput, gates: typeof EYE_GATES = EYE_GATES): { state: EyeState; why: EyeStateWhy } {
+export function judgeEyeState(input: EyeStateInput, gates: EyeGates = EYE_GATES): { state: EyeState; why: EyeStateWhy } {
   if (Math.min(input.boxPx[0], input.boxPx[1]) < gates.minFacePx) return { state: 'unknown', why: 'small-face' };
   const g = eyeGeometry(input.landmarks, input.boxPx[0]);
   if (

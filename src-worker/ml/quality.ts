@@ -1,32 +1,38 @@
 /**
  * Quality 0–5 from the preview (no model). Two steps: `measureQuality` reads figures off the pixels,
- * `scoreQuality` turns them into the score with the calibration below (a pure function, so the eval
- * can sweep it). Sharpness and exposure are measured on luma at a fixed working size (long side 512 px,
- * never enlarged) so the figures do not depend on the preview's size; noise is measured at the
- * preview's own resolution (down-sampling would average it away); face sharpness at a fixed face size.
+ * `scoreQuality` turns them into the score with QUALITY_CALIBRATION (a pure function, so the eval can
+ * sweep it). Sharpness and exposure are measured on luma at a fixed working size (long side 512 px,
+ * never enlarged) so the figures do not depend on the preview's size; noise at the preview's own
+ * resolution (down-sampling would average it away); face sharpness at a fixed face size.
  *
  *   noise σ̂   Immerkær's estimator (mean |I ∗ N| · √(π/2) / 6, N = [1 −2 1; −2 4 −2; 1 −2 1]) on
- *              16 px blocks of the preview, over the flattest 20 % of blocks (by luma variance, clipped
- *              blocks left out); σ̂ is the 25th percentile of those (the median still counted fine
- *              foliage as noise).
- *   sharpness  Laplacian (4-neighbour) variance per 16 px block at 512 px, minus the noise's share
- *              (20 (σ̂ · scale)²); the 90th percentile of blocks (the subject, even against a soft
- *              background) → v. s = v / (v + 120): 0.5 at v = 120, 0.9 at v = 1080.
- *   faces      per face (parts.faceSharpness, in the detect result's order): the face box, inset 10 %,
- *              resampled to 64 × 64 luma; its corrected Laplacian variance vf → vf / (vf + 60). Small
- *              faces are enlarged to 64 px and so score soft: too little detail to call them sharp.
- *              With faces, sharpness = 0.5 s + 0.5 · (area-weighted mean face sharpness).
- *   exposure   e = (1 − pHi)(1 − pLo)(1 − pMean): pHi = 0.9 · clamp((clipped-white − 3 %) / 30 %),
+ *              16 px blocks of the preview: the median over the flattest 5 % of blocks (at least 8; by
+ *              luma variance, clipped blocks left out), so texture is not mistaken for noise.
+ *   sharpness  per 16 px block at 512 px, the variance of the horizontal and of the vertical second
+ *              difference [1 −2 1], minus white noise's share (6 (σ̂ · scale)²). For each direction,
+ *              detail = its 97th percentile of blocks (the subject, even against a soft background)
+ *              minus its 10th (the noise floor, whatever its spectrum); v = 2 · the smaller direction,
+ *              so a smear along one axis (motion blur) counts. s = 1 / (1 + √(80 / v)): 0.5 at v = 80,
+ *              0.76 at 800, 0.87 at 3 500 — a power ½ spreads decades of detail over the scale.
+ *   faces      parts.faceSharpness, per face in the detect result's order: the face box inset 10 %,
+ *              resampled to 64 × 64 luma, its 4-neighbour Laplacian variance less the noise's share →
+ *              vf / (vf + 100). A small face is enlarged to 64 px and so scores soft (too little detail
+ *              to call it sharp). Faces of at least 64 px whose landmarks look like a face (eyeStateWhy
+ *              ≠ 'implausible-landmarks') judge the photo: sharpness = 0.5 s + 0.5 · their area-weighted
+ *              mean ("faces in focus"); parts.facesSharpness is that mean (null when none counts).
+ *   exposure   e = (1 − pHi)(1 − pLo)(1 − pMean): pHi = 0.9 · clamp((clipped-white − 5 %) / 45 %),
  *              pLo = 0.9 · clamp((clipped-black − 5 %) / 40 %), pMean = 0.8 · clamp((|mean luma − 118| − 50) / 70)
  *              (clipped: luma ≥ 250 or ≤ 5). A white sky or a black night background costs a little;
  *              most of the frame clipped, or a frame far from mid-grey, costs most of the score.
- *   noise      n = 1 − 0.4 · clamp((σ̂ − 1.5) / 4) − 0.2 · clamp((σ̂ − 5.5) / 10).
- *   eyes       c = 1 − 0.3 · (share of faces whose eyeState is 'closed'; 'unknown' never counts).
+ *   noise      n = 1 − 0.4 · clamp((σ̂ − 1) / 3) − 0.2 · clamp((σ̂ − 5) / 10).
+ *   eyes       c = 1 − 0.3 · (share of faces whose eyeState is 'closed'; 'unknown' never counts;
+ *              results without eyeState fall back to eyesClosed).
+ *   resolution r = 1 − 0.4 · clamp((400 − short side) / 300): a 100 px thumbnail cannot show a sharp photo.
  *
- *   score = 5 · (0.05 + 0.95 · sharp^0.8) · e · n · c, rounded to 2 decimals.
- * Calibration (npm run eval -- --only signals, README "Quality and eye state"): the photos of
- * ../shared/photos a person judges sharp and well exposed land in 3.5–4.5; their blurred, motion-
- * blurred, noisy, darkened and over-exposed copies score lower and mostly below 3.5.
+ *   score = 5 · sharpness · e · n · c · r, rounded to 2 decimals.
+ * Calibrated with `npm run eval -- --only signals` (README "Quality and eye state"): 22 of the 25
+ * photos of ../shared/photos judged sharp and well exposed land in 3.5–4.5, and every blurred,
+ * motion-blurred, noisy, darkened and over-exposed copy of them scores below 3.5.
  * Priority of follow-up work: ≥ 4.5 high, 3.5–4.5 medium, < 3.5 low.
  */
 import sharp from 'sharp';
@@ -38,7 +44,7 @@ export interface QualityResult {
   priority: 'high' | 'medium' | 'low';
   parts: {
     sharpness: number;
-    /** Corrected Laplacian variance (90th percentile of blocks) at the 512 px working size. */
+    /** Detail v: 2 × the smaller direction's second-difference variance (97th − 10th percentile of blocks) at 512 px. */
     laplacianVariance: number;
     exposure: number;
     clippedHighlights: number;

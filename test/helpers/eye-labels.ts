@@ -26,6 +26,8 @@ export interface MeasuredFace {
   labelled: LabelledFace;
   /** The detected face matching the labelled box (IoU ≥ 0.5), or null when the detector no longer finds it. */
   found: Face | null;
+  /** Size of the preview the face was found in, px. */
+  imageSize: [number, number];
 }
 
 export const eyeLabelsFile = path.join(repoRoot, 'test', 'fixtures', 'eye-labels.json');
@@ -56,17 +58,19 @@ function iou(a: readonly number[], b: readonly number[]): number {
 
 /** Runs the face analyzer once per (photo, mirror) and matches each labelled face to a detection. */
 export async function measureEyeLabels(analyzer: FaceAnalyzer, labels: LabelledFace[] = loadEyeLabels()): Promise<MeasuredFace[]> {
-  const byPhoto = new Map<string, Face[]>();
+  const byPhoto = new Map<string, { faces: Face[]; size: [number, number] }>();
   const out: MeasuredFace[] = [];
   for (const labelled of labels) {
     const key = `${labelled.photo}|${labelled.mirror ? 'm' : ''}`;
-    let faces = byPhoto.get(key);
-    if (!faces) {
-      faces = await analyzer.analyze(await labelledPreview(labelled.photo, labelled.mirror));
-      byPhoto.set(key, faces);
+    let seen = byPhoto.get(key);
+    if (!seen) {
+      const img = await labelledPreview(labelled.photo, labelled.mirror);
+      seen = { faces: await analyzer.analyze(img), size: [img.width, img.height] };
+      byPhoto.set(key, seen);
     }
+    const { faces, size } = seen;
     const best = faces.reduce<Face | null>((p, f) => (iou(f.box, labelled.box) > (p ? iou(p.box, labelled.box) : 0) ? f : p), null);
-    out.push({ labelled, found: best && iou(best.box, labelled.box) >= 0.5 ? best : null });
+    out.push({ labelled, found: best && iou(best.box, labelled.box) >= 0.5 ? best : null, imageSize: size });
   }
   return out;
 }
