@@ -139,8 +139,7 @@ export async function measureQuality(img: RgbImage, faces: readonly QualityFace[
   const scale = Math.min(1, WORK / Math.max(img.width, img.height));
   const w = Math.max(8, Math.round(img.width * scale));
   const h = Math.max(8, Math.round(img.height * scale));
-  const raw = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
-  const { data } = await raw.clone().resize(w, h, { fit: 'fill', kernel: 'linear' }).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(w, h, { fit: 'fill', kernel: 'linear' }).greyscale().raw().toBuffer({ resolveWithObject: true });
   const sigma = noiseSigma(img);
 
   let hi = 0;
@@ -168,9 +167,10 @@ export async function measureQuality(img: RgbImage, faces: readonly QualityFace[
     const height = Math.min(img.height - top, Math.max(2, Math.round(0.8 * fh * img.height)));
     let laplacian = 0;
     if (width >= 2 && height >= 2) {
-      const crop = await raw
-        .clone()
-        .extract({ left, top, width, height })
+      // Copy the face's rows out first: handing sharp the whole preview per face costs ~70 ms each.
+      const region = Buffer.alloc(width * height * 3);
+      for (let y = 0; y < height; y++) img.data.copy(region, y * width * 3, ((top + y) * img.width + left) * 3, ((top + y) * img.width + left + width) * 3);
+      const crop = await sharp(region, { raw: { width, height, channels: 3 } })
         .resize(FACE_SIDE, FACE_SIDE, { fit: 'fill', kernel: 'linear' })
         .greyscale()
         .raw()
