@@ -11,6 +11,7 @@ import { FaceAnalyzer } from '../src-worker/ml/faces.js';
 import { assessQuality, QUALITY_CALIBRATION, scoreQuality, type QualityMeasures } from '../src-worker/ml/quality.js';
 import { buildTags } from '../src-worker/ml/tags.js';
 import { eyeConfusion, eyeLabelPhotosPresent, labelledPreview, measureEyeLabels, oldEyeVerdict, type MeasuredFace } from './helpers/eye-labels.js';
+import { madeClosedFaces } from './helpers/made-closed.js';
 import { hasPhotos } from './helpers/photos.js';
 import { degrade } from './helpers/quality-sets.js';
 
@@ -152,6 +153,21 @@ describe('eye state on hand-labelled faces (real models)', { skip: !eyeLabelPhot
       );
       assert.ok(!buildTags({ faces, objects: [], text: [], metadata: null }).tags.includes('eyes-closed'), photo);
     }
+  });
+});
+
+describe('made closed eyes (real closed eyelids pasted on open faces, test/helpers/made-closed.ts)', { skip: !eyeLabelPhotosPresent() }, () => {
+  it("are mostly called 'closed' on faces at rest, rarely 'open'", async () => {
+    // Faces not smiling broadly (a broad smile makes 'closed' untrusted by design).
+    const atRest = /biden-1|kit_harington-[123]|lin_manuel|rose_leslie-[12]|obama-[34]\./;
+    const made = await madeClosedFaces(await FaceAnalyzer.load(), (l) => atRest.test(l.photo));
+    const states = made.map((m) => m.found?.eyeState ?? 'missing');
+    console.log(`# made closed at rest: ${states.join(' ')}`);
+    // Measured: 11 closed, 5 unknown ('uncertain'), 2 open of 18 (both with the sample1 donor, whose
+    // glittery lid the eye model reads as open on one eye).
+    assert.equal(made.length, 18);
+    assert.ok(states.filter((s) => s === 'closed').length >= 9, states.join(' '));
+    assert.ok(states.filter((s) => s === 'open').length <= 3, states.join(' '));
   });
 });
 

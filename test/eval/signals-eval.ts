@@ -11,6 +11,7 @@ import { EYE_GATES, judgeEyeState, type EyeGates } from '../../src-worker/ml/eye
 import { FaceAnalyzer } from '../../src-worker/ml/faces.js';
 import { assessQuality } from '../../src-worker/ml/quality.js';
 import { eyeConfusion, measureEyeLabels, oldEyeVerdict, type EyeConfusion, type MeasuredFace } from '../helpers/eye-labels.js';
+import { madeClosedFaces } from '../helpers/made-closed.js';
 import { degrade, DEGRADATIONS, MIN_DEGRADE_SIDE, qualityPhotos } from '../helpers/quality-sets.js';
 import type { EvalRow, EvalSection } from './eval-section.js';
 
@@ -82,6 +83,20 @@ export const signalsEval: EvalSection = {
     rows.push({
       measurement: 'after, without the broad-smile gate → open called closed / closed found',
       value: `${noSmile.openCalledClosed}/${noSmile.closedFound}`,
+      verdict: 'info',
+    });
+    const made = await madeClosedFaces(analyzer);
+    const madeCounts = { open: 0, closed: 0, unknown: 0, missing: 0 } as Record<string, number>;
+    const madeWhy: Record<string, number> = {};
+    for (const m of made) {
+      madeCounts[m.found?.eyeState ?? 'missing']!++;
+      if (m.found?.eyeState === 'unknown') madeWhy[m.found.eyeStateWhy] = (madeWhy[m.found.eyeStateWhy] ?? 0) + 1;
+    }
+    rows.push({
+      measurement: `made closed eyes (real closed eyelids of 2 donors pasted on ${made.length / 2} open faces) →`,
+      value: `closed ${madeCounts['closed']} · unknown ${madeCounts['unknown']} (${Object.entries(madeWhy)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}) · open ${madeCounts['open']}${madeCounts['missing'] ? ` · not found ${madeCounts['missing']}` : ''}`,
       verdict: 'info',
     });
     const faceRows = measured.map((m) => ({
@@ -168,7 +183,19 @@ export const signalsEval: EvalSection = {
         'Eye state: faces of ../shared/photos, ../shared/faces and test/fixtures/faces labelled by eye (test/fixtures/eye-labels.json; the photos with closed eyes also mirrored). ' +
         'Quality: every JPEG/TIFF of ../shared/photos as a 1600 px q82 preview; degraded copies (gaussian blur, horizontal motion blur, noise, ×0.35 and ×2.2 + 40 exposure) of each photograph with a short side ≥ 200 px.',
       rows,
-      raw: { eyes: { before, after, sweep, sizeSweep, noSmile, faces: faceRows, gates: EYE_GATES }, quality: { photos: perPhoto, bands, notLower: failures } },
+      raw: {
+        eyes: {
+          before,
+          after,
+          sweep,
+          sizeSweep,
+          noSmile,
+          faces: faceRows,
+          gates: EYE_GATES,
+          madeClosed: made.map((m) => ({ target: m.target, donor: m.donor, eyeState: m.found?.eyeState ?? null, why: m.found?.eyeStateWhy ?? null, eyeClosedProb: m.found?.eyeClosedProb ?? null })),
+        },
+        quality: { photos: perPhoto, bands, notLower: failures },
+      },
     };
   },
 };

@@ -56,6 +56,12 @@ function iou(a: readonly number[], b: readonly number[]): number {
   return union > 0 ? inter / union : 0;
 }
 
+/** The detected face that best overlaps a labelled box (IoU ≥ 0.5), or null. */
+export function matchFace(faces: Face[], box: readonly number[]): Face | null {
+  const best = faces.reduce<Face | null>((p, f) => (iou(f.box, box) > (p ? iou(p.box, box) : 0) ? f : p), null);
+  return best && iou(best.box, box) >= 0.5 ? best : null;
+}
+
 /** Runs the face analyzer once per (photo, mirror) and matches each labelled face to a detection. */
 export async function measureEyeLabels(analyzer: FaceAnalyzer, labels: LabelledFace[] = loadEyeLabels()): Promise<MeasuredFace[]> {
   const byPhoto = new Map<string, { faces: Face[]; size: [number, number] }>();
@@ -69,8 +75,7 @@ export async function measureEyeLabels(analyzer: FaceAnalyzer, labels: LabelledF
       byPhoto.set(key, seen);
     }
     const { faces, size } = seen;
-    const best = faces.reduce<Face | null>((p, f) => (iou(f.box, labelled.box) > (p ? iou(p.box, labelled.box) : 0) ? f : p), null);
-    out.push({ labelled, found: best && iou(best.box, labelled.box) >= 0.5 ? best : null, imageSize: size });
+    out.push({ labelled, found: matchFace(faces, labelled.box), imageSize: size });
   }
   return out;
 }
