@@ -88,6 +88,7 @@ export const signalsEval: EvalSection = {
     const made = await madeClosedFaces(analyzer);
     const madeCounts = { open: 0, closed: 0, unknown: 0, missing: 0 } as Record<string, number>;
     const madeWhy: Record<string, number> = {};
+    const madeBefore = made.filter((m) => m.found && oldEyeVerdict(m.found) === 'closed').length;
     for (const m of made) {
       madeCounts[m.found?.eyeState ?? 'missing']!++;
       if (m.found?.eyeState === 'unknown') madeWhy[m.found.eyeStateWhy] = (madeWhy[m.found.eyeStateWhy] ?? 0) + 1;
@@ -96,7 +97,7 @@ export const signalsEval: EvalSection = {
       measurement: `made closed eyes (real closed eyelids of 2 donors pasted on ${made.length / 2} open faces) →`,
       value: `closed ${madeCounts['closed']} · unknown ${madeCounts['unknown']} (${Object.entries(madeWhy)
         .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}) · open ${madeCounts['open']}${madeCounts['missing'] ? ` · not found ${madeCounts['missing']}` : ''}`,
+        .join(', ')}) · open ${madeCounts['open']}${madeCounts['missing'] ? ` · not found ${madeCounts['missing']}` : ''}; before: closed ${madeBefore}`,
       verdict: 'info',
     });
     const faceRows = measured.map((m) => ({
