@@ -9,9 +9,14 @@ import { listPhotos, rel } from './photos.js';
 import { mulberry32 } from './prng.js';
 
 /**
- * Photos judged sharp and well exposed by looking at each whole and at a 100 % crop of its centre
- * (photos with a short side < 200 px, graphics, blown skies/lamps/snow, night shots, soft or hazy
- * photos are not in it). Paths relative to ../shared/photos.
+ * Photos judged sharp and well exposed by looking at each whole and at a 100 % crop of its centre,
+ * before the calibration (by eye, not by the figures). Left out: photos with a short side < 200 px
+ * (EXIF thumbnails), graphics and documents, night and dark frames (kodak-dc210, kodak-dc240, BSG1,
+ * 87_OSError), soft or hazy ones (fujifilm-finepix40i, ricoh-rdc5300, sony-cybershot, sony-powershota5,
+ * jolla, 22-canon_tags, 28-hex_value, 30/33-type_error, Reconyx), the motion-blurred faces of
+ * sony-d700, and frames whose sky, lamps or snow look blown (DSCN0040, DSCN0042, canon_hdr_NO/YES,
+ * 45-gps_ifd). canon-ixus is in although its overcast sky clips (11 % of the frame): the people and
+ * the garden are well exposed. Paths relative to ../shared/photos.
  */
 export const SHARP_WELL_EXPOSED = [
   'jpg/Canon_PowerShot_S40.jpg',
