@@ -433,18 +433,28 @@ export class SqliteStore implements Store {
   private readonly vecChecked = new Set<number>();
 
   constructor(readonly path: string) {
-    this.db = new Database(path);
+    // The desktop app runs under Electron's ABI and names its own build of better-sqlite3 (src-main/desktop/layout.ts).
+    const nativeBinding = process.env['SHOEBOX_SQLITE_BINDING'] || undefined;
+    this.db = new Database(path, nativeBinding ? { nativeBinding } : {});
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     let loaded = false;
+    // An explicit extension path (the packaged app's, outside app.asar) must load: failing it is an error, not a fallback.
+    const vecPath = process.env['SHOEBOX_SQLITE_VEC_PATH'] || null;
     if (process.env['SHOEBOX_NO_SQLITE_VEC'] !== '1') {
       try {
-        sqliteVec.load(this.db);
+        if (vecPath) this.db.loadExtension(vecPath);
+        else sqliteVec.load(this.db);
         loaded = true;
-      } catch {
-        // No prebuilt extension for this platform: the exact scan below answers instead.
+      } catch (error) {
+        if (vecPath) {
+          this.db.close();
+          throw new Error(`sqlite-vec could not be loaded from ${vecPath} (SHOEBOX_SQLITE_VEC_PATH): ${(error as Error).message}`);
+        }
+        // No prebuilt extension for this platform: the exact scan answers instead, and says so once.
+        process.emitWarning(`sqlite-vec is not available (${(error as Error).message}); similar-photo search scans every vector`, 'ShoeboxWarning');
       }
     }
     this.vectorIndex = loaded;
