@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BATTERY_PAUSE_REASON, pauseForBattery, resumeFromBattery } from '../src-main/desktop/battery.js';
 import { AppLifecycle, ecoWorkerCounts, type EnginePhase, type ShellSurface } from '../src-main/desktop/app-lifecycle.js';
 import { Engine } from '../src-main/engine/engine.js';
 import type { EngineConfig } from '../src-main/engine/config.js';
@@ -149,7 +150,7 @@ describe('desktop app lifecycle with a real engine', () => {
     assert.ok(shell.logs.some((l) => /still stopping/.test(l)), shell.logs.join('\n'));
   });
 
-  it('eco mode with 0 ML workers starts none and turns off cleanly; log-off stops the engine and exits', { timeout: 180_000 }, async () => {
+  it('eco mode with 0 ML workers starts none and turns off cleanly; battery pause; log-off stops the engine and exits', { timeout: 180_000 }, async () => {
     const dataDir = makeTempDir('desktop-eco');
     dirs.push(dataDir);
     const started: Started[] = [];
@@ -170,6 +171,23 @@ describe('desktop app lifecycle with a real engine', () => {
     await engine.pool.waitUntilReady(60_000);
     assert.equal(await lifecycle.setEco(true), true);
     assert.equal(engine.pool.size('cpu'), 1);
+
+    // On battery: everything pauses, recorded with its reason; on mains only that pause is lifted.
+    await engine.store.setPause({ scope: 'learning', by: 'user', reason: 'mine', at: new Date().toISOString() });
+    await engine.lanes.pause(['learning']);
+    assert.equal(await pauseForBattery(engine), true);
+    assert.equal(await engine.lanes.queue('cpu', 'default').isPaused(), true);
+    assert.ok((await engine.store.listPauses()).some((p) => p.scope === 'all' && p.by === 'system' && p.reason === BATTERY_PAUSE_REASON));
+    assert.equal(await resumeFromBattery(engine), true);
+    assert.equal(await engine.lanes.queue('cpu', 'default').isPaused(), false);
+    assert.equal(await engine.lanes.queue('ml', 'default').isPaused(), false);
+    assert.equal(await engine.lanes.queue('cpu', 'learning').isPaused(), true, "the person's own lane pause stays");
+    assert.deepEqual((await engine.store.listPauses()).map((p) => p.scope), ['learning']);
+    // A pause of everything made by the person is neither replaced on battery nor lifted on mains.
+    await lifecycle.service!.ops.pause('all', 'paused by the user');
+    assert.equal(await pauseForBattery(engine), false);
+    assert.equal(await resumeFromBattery(engine), false);
+    assert.equal(await engine.lanes.queue('cpu', 'default').isPaused(), true);
 
     const pids = [engine.redis!.pid!, ...engine.pool.pids()];
     await lifecycle.onSessionEnd();
