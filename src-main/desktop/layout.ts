@@ -116,3 +116,25 @@ export function engineEnvironment(layout: DesktopLayout): Record<string, string>
   if (layout.redisServer) env.SHOEBOX_REDIS_SERVER = layout.redisServer;
   return env;
 }
+
+/**
+ * What the app needs on disk before the engine can start, each missing one named with how to get
+ * it; empty when all is there. Shown as the start failure instead of an obscure error later
+ * (a worker that cannot load a model, a store that cannot open).
+ */
+export function missingFiles(layout: DesktopLayout, isPackaged: boolean, exists: (file: string) => boolean): string[] {
+  const missing: string[] = [];
+  if (!exists(layout.sqliteBinding)) {
+    missing.push(
+      `better-sqlite3 built for Electron is missing at ${layout.sqliteBinding}` +
+        (isPackaged ? ' (the package is incomplete: reinstall Shoebox)' : ': run "npm run desktop:native" once (see README, Desktop app)'),
+    );
+  }
+  if (!exists(layout.sqliteVec)) missing.push(`sqlite-vec's extension is missing at ${layout.sqliteVec}`);
+  const manifest = path.join(layout.modelsDir, 'manifest.json');
+  if (!exists(manifest)) missing.push(`the model manifest is missing at ${manifest}`);
+  if (layout.redisServer && !exists(layout.redisServer)) {
+    missing.push(`redis-server is missing at ${layout.redisServer}` + (isPackaged ? ' (the package is incomplete: reinstall Shoebox)' : ''));
+  }
+  return missing;
+}
