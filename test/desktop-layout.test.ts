@@ -10,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import * as sqliteVec from 'sqlite-vec';
-import { engineEnvironment, resolveLayout, unpackedPath, type LayoutFacts } from '../src-main/desktop/layout.js';
+import { engineEnvironment, missingFiles, resolveLayout, unpackedPath, type LayoutFacts } from '../src-main/desktop/layout.js';
+import { autostartEntry, autostartFile, isLinuxAutostartOn, setLinuxAutostart } from '../src-main/desktop/login-item.js';
+import { addonKind, bindingProblem } from '../src-main/desktop/native-abi.js';
 import { packageRoot } from '../src-main/engine/api/paths.js';
 import { loadConfig } from '../src-main/engine/config.js';
 import { defaultCacheDir, defaultDataDir, libraryPaths } from '../src-main/engine/paths.js';
@@ -198,5 +200,53 @@ describe('unpackedPath', () => {
     assert.equal(unpackedPath('/a/resources/app.asar.unpacked/x.node', 'linux'), '/a/resources/app.asar.unpacked/x.node');
     assert.equal(unpackedPath('/a/my-app.asar/x.node', 'linux'), '/a/my-app.asar/x.node');
     assert.equal(unpackedPath('/src/shoebox/x.node', 'linux'), '/src/shoebox/x.node');
+  });
+});
+
+describe('what the app checks before starting the engine', () => {
+  it('names each missing file and how to get it', () => {
+    const root = packageRoot();
+    const layout = resolveLayout({ isPackaged: false, platform: process.platform, arch: process.arch, resourcesPath: '/nowhere', appPath: root, nodeAbi: '145', env: {}, home: os.homedir() });
+    const missing = missingFiles(layout, false, fs.existsSync);
+    // This checkout has sqlite-vec and the models; the Electron build of better-sqlite3 is made by a script.
+    assert.equal(missing.length, fs.existsSync(layout.sqliteBinding) ? 0 : 1, missing.join('\n'));
+    if (missing.length) assert.match(missing[0]!, /better-sqlite3 built for Electron is missing at .*native.*npm run desktop:native/);
+    const packaged = missingFiles(resolveLayout(linuxPackaged), true, () => false);
+    assert.equal(packaged.length, 4);
+    assert.ok(packaged.every((m) => m.includes('/opt/Shoebox/resources/')), packaged.join('\n'));
+    assert.match(packaged.join('\n'), /redis-server is missing at \/opt\/Shoebox\/resources\/redis\/redis-server \(the package is incomplete/);
+  });
+
+  it('tells a Node-API add-on from an ABI-bound one, from the real files', () => {
+    const root = packageRoot();
+    const betterSqlite = path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+    assert.deepEqual(addonKind(fs.readFileSync(betterSqlite)), { kind: 'abi', abi: process.versions.modules });
+    const sharp = fs.readdirSync(path.join(root, 'node_modules/@img'), { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.node'))!;
+    assert.deepEqual(addonKind(fs.readFileSync(path.join(root, 'node_modules/@img', sharp))), { kind: 'napi' });
+    assert.equal(bindingProblem(betterSqlite, process.versions.modules, 'Node'), null);
+    assert.equal(bindingProblem(betterSqlite, '145', 'Electron 41'), `${betterSqlite} is built for ABI ${process.versions.modules}, but Electron 41 needs ABI 145`);
+    assert.match(bindingProblem(path.join(root, 'package.json'), '145', 'Electron')!, /is not a Node add-on/);
+    assert.match(bindingProblem(path.join(root, 'nope.node'), '145', 'Electron')!, /cannot be read/);
+  });
+});
+
+describe('start at login on Linux (XDG autostart)', () => {
+  it('writes and removes ~/.config/autostart/shoebox.desktop, starting hidden; an AppImage names its own file', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-autostart-'));
+    try {
+      const env = {};
+      assert.equal(autostartFile(env, home), path.join(home, '.config', 'autostart', 'shoebox.desktop'));
+      assert.equal(isLinuxAutostartOn(env, home), false);
+      setLinuxAutostart(true, '/opt/Shoebox/shoebox', env, home);
+      assert.equal(isLinuxAutostartOn(env, home), true);
+      const entry = fs.readFileSync(autostartFile(env, home), 'utf8');
+      assert.match(entry, /^\[Desktop Entry\]\nType=Application\n/);
+      assert.match(entry, /\nExec=\/opt\/Shoebox\/shoebox --hidden\n/);
+      setLinuxAutostart(false, '/opt/Shoebox/shoebox', env, home);
+      assert.equal(isLinuxAutostartOn(env, home), false);
+      assert.match(autostartEntry('/tmp/.mount_x/shoebox', { APPIMAGE: '/home/ada/Apps/Shoebox 1.0.AppImage' }), /\nExec="\/home\/ada\/Apps\/Shoebox 1\.0\.AppImage" --hidden\n/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });

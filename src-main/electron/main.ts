@@ -33,6 +33,7 @@ import { RendererCrashPolicy } from '../desktop/crash-recovery.js';
 import { readPrefs, writePrefs, type DesktopPrefs } from '../desktop/desktop-prefs.js';
 import { engineEnvironment, missingFiles, resolveLayout } from '../desktop/layout.js';
 import { isLinuxAutostartOn, setLinuxAutostart } from '../desktop/login-item.js';
+import { bindingProblem } from '../desktop/native-abi.js';
 import { TrayMenuCache, trayMenu, type TrayAction, type TrayMenuItem } from '../desktop/tray-menu.js';
 
 /**
@@ -101,6 +102,8 @@ const lifecycle = new AppLifecycle(
   },
   async () => {
     const missing = missingFiles(layout, app.isPackaged, fs.existsSync);
+    const wrongBuild = missing.length === 0 ? bindingProblem(layout.sqliteBinding, process.versions.modules, `Electron ${process.versions.electron}`) : null;
+    if (wrongBuild) missing.push(`${wrongBuild}: run "npm run desktop:native" again`);
     if (missing.length > 0) throw new Error(missing.join('\n'));
     return Engine.start(loadConfig({ data: layout.dataDir }));
   },
