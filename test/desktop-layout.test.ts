@@ -16,6 +16,7 @@ import { addonKind, bindingProblem } from '../src-main/desktop/native-abi.js';
 import { packageRoot } from '../src-main/engine/api/paths.js';
 import { loadConfig } from '../src-main/engine/config.js';
 import { defaultCacheDir, defaultDataDir, libraryPaths } from '../src-main/engine/paths.js';
+import { SqliteStore } from '../src-main/engine/store/sqlite-store.js';
 import { modelsDir } from '../src-worker/ml/models.js';
 
 const linuxPackaged: LayoutFacts = {
@@ -247,6 +248,47 @@ describe('start at login on Linux (XDG autostart)', () => {
       assert.match(autostartEntry('/tmp/.mount_x/shoebox', { APPIMAGE: '/home/ada/Apps/Shoebox 1.0.AppImage' }), /\nExec="\/home\/ada\/Apps\/Shoebox 1\.0\.AppImage" --hidden\n/);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the SQLite store opens the files the app names', () => {
+  function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
+    const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, vars);
+    try {
+      return fn();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+
+  it('loads sqlite-vec from an explicit path, and fails loudly (naming it) when that path does not load', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-vec-'));
+    try {
+      const ok = withEnv({ SHOEBOX_SQLITE_VEC_PATH: sqliteVec.getLoadablePath() }, () => new SqliteStore(path.join(dir, 'a.sqlite')));
+      assert.equal(ok.vectorIndex, true);
+      void ok.close();
+      const notAnExtension = path.join(packageRoot(), 'package.json');
+      assert.throws(
+        () => withEnv({ SHOEBOX_SQLITE_VEC_PATH: notAnExtension }, () => new SqliteStore(path.join(dir, 'b.sqlite'))),
+        (error: Error) => error.message.includes(notAnExtension) && /sqlite-vec could not be loaded/.test(error.message),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads better-sqlite3 from the add-on the app names, and refuses one that is not', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-binding-'));
+    try {
+      const nodeBuild = path.join(packageRoot(), 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+      const ok = withEnv({ SHOEBOX_SQLITE_BINDING: nodeBuild }, () => new SqliteStore(path.join(dir, 'a.sqlite')));
+      void ok.close();
+      assert.throws(() => withEnv({ SHOEBOX_SQLITE_BINDING: path.join(dir, 'missing.node') }, () => new SqliteStore(path.join(dir, 'b.sqlite'))));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
