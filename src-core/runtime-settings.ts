@@ -23,6 +23,10 @@ export const RuntimeSettings = z.object({
   modelsDir: z.string().min(1).nullable(),
   /** false when SHOEBOX_NO_SQLITE_VEC is set: similar photos by an exact scan instead of the vec0 index. */
   sqliteVec: z.boolean(),
+  /** SHOEBOX_SQLITE_VEC_PATH: sqlite-vec's library at an explicit path (the packaged app's, outside app.asar); it must load. */
+  sqliteVecPath: z.string().min(1).nullable(),
+  /** SHOEBOX_SQLITE_BINDING: better-sqlite3's add-on built for this runtime (the desktop app's Electron build). */
+  sqliteBinding: z.string().min(1).nullable(),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettings>;
 
@@ -69,6 +73,8 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     objectDetector: oneOf(env, 'SHOEBOX_OBJECT_DETECTOR', OBJECT_DETECTORS) ?? 'nanodet',
     modelsDir: modelsDir ? path.resolve(modelsDir) : null,
     sqliteVec: !(flag(env, 'SHOEBOX_NO_SQLITE_VEC') ?? false),
+    sqliteVecPath: raw(env, 'SHOEBOX_SQLITE_VEC_PATH') ?? null,
+    sqliteBinding: raw(env, 'SHOEBOX_SQLITE_BINDING') ?? null,
   });
 }
 

@@ -22,9 +22,11 @@ export async function openStore(location: StoreConfig): Promise<Store> {
   let db: SqlDb;
   if (where.kind === 'sqlite') {
     const { SqliteDb } = await import('./sql/sqlite-db.js');
-    // No prebuilt extension for this platform (or SHOEBOX_NO_SQLITE_VEC): similar photos by an exact scan.
-    const sqliteVec = runtimeSettings().sqliteVec ? await import('sqlite-vec').catch(() => null) : null;
-    db = SqliteDb.open(where.sqlitePath, sqliteVec ? (connection) => sqliteVec.load(connection) : undefined);
+    const settings = runtimeSettings();
+    db = SqliteDb.open(where.sqlitePath, {
+      nativeBinding: settings.sqliteBinding,
+      vec: settings.sqliteVec ? (settings.sqliteVecPath ?? (await import('sqlite-vec').catch(() => null))) : null,
+    });
   } else {
     const { PostgresDb } = await import('./sql/postgres-db.js');
     db = PostgresDb.open(where.postgresUrl, where.postgresSchema);

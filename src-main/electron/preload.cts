@@ -19,6 +19,10 @@ contextBridge.exposeInMainWorld('shoebox', {
     return () => ipcRenderer.removeListener('api:event', wrapped);
   },
   mediaBase: 'shoebox://media/',
+  /** The native folder picker: the chosen folders, or [] when cancelled. */
+  pickFolders(): Promise<string[]> {
+    return ipcRenderer.invoke('desktop:pickFolders') as Promise<string[]>;
+  },
   /** Where dropped files live: Electron can say, a browser cannot. */
   pathsForFiles(files: File[]): string[] {
     return Array.from(files, (file) => webUtils.getPathForFile(file));

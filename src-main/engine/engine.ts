@@ -125,8 +125,34 @@ export class Engine {
       throw error;
     }
     writeEngineFile(paths.engineFile, { pid: process.pid, startedAt: new Date().toISOString(), redis: endpoint, http: null });
-    const lanes = new Lanes(endpoint, config);
+    let lanes: Lanes | null = null;
+    let pool: WorkerPool | null = null;
+    try {
+      lanes = new Lanes(endpoint, config);
+      pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
+      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint);
+    } catch (error) {
+      // A start that fails half-way leaves nothing running: no worker, no redis-server, no engine file.
+      log.error(`engine start failed: ${String(error)}`);
+      pool?.kill();
+      await lanes?.close().catch(() => undefined);
+      await redis?.stop().catch(() => undefined);
+      removeEngineFile(paths.engineFile);
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+  }
 
+  private static async finishStart(
+    config: EngineConfig,
+    paths: LibraryPaths,
+    log: Logger,
+    store: Store,
+    lanes: Lanes,
+    pool: WorkerPool,
+    redis: RedisSupervisor | null,
+    endpoint: RedisEndpoint,
+  ): Promise<Engine> {
     // A pause survives a restart: the store remembers it, Redis may have been emptied.
     const pauses = await store.engineState.listPauses();
     const pausedLanes: Lane[] = pauses.some((p) => p.scope === 'all') ? [...LANES] : pauses.map((p) => p.scope as Lane);
@@ -134,16 +160,15 @@ export class Engine {
     await lanes.pause(pausedLanes);
 
     await store.engineState.clearWorkers();
-    const pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
     const engine = new Engine(config, paths, log, store, lanes, pool, redis, endpoint);
     pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
     redis?.on('restarted', () => log.warn('redis-server was restarted; its AOF was reloaded'));
     pool.start();
     await pool.waitUntilReady();
-    engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
-    engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     await engine.flushStatuses();
     await sweep(store, lanes, log);
+    engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
+    engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     log.info(
       `engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers (niceness ${config.backgroundNiceness})${config.interactiveWorker ? ' + 1 interactive' : ''}, store ${store.kind}`,
     );

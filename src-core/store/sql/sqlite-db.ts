@@ -54,6 +54,13 @@ function lockFor(path: string): FileLock {
  * same repository code run on Postgres. An open transaction holds a per-connection lock, so a statement
  * from outside it never lands inside it.
  */
+let warned = false;
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(message, 'ShoeboxWarning');
+}
+
 export class SqliteDb implements SqlDb {
   readonly dialect = sqliteDialect;
   readonly vec0: boolean;
@@ -70,20 +77,34 @@ export class SqliteDb implements SqlDb {
     this.file = lockFor(db.name);
   }
 
-  /** Opens its own connection to the library file (WAL, busy timeout, foreign keys), with sqlite-vec if it loads. */
-  static open(path: string, loadVec?: (db: Database.Database) => void): SqliteDb {
-    const db = new Database(path);
+  /**
+   * Opens a connection to the library file (WAL, busy timeout, foreign keys) with sqlite-vec when it loads.
+   * `vec`: sqlite-vec's module (no prebuilt extension for this platform → an exact scan, said once), or an
+   * explicit path (the packaged app's, outside app.asar) that must load. `nativeBinding`: better-sqlite3's
+   * add-on built for this runtime (the desktop app runs under Electron's ABI, src-main/desktop/layout.ts).
+   */
+  static open(
+    path: string,
+    options: { vec?: string | { load(db: Database.Database): void } | null; nativeBinding?: string | null } = {},
+  ): SqliteDb {
+    const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
     db.pragma('busy_timeout = 10000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     let vec0 = false;
-    if (loadVec) {
+    const vec = options.vec ?? null;
+    if (vec) {
       try {
-        loadVec(db);
+        if (typeof vec === 'string') db.loadExtension(vec);
+        else vec.load(db);
         vec0 = true;
-      } catch {
-        vec0 = false;
+      } catch (error) {
+        if (typeof vec === 'string') {
+          db.close();
+          throw new Error(`sqlite-vec could not be loaded from ${vec} (SHOEBOX_SQLITE_VEC_PATH): ${(error as Error).message}`);
+        }
+        warnOnce(`sqlite-vec is not available (${(error as Error).message}); similar-photo search scans every vector`);
       }
     }
     return new SqliteDb(db, { vec0, ownsConnection: true });

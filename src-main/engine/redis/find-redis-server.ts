@@ -22,8 +22,17 @@ function isExecutable(file: string): boolean {
 }
 
 /**
- * Finds the redis-server binary: the SHOEBOX_REDIS_SERVER override, then the copy packaged with the
- * app (electron-builder's extraResources), then PATH.
+ * Folders searched after PATH: an app started from Finder or the Dock gets launchd's PATH
+ * (/usr/bin:/bin:/usr/sbin:/sbin), which has neither Homebrew prefix nor MacPorts.
+ */
+export function wellKnownDirs(platform: NodeJS.Platform = process.platform): string[] {
+  return platform === 'darwin' ? ['/opt/homebrew/bin', '/usr/local/bin', '/opt/local/bin'] : [];
+}
+
+/**
+ * Finds the redis-server binary: the SHOEBOX_REDIS_SERVER override (the desktop app sets it to its
+ * packaged copy), then the copy packaged with the app (electron-builder's extraResources), then
+ * PATH, then the package managers' folders a GUI-launched app does not have in PATH.
  */
 export function findRedisServer(override: string | null, env: NodeJS.ProcessEnv = process.env): string {
   const exe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
@@ -37,7 +46,7 @@ export function findRedisServer(override: string | null, env: NodeJS.ProcessEnv 
     const packaged = path.join(resourcesPath, 'redis', exe);
     if (isExecutable(packaged)) return packaged;
   }
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+  for (const dir of [...(env.PATH ?? '').split(path.delimiter), ...wellKnownDirs()]) {
     if (!dir) continue;
     const candidate = path.join(dir, exe);
     if (isExecutable(candidate)) return candidate;

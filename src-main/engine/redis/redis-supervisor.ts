@@ -142,7 +142,8 @@ export class RedisSupervisor extends EventEmitter {
   }
 
   private async spawnAndWait(): Promise<void> {
-    const child = spawn(this.binary, [this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // windowsHide: no console window flashes up beside the desktop app on Windows.
+    const child = spawn(this.binary, [this.configFile], { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -8,6 +8,8 @@ export interface ShoeboxBridge {
   mediaBase: string;
   /** Paths of files dropped on the window (Electron's webUtils.getPathForFile). */
   pathsForFiles(files: File[]): string[];
+  /** The native folder picker (desktop app only): the chosen folders, [] when cancelled. */
+  pickFolders?(): Promise<string[]>;
 }
 
 declare global {

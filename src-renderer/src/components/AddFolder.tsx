@@ -3,13 +3,22 @@ import { useApp } from '../state/context.js';
 
 /**
  * The folder "picker" that works everywhere: a path field. (A browser cannot reveal a dropped
- * folder's path; in Electron a drop or this field both work.)
+ * folder's path; in Electron a drop, this field or the native picker behind "Choose…" all work.)
  */
 export function AddFolder({ compact = false }: { compact?: boolean }) {
   const addFolders = useApp((s) => s.addFolders);
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
   const id = useId();
+  // The desktop app has a native folder picker; a browser has only the path field.
+  const pickFolders = window.shoebox?.pickFolders;
+  const choose = async () => {
+    const paths = (await pickFolders?.()) ?? [];
+    if (paths.length === 0) return;
+    setBusy(true);
+    await addFolders(paths);
+    setBusy(false);
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const paths = value.split('\n').map((p) => p.trim()).filter(Boolean);
@@ -19,7 +28,7 @@ export function AddFolder({ compact = false }: { compact?: boolean }) {
     setBusy(false);
   };
   return (
-    <form className={`add-folder${compact ? ' compact' : ''}`} onSubmit={(e) => void submit(e)}>
+    <form className={`add-folder${compact ? ' compact' : ''}${pickFolders ? ' with-picker' : ''}`} onSubmit={(e) => void submit(e)}>
       <label htmlFor={id} className={compact ? 'sr-only' : ''}>Folder or photo to analyse</label>
       <input
         id={id}
@@ -34,6 +43,11 @@ export function AddFolder({ compact = false }: { compact?: boolean }) {
       <button type="submit" className="primary" disabled={busy || value.trim() === ''}>
         {busy ? 'Adding…' : 'Add folder'}
       </button>
+      {pickFolders && (
+        <button type="button" disabled={busy} onClick={() => void choose()} title="Choose folders with the system's folder picker">
+          Choose…
+        </button>
+      )}
     </form>
   );
 }
