@@ -3,6 +3,12 @@ import { ShoeboxError, formatFailedReason, type ErrorInfo } from '../src-shared/
 import type { PhotoJobData } from '../src-shared/jobs.js';
 import type { Stage } from '../src-shared/stages.js';
 import type { Store } from '../src-main/engine/store/store.js';
+import { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
+import { crashIfAskedByTest } from './test-crash-hook.js';
+import { hostname } from 'node:os';
+
+/** Which process ran a stage, as the stage_runs table records it (pids match the workers table). */
+const WORKER_ID = `${hostname()}:${process.pid}`;
 
 /** Sent as BullMQ job progress after each stage. */
 export interface StageProgress {
@@ -46,17 +52,23 @@ export class StageRunner {
   async run(stage: Stage, fn: (signal: AbortSignal) => Promise<StageOutcome>): Promise<void> {
     const { photoId, revision } = this.job.data;
     await this.store.startStage(photoId, revision, stage);
+    // Every execution is recorded (accounting: re-executions vs results stored twice).
+    const runs = new StageRunsRepo(this.store.sql);
+    const runId = await runs.start({ photoId, revision, stage, attempt: this.job.attemptsMade + 1, jobId: this.job.id ?? null, workerId: WORKER_ID });
     const started = performance.now();
     const signal = AbortSignal.timeout(this.stageTimeoutMs);
     let outcome: StageOutcome;
     try {
-      outcome = await raceAbort(fn(signal), signal, stage, this.stageTimeoutMs);
+      // crashIfAskedByTest: a test-only fault (SHOEBOX_TEST_FAULT), a no-op otherwise.
+      const work = crashIfAskedByTest(this.store, photoId, stage).then(() => fn(signal));
+      outcome = await raceAbort(work, signal, stage, this.stageTimeoutMs);
     } catch (error) {
       const failure = toShoeboxError(error);
       const ms = Math.round(performance.now() - started);
       if (failure.permanent || this.isLastAttempt) {
         await this.store.failStage(photoId, revision, stage, failure.toInfo(), ms);
       }
+      await runs.finish(runId, 'failed', failure.code);
       throw failure.permanent ? new UnrecoverableError(formatFailedReason(failure.toInfo())) : new Error(formatFailedReason(failure.toInfo()));
     }
     await this.store.finishStage(photoId, revision, stage, {
@@ -64,6 +76,7 @@ export class StageRunner {
       ms: Math.round(performance.now() - started),
       note: outcome.note,
     });
+    await runs.finish(runId, outcome.state);
     // Live per-photo progress for the UI (QueueEvents 'progress'); the store stays the truth.
     await this.job.updateProgress({ photoId, stage, state: outcome.state } satisfies StageProgress).catch(() => undefined);
   }

@@ -1,0 +1,33 @@
+import type { Store } from '../src-main/engine/store/store.js';
+
+/**
+ * TEST-ONLY fault injection, so the failure paths can be walked with real processes:
+ *
+ *   SHOEBOX_TEST_FAULT=<fault>:<stage>:<path fragment>
+ *
+ * `crash`: the worker process kills itself (SIGKILL) when it starts <stage> of a photo whose path
+ * contains <path fragment>; `hang`: the stage never finishes on its own (its time limit must end it).
+ * Unset in normal use, where this costs one environment lookup per stage. Never set it on a real library.
+ */
+type Fault = { kind: 'crash' | 'hang'; stage: string; pathFragment: string };
+
+function parseFault(value: string | undefined): Fault | null {
+  if (!value) return null;
+  const [kind, stage, ...rest] = value.split(':');
+  const pathFragment = rest.join(':');
+  if ((kind !== 'crash' && kind !== 'hang') || !stage || !pathFragment) {
+    throw new Error(`SHOEBOX_TEST_FAULT must be crash|hang:<stage>:<path fragment>, got "${value}"`);
+  }
+  return { kind, stage, pathFragment };
+}
+
+const fault = parseFault(process.env.SHOEBOX_TEST_FAULT);
+
+/** Called by the stage runner as a stage starts; does nothing unless SHOEBOX_TEST_FAULT names it. */
+export async function crashIfAskedByTest(store: Store, photoId: string, stage: string): Promise<void> {
+  if (!fault || fault.stage !== stage) return;
+  const photo = await store.getPhoto(photoId);
+  if (!photo?.path.includes(fault.pathFragment)) return;
+  if (fault.kind === 'crash') process.kill(process.pid, 'SIGKILL');
+  else await new Promise<never>(() => undefined);
+}
