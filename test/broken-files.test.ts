@@ -12,6 +12,7 @@ import { isUnspecificVipsError, mapDecodeError } from '../src-worker/stages/prep
 import { buildBrokenCorpus, type BrokenCase, type BrokenCorpus } from './helpers/broken-corpus.js';
 import { cliInvocation, lastJson, TEST_ENV } from './helpers/cli.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
+import { assertLibraryAccounted } from './helpers/accounting.js';
 
 interface Row {
   name: string;
@@ -140,7 +141,7 @@ describe('broken files: each fails alone, with a reason a person understands', (
     assert.equal(summary.completed + summary.failed, photoFiles);
     assert.equal(rewrittenNow.id, registered.id);
     assert.equal(rewrittenNow.contentHash, (await import('node:crypto')).createHash('sha1').update(corpus.rewriteWith).digest('hex'));
-    assert.equal(await engine.store.countDuplicateRows(), 0);
+    await assertLibraryAccounted(engine.store);
     const restarts = engine.pool.statuses().map((s) => `${s.id}: ${s.restarts}`);
     assert.ok(engine.pool.statuses().every((s) => s.restarts === 0), `no worker died: ${restarts.join(', ')}`);
   });
@@ -191,7 +192,7 @@ describe('broken files: each fails alone, with a reason a person understands', (
       assert.equal(failed?.path, unreadable);
       assert.equal(failed?.errorCode, 'permission-denied');
       assert.match(failed!.error, /no permission to read the file: .*unreadable\.jpg \(EACCES\)/);
-      assert.equal(await store.countDuplicateRows(), 0);
+      await assertLibraryAccounted(store);
     } finally {
       await store.close();
     }
