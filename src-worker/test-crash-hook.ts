@@ -3,7 +3,7 @@ import type { Store } from '../src-main/engine/store/store.js';
 /**
  * TEST-ONLY fault injection, so the failure paths can be walked with real processes:
  *
- *   SHOEBOX_TEST_FAULT=<fault>:<stage>:<path fragment>
+ *   SHOEBOX_TEST_FAULT=<fault>:<stage>:<path fragment>[;<fault>:<stage>:<path fragment>…]
  *
  * `crash`: the worker process kills itself (SIGKILL) when it starts <stage> of a photo whose path
  * contains <path fragment>; `hang`: the stage never finishes on its own (its time limit must end it).
@@ -11,8 +11,7 @@ import type { Store } from '../src-main/engine/store/store.js';
  */
 type Fault = { kind: 'crash' | 'hang'; stage: string; pathFragment: string };
 
-function parseFault(value: string | undefined): Fault | null {
-  if (!value) return null;
+function parseFault(value: string): Fault {
   const [kind, stage, ...rest] = value.split(':');
   const pathFragment = rest.join(':');
   if ((kind !== 'crash' && kind !== 'hang') || !stage || !pathFragment) {
@@ -21,13 +20,14 @@ function parseFault(value: string | undefined): Fault | null {
   return { kind, stage, pathFragment };
 }
 
-const fault = parseFault(process.env.SHOEBOX_TEST_FAULT);
+const faults = (process.env.SHOEBOX_TEST_FAULT ?? '').split(';').filter(Boolean).map(parseFault);
 
 /** Called by the stage runner as a stage starts; does nothing unless SHOEBOX_TEST_FAULT names it. */
 export async function crashIfAskedByTest(store: Store, photoId: string, stage: string): Promise<void> {
-  if (!fault || fault.stage !== stage) return;
+  if (!faults.some((f) => f.stage === stage)) return;
   const photo = await store.getPhoto(photoId);
-  if (!photo?.path.includes(fault.pathFragment)) return;
+  const fault = faults.find((f) => f.stage === stage && photo?.path.includes(f.pathFragment));
+  if (!fault) return;
   if (fault.kind === 'crash') process.kill(process.pid, 'SIGKILL');
   else await new Promise<never>(() => undefined);
 }
