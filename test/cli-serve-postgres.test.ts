@@ -68,9 +68,10 @@ describe('the CLI against a running serve, on Postgres', { skip: SKIP_POSTGRES ?
     assert.match(await ok('pause', '--reason', 'held by the test'), /^paused all$/m);
     const client = startCli(['analyze', folder('a'), '--data', dataDir, '--json', '--no-progress']);
     await waitFor(async () => (await photosUnder(folder('a'), ['queued'])) === 7, 60_000, 'the photos to be registered and queued');
-    await serve!.stop();
+    // The person stops following it (the work stays queued), then the engine stops.
     client.child.kill('SIGINT');
-    await client.done;
+    assert.equal((await client.done).code, 130);
+    await serve!.stop();
 
     serve = await startServeHere();
     const status = JSON.parse(await ok('status', '--json')) as { pauses: { scope: string; by: string; reason: string }[]; lanes: Record<string, { isPaused: boolean; paused: number; waiting: number }> };
@@ -155,8 +156,11 @@ describe('the CLI against a running serve, on Postgres', { skip: SKIP_POSTGRES ?
     serve!.child.kill('SIGKILL');
     await new Promise((resolve) => serve!.child.once('exit', resolve));
     serve = null;
+    // The client that followed the dead engine: Ctrl-C, and a second Ctrl-C if the first cannot finish
+    // (its queue connection has nowhere to go).
     client.child.kill('SIGINT');
-    await client.done;
+    await waitFor(() => client.child.exitCode !== null, 10_000, 'the client to stop').catch(() => client.child.kill('SIGINT'));
+    assert.equal((await client.done).code, 130);
     const result = await cli('analyze', folder('d'), '--json', '--no-progress');
     assert.equal(result.code, 0, result.stderr);
     const summary = lastJson<{ completed: number; skipped: number; failed: number }>(result.stdout);

@@ -102,7 +102,8 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
       controller.abort();
     } else {
       process.stderr.write('Forcing stop.\n');
-      void engine?.stop({ force: true }).finally(() => process.exit(130));
+      // (No engine of our own when the work was handed to a running one: just leave.)
+      void (engine ? engine.stop({ force: true }) : Promise.resolve()).finally(() => process.exit(130));
     }
   };
   process.on('SIGINT', onSignal);
