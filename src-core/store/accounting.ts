@@ -62,8 +62,9 @@ const livePhotoPerPath: DuplicateCheck = {
   name: 'live photo per file',
   async find(db, options) {
     const rows = await db.all<{ id: string; path: string }>(`SELECT id, path FROM photos WHERE ${LIVE}`);
-    // The same file written two ways (./, .., a trailing slash, Unicode NFC vs NFD) is one file.
-    const byPath = groupDuplicates('live photo per path', rows.map((r) => path.resolve(r.path).normalize('NFC')));
+    // The same file written two ways (./, .., a doubled or trailing slash) is one file. (Unicode NFC and
+    // NFD spellings are two files on Linux; where they are one, `files` finds them.)
+    const byPath = groupDuplicates('live photo per path', rows.map((r) => path.resolve(r.path)));
     if (!options.files) return byPath;
     const resolved: string[] = [];
     for (const row of rows) {
