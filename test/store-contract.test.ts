@@ -695,7 +695,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       await store.saveDerivatives(a, 0, derivatives({ thumbnailPath: 'ab/a.thumb.webp' }));
       await store.saveMetadata(a, 0, metadata());
       const face = { box: [0.1, 0.2, 0.3, 0.4], score: 0.9, eyesClosed: false };
-      await store.saveResult(a, 0, 'detect', { faces: [face, face], objects: [], text: [] });
+      await store.saveResult(a, 0, 'detect', { faces: [face, { ...face, box: [0.6, 0.2, 0.3, 0.4] }], objects: [], text: [] });
       await store.saveResult(a, 0, 'tag', { tags: ['people', 'Small-Group', 'year:2021'], description: 'two people' });
       await store.saveResult(a, 0, 'quality', { score: 4.2, priority: 'high', parts: {} });
       await store.completePhoto(a, 0);

@@ -87,16 +87,19 @@ const detectionsOnce: DuplicateCheck = {
   async find(db) {
     const rows = await db.all<{ photo_id: string; json: string }>(`SELECT photo_id, json FROM photo_results WHERE stage = 'detect'`);
     const findings: DuplicateFinding[] = [];
-    const boxKey = (box: unknown): string => (Array.isArray(box) ? box.map((v) => Number(v).toFixed(3)).join(',') : 'no box');
+    const boxKey = (box: unknown[]): string => box.map((v) => Number(v).toFixed(3)).join(',');
     for (const row of rows) {
-      let detect: { faces?: { box?: unknown }[]; objects?: { label?: string; box?: unknown }[] } | null;
+      let detect: { faces?: unknown; objects?: unknown } | null;
       try {
         detect = JSON.parse(row.json);
       } catch {
-        continue; // an unreadable result is the integrity check's business
+        continue; // an unreadable result is not a duplicate
       }
-      const faces = (detect?.faces ?? []).map((f) => `${row.photo_id} face ${boxKey(f.box)}`);
-      const objects = (detect?.objects ?? []).map((o) => `${row.photo_id} ${o.label ?? '?'} ${boxKey(o.box)}`);
+      const list = (value: unknown): { label?: string; box?: unknown }[] => (Array.isArray(value) ? value : []);
+      // Keyed by the box; an entry without one (an older shape) by all it holds.
+      const key = (entry: { box?: unknown }) => (Array.isArray(entry?.box) ? boxKey(entry.box) : JSON.stringify(entry));
+      const faces = list(detect?.faces).map((f) => `${row.photo_id} face ${key(f)}`);
+      const objects = list(detect?.objects).map((o) => `${row.photo_id} ${o?.label ?? '?'} ${key(o)}`);
       findings.push(...groupDuplicates('face per detection', faces), ...groupDuplicates('object per detection', objects));
     }
     return findings;
