@@ -166,19 +166,36 @@ describe('broken files: each fails alone, with a reason a person understands', (
     const permData = path.join(root, 'perm-data');
     const { command, args } = cliInvocation();
     let argv = [command, ...args, 'analyze', folder, '--json', '--data', permData];
+    let env: NodeJS.ProcessEnv = {};
     if (process.getuid?.() === 0) {
       // Root reads any file through CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH: drop them from the
-      // bounding set (setpriv) so the engine and its workers run as a root that permissions apply to.
-      const probe = spawnSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', 'cat', unreadable]);
-      if (probe.error || probe.status === 0) {
-        process.stdout.write('running as root and setpriv cannot drop CAP_DAC_OVERRIDE here: root reads any file, so this case cannot be staged\n');
-        t.skip('root cannot be denied read access on this machine');
-        return;
+      // bounding set (setpriv) so the engine and its workers run as a root that permissions apply to;
+      // where that is not allowed (a container without CAP_SETPCAP), run them as nobody instead.
+      const denied = (prefix: string[]) => {
+        const probe = spawnSync('setpriv', [...prefix, 'cat', unreadable]);
+        return !probe.error && probe.status !== 0 && spawnSync('setpriv', [...prefix, 'true']).status === 0;
+      };
+      const dropCaps = ['--bounding-set=-dac_override,-dac_read_search'];
+      const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+      if (denied(dropCaps)) {
+        argv = ['setpriv', ...dropCaps, ...argv];
+      } else {
+        // nobody must reach the folders and own the library folder it writes.
+        for (const dir of [root, folder]) fs.chmodSync(dir, 0o755);
+        fs.chmodSync(path.join(folder, 'readable.jpg'), 0o644);
+        fs.mkdirSync(permData, { recursive: true });
+        fs.chownSync(permData, 65534, 65534);
+        if (!denied(asNobody)) {
+          process.stdout.write('running as root, and setpriv can neither drop CAP_DAC_OVERRIDE nor switch to nobody here: this case cannot be staged\n');
+          t.skip('root cannot be denied read access on this machine (setpriv cannot drop the capability or switch user)');
+          return;
+        }
+        argv = ['setpriv', ...asNobody, ...argv];
+        env = { HOME: permData };
       }
-      argv = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', ...argv];
     }
     const result = spawnSync(argv[0]!, argv.slice(1), {
-      env: { ...process.env, ...TEST_ENV, SHOEBOX_CPU_WORKERS: '1', SHOEBOX_ML_WORKERS: '1' },
+      env: { ...process.env, ...TEST_ENV, SHOEBOX_CPU_WORKERS: '1', SHOEBOX_ML_WORKERS: '1', ...env },
       encoding: 'utf8',
       timeout: 100_000,
     });
