@@ -67,9 +67,13 @@ describe('shutdown of a running analyze', () => {
     return { run, pids: processes.map((p) => p.pid) };
   }
 
-  function assertNothingLeft(dataDir: string, pids: number[]): void {
+  /** After the CLI exited: the processes it ended may take a moment to be reaped; then none may be left. */
+  async function assertNothingLeft(dataDir: string, pids: number[]): Promise<void> {
+    const gone = () => libraryProcesses(dataDir).length === 0 && pids.filter(running).length === 0;
+    await waitFor(gone, 15_000, 'the library\'s processes to be gone').catch(() => undefined);
     assert.deepEqual(libraryProcesses(dataDir), [], 'no process of the library is left');
-    assert.deepEqual(pids.filter(running), [], 'every process seen during the run is gone');
+    const left = pids.filter(running).map((pid) => `${pid} ${fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').slice(0, 3).join(' ')}`);
+    assert.deepEqual(left, [], 'every process seen during the run is gone');
     assert.equal(fs.existsSync(libraryPaths(dataDir).engineFile), false);
   }
 
@@ -88,7 +92,7 @@ describe('shutdown of a running analyze', () => {
       assert.ok(waited >= graceMs, `stopped after ${waited} ms, before the ${graceMs} ms grace period`);
       const engineLog = fs.readdirSync(libraryPaths(dataDir).logsDir).filter((f) => f.startsWith('engine')).map((f) => fs.readFileSync(path.join(libraryPaths(dataDir).logsDir, f), 'utf8')).join('');
       assert.match(engineLog, new RegExp(`did not finish within ${graceMs} ms; killing it`));
-      assertNothingLeft(dataDir, pids);
+      await assertNothingLeft(dataDir, pids);
 
       // Resume without the fault: everything completes; the stuck photo's CPU stages (done before it
       // hung) ran once, its detect twice (the first run never finished: the kill).
@@ -135,8 +139,7 @@ describe('shutdown of a running analyze', () => {
       assert.equal(await exited, 130, stderr);
       assert.match(stderr, /Forcing stop/);
       // Ended well inside the (ten-minute) grace period the first Ctrl-C would have waited.
-      await waitFor(() => libraryProcesses(dataDir).length === 0, 10_000, 'the killed processes to be reaped').catch(() => undefined);
-      assertNothingLeft(dataDir, pids);
+      await assertNothingLeft(dataDir, pids);
       await run.done;
     } finally {
       for (const p of libraryProcesses(dataDir)) process.kill(p.pid, 'SIGKILL');
