@@ -17,6 +17,7 @@ import { handlerFor, type WorkerServices } from './jobs/job-handler.js';
 import { JOB_HANDLERS } from './jobs/registry.js';
 import { closeExiftool } from './metadata/exiftool-process.js';
 import { MetadataExtraRepo } from '../src-core/store/repos/metadata-extra-repo.js';
+import { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
 import { lowerProcessPriority } from './process-priority.js';
 import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const services: WorkerServices = { photos: store.photos, progress: store.progress, metadataExtra: new MetadataExtraRepo(store.sql), lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
+  const services: WorkerServices = { photos: store.photos, progress: store.progress, metadataExtra: new MetadataExtraRepo(store.sql), stageRuns: new StageRunsRepo(store.sql), lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
   const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 
   for (const { workerClass, lane, concurrency } of config.queues) {

@@ -2,7 +2,22 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { ShoeboxError, formatFailedReason, type ErrorInfo } from '../src-shared/errors.js';
 import type { PhotoJobData } from '../src-shared/jobs.js';
 import type { Stage } from '../src-shared/stages.js';
+import { hostname } from 'node:os';
+import type { PhotosRepo } from '../src-core/store/repos/photos-repo.js';
 import type { StageProgressRepo } from '../src-core/store/repos/stage-progress-repo.js';
+import type { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
+import { crashIfAskedByTest } from './test-crash-hook.js';
+
+/** Which process ran a stage, as the stage_runs table records it (pids match the workers table). */
+const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/** What the stage runner writes: stage progress, and a record of every stage execution. */
+export interface StageRunnerRepos {
+  progress: StageProgressRepo;
+  stageRuns: Pick<StageRunsRepo, 'start' | 'finish'>;
+  /** Read only by the test-only fault hook. */
+  photos: Pick<PhotosRepo, 'get'>;
+}
 
 /** Sent as BullMQ job progress after each stage. */
 export interface StageProgress {
@@ -34,7 +49,7 @@ export function toShoeboxError(error: unknown): ShoeboxError {
  */
 export class StageRunner {
   constructor(
-    private readonly progress: StageProgressRepo,
+    private readonly repos: StageRunnerRepos,
     private readonly job: Job<PhotoJobData>,
     private readonly stageTimeoutMs: number,
   ) {}
@@ -45,25 +60,32 @@ export class StageRunner {
 
   async run(stage: Stage, fn: (signal: AbortSignal) => Promise<StageOutcome>): Promise<void> {
     const { photoId, revision } = this.job.data;
-    await this.progress.startStage(photoId, revision, stage);
+    const { progress, stageRuns: runs } = this.repos;
+    await progress.startStage(photoId, revision, stage);
+    // Every execution is recorded (accounting: re-executions vs results stored twice).
+    const runId = await runs.start({ photoId, revision, stage, attempt: this.job.attemptsMade + 1, jobId: this.job.id ?? null, workerId: WORKER_ID });
     const started = performance.now();
     const signal = AbortSignal.timeout(this.stageTimeoutMs);
     let outcome: StageOutcome;
     try {
-      outcome = await raceAbort(fn(signal), signal, stage, this.stageTimeoutMs);
+      // crashIfAskedByTest: a test-only fault (SHOEBOX_TEST_FAULT), a no-op otherwise.
+      const work = crashIfAskedByTest(this.repos.photos, photoId, stage).then(() => fn(signal));
+      outcome = await raceAbort(work, signal, stage, this.stageTimeoutMs);
     } catch (error) {
       const failure = toShoeboxError(error);
       const ms = Math.round(performance.now() - started);
       if (failure.permanent || this.isLastAttempt) {
-        await this.progress.failStage(photoId, revision, stage, failure.toInfo(), ms);
+        await progress.failStage(photoId, revision, stage, failure.toInfo(), ms);
       }
+      await runs.finish(runId, 'failed', failure.code);
       throw failure.permanent ? new UnrecoverableError(formatFailedReason(failure.toInfo())) : new Error(formatFailedReason(failure.toInfo()));
     }
-    await this.progress.finishStage(photoId, revision, stage, {
+    await progress.finishStage(photoId, revision, stage, {
       state: outcome.state,
       ms: Math.round(performance.now() - started),
       note: outcome.note,
     });
+    await runs.finish(runId, outcome.state);
     // Live per-photo progress for the UI (QueueEvents 'progress'); the store stays the truth.
     await this.job.updateProgress({ photoId, stage, state: outcome.state } satisfies StageProgress).catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -107,8 +107,13 @@ test('with the token: header, query and (for page assets only) the cookie', asyn
   assert.equal(page.status, 200);
   assert.match(page.headers['content-security-policy'] as string, /default-src 'self'/);
   assert.equal(page.headers['referrer-policy'], 'no-referrer');
-  const cookie = (page.headers['set-cookie'] as string[])[0]!.split(';')[0]!;
-  assert.match(cookie, /HttpOnly|shoebox-token/);
+  const setCookie = (page.headers['set-cookie'] as string[])[0]!;
+  // The attributes that keep the token from scripts and other sites, on the header the browser stores.
+  const attributes = setCookie.split(';').slice(1).map((a) => a.trim().toLowerCase());
+  assert.ok(attributes.includes('httponly'), `Set-Cookie without HttpOnly: ${setCookie}`);
+  assert.ok(attributes.includes('samesite=strict'), `Set-Cookie without SameSite=Strict: ${setCookie}`);
+  const cookie = setCookie.split(';')[0]!;
+  assert.equal(cookie.slice(cookie.indexOf('=') + 1), server.token);
   assert.equal((await request('GET', '/assets/app.js', { headers: { cookie } })).status, 200);
   const media = await request('GET', `/media/thumbs/ab/${HASH}.jpg`, { headers: { cookie } });
   assert.equal(media.status, 200);
@@ -228,9 +233,27 @@ test('the server listens on loopback only', async () => {
     });
     assert.notEqual(outcome, 'connected', `reachable on ${address}:${server.port}`);
   }
-  assert.equal((server as unknown as { port: number }).port > 0, true);
-  // And it is reachable on loopback (so the check above means something).
+  // What the kernel says, whatever interfaces the machine has: the one listener on this port is bound
+  // to 127.0.0.1 (not 0.0.0.0, not ::).
+  const bound = loopbackListeners(server.port);
+  assert.deepEqual(bound, ['127.0.0.1'], `listeners on port ${server.port}: ${bound.join(', ')}`);
+  // And it is reachable on loopback (so the probes above mean something).
   const ok = await request('POST', '/api/status.get', { headers: json, body: '{}', token: server.token });
   assert.equal(ok.status, 200);
-  if (others.length === 0) process.stderr.write('note: this machine has no non-loopback IPv4 address to probe\n');
+  if (others.length === 0) process.stderr.write('note: this machine has no non-loopback IPv4 address to probe; the kernel table was checked\n');
 });
+
+/** Local addresses of the TCP listeners on `port`, from /proc/net/tcp and tcp6 (hex little-endian IPv4). */
+function loopbackListeners(port: number): string[] {
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A') continue; // 0A = LISTEN
+      const [addr, hexPort] = f[1]!.split(':');
+      if (parseInt(hexPort!, 16) !== port) continue;
+      out.push(addr!.length === 8 ? addr!.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.') : `[${addr}]`);
+    }
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ import { isUnspecificVipsError, mapDecodeError } from '../src-worker/stages/prep
 import { buildBrokenCorpus, type BrokenCase, type BrokenCorpus } from './helpers/broken-corpus.js';
 import { cliInvocation, lastJson, TEST_ENV } from './helpers/cli.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
+import { assertLibraryAccounted } from './helpers/accounting.js';
 
 interface Row {
   name: string;
@@ -106,10 +107,10 @@ describe('broken files: each fails alone, with a reason a person understands', (
           } else {
             if (photo.state !== 'failed' || photo.errorCode !== e.code) fail(`expected failed ${e.code}, got ${photo.state} ${photo.errorCode}: ${photo.error}`);
             if (e.reason && !e.reason.test(photo.error ?? '')) fail(`reason does not match ${e.reason}`);
-            if (e.withinMs !== undefined) {
-              const ms = detail.stages.find((s) => s.stage === 'preprocess')?.ms ?? Infinity;
-              row.reason += ` (rejected in ${ms} ms)`;
-              if (ms > e.withinMs) fail(`took ${ms} ms, more than ${e.withinMs}`);
+            if (e.reportMs) {
+              // Shown, not asserted: speed belongs in the bench.
+              const ms = detail.stages.find((s) => s.stage === 'preprocess')?.ms;
+              row.reason += ` (rejected in ${ms ?? '?'} ms)`;
             }
           }
         } else {
@@ -140,7 +141,7 @@ describe('broken files: each fails alone, with a reason a person understands', (
     assert.equal(summary.completed + summary.failed, photoFiles);
     assert.equal(rewrittenNow.id, registered.id);
     assert.equal(rewrittenNow.contentHash, (await import('node:crypto')).createHash('sha1').update(corpus.rewriteWith).digest('hex'));
-    assert.equal(await engine.store.health.countDuplicateRows(), 0);
+    await assertLibraryAccounted(engine.store);
     const restarts = engine.pool.statuses().map((s) => `${s.id}: ${s.restarts}`);
     assert.ok(engine.pool.statuses().every((s) => s.restarts === 0), `no worker died: ${restarts.join(', ')}`);
   });
@@ -165,19 +166,36 @@ describe('broken files: each fails alone, with a reason a person understands', (
     const permData = path.join(root, 'perm-data');
     const { command, args } = cliInvocation();
     let argv = [command, ...args, 'analyze', folder, '--json', '--data', permData];
+    let env: NodeJS.ProcessEnv = {};
     if (process.getuid?.() === 0) {
       // Root reads any file through CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH: drop them from the
-      // bounding set (setpriv) so the engine and its workers run as a root that permissions apply to.
-      const probe = spawnSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', 'cat', unreadable]);
-      if (probe.error || probe.status === 0) {
-        process.stdout.write('running as root and setpriv cannot drop CAP_DAC_OVERRIDE here: root reads any file, so this case cannot be staged\n');
-        t.skip('root cannot be denied read access on this machine');
-        return;
+      // bounding set (setpriv) so the engine and its workers run as a root that permissions apply to;
+      // where that is not allowed (a container without CAP_SETPCAP), run them as nobody instead.
+      const denied = (prefix: string[]) => {
+        const probe = spawnSync('setpriv', [...prefix, 'cat', unreadable]);
+        return !probe.error && probe.status !== 0 && spawnSync('setpriv', [...prefix, 'true']).status === 0;
+      };
+      const dropCaps = ['--bounding-set=-dac_override,-dac_read_search'];
+      const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+      if (denied(dropCaps)) {
+        argv = ['setpriv', ...dropCaps, ...argv];
+      } else {
+        // nobody must reach the folders and own the library folder it writes.
+        for (const dir of [root, folder]) fs.chmodSync(dir, 0o755);
+        fs.chmodSync(path.join(folder, 'readable.jpg'), 0o644);
+        fs.mkdirSync(permData, { recursive: true });
+        fs.chownSync(permData, 65534, 65534);
+        if (!denied(asNobody)) {
+          process.stdout.write('running as root, and setpriv can neither drop CAP_DAC_OVERRIDE nor switch to nobody here: this case cannot be staged\n');
+          t.skip('root cannot be denied read access on this machine (setpriv cannot drop the capability or switch user)');
+          return;
+        }
+        argv = ['setpriv', ...asNobody, ...argv];
+        env = { HOME: permData };
       }
-      argv = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', ...argv];
     }
     const result = spawnSync(argv[0]!, argv.slice(1), {
-      env: { ...process.env, ...TEST_ENV, SHOEBOX_CPU_WORKERS: '1', SHOEBOX_ML_WORKERS: '1' },
+      env: { ...process.env, ...TEST_ENV, SHOEBOX_CPU_WORKERS: '1', SHOEBOX_ML_WORKERS: '1', ...env },
       encoding: 'utf8',
       timeout: 100_000,
     });
@@ -191,7 +209,7 @@ describe('broken files: each fails alone, with a reason a person understands', (
       assert.equal(failed?.path, unreadable);
       assert.equal(failed?.errorCode, 'permission-denied');
       assert.match(failed!.error, /no permission to read the file: .*unreadable\.jpg \(EACCES\)/);
-      assert.equal(await store.health.countDuplicateRows(), 0);
+      await assertLibraryAccounted(store);
     } finally {
       await store.close();
     }

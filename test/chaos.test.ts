@@ -35,7 +35,10 @@ describe('chaos ingest (short form)', () => {
     assert.equal(result.stored, photos);
     assert.equal(result.completed + result.failedWithReason, photos);
     assert.equal(result.lost, 0);
-    assert.equal(result.duplicated, 0);
+    assert.equal(result.duplicated, 0, `stored twice: ${JSON.stringify(result.duplicates)}`);
+    // Every stage of every photo ran at least once, and the kills made some run again.
+    assert.ok(result.stageRuns.executions >= result.completed * 6, `stage executions: ${JSON.stringify(result.stageRuns)}`);
+    assert.ok(result.stageRuns.reExecutions > 0, 'worker kills mid-job make stages run again (at-least-once)');
     assert.equal(result.integrity, 'ok');
     assert.deepEqual(result.unspecific, [], 'every failure has a specific reason');
     assert.deepEqual(result.leftovers, [], 'no redis-server or worker left running');

@@ -6,6 +6,7 @@ import { openStore } from '../src-core/store/open-store.js';
 import { lastJson, runCli, startCli } from './helpers/cli.js';
 import { isAlive, makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { generatePhotos } from './helpers/generate-photos.js';
+import { assertLibraryAccounted } from './helpers/accounting.js';
 
 async function doneCount(dataDir: string): Promise<number> {
   const file = path.join(dataDir, 'library.sqlite');
@@ -94,7 +95,7 @@ describe('interrupted ingests resume where they stopped', () => {
       assert.equal(summary.failed, 0);
       assert.equal(isAlive(redisPid), false, 'the orphaned redis-server was stopped');
       const store = await openStore({ kind: 'sqlite', sqlitePath: path.join(dataDir, 'library.sqlite') });
-      assert.equal(await store.health.countDuplicateRows(), 0);
+      await assertLibraryAccounted(store);
       assert.equal(await store.health.integrityCheck(), 'ok');
       await store.close();
     } finally {

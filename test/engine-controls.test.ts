@@ -9,6 +9,7 @@ import { withRedisLock } from '../src-worker/redis-lock.js';
 import { generatePhotos } from './helpers/generate-photos.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 import { photosDir } from './helpers/photos.js';
+import { assertLibraryAccounted } from './helpers/accounting.js';
 
 describe('controls on a running engine', () => {
   let photos: string;
@@ -114,7 +115,7 @@ describe('controls on a running engine', () => {
       assert.equal(summary.completed, 24);
       const cpu = engine.pool.statuses().find((s) => s.id === 'cpu-0')!;
       assert.ok(cpu.restarts >= 3, `cpu worker restarts: ${cpu.restarts}`);
-      assert.equal(await engine.store.health.countDuplicateRows(), 0);
+      await assertLibraryAccounted(engine.store);
     } finally {
       await engine.stop();
       removeDir(dataDir);

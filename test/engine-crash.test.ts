@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../src-main/engine/engine.js';
 import { generatePhotos } from './helpers/generate-photos.js';
 import { isAlive, makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
+import { assertLibraryAccounted } from './helpers/accounting.js';
 
 /**
  * Kill -9 of a worker and of redis-server in the middle of an ingest: every photo still ends
@@ -23,7 +24,7 @@ describe('crashes mid-ingest lose no photo', () => {
     for (const failed of await engine.store.photos.listFailed(1000, 0)) {
       assert.ok(failed.error.length > 0 && failed.errorCode !== 'internal', `failure without a specific reason: ${JSON.stringify(failed)}`);
     }
-    assert.equal(await engine.store.health.countDuplicateRows(), 0);
+    await assertLibraryAccounted(engine.store);
     assert.equal(await engine.store.health.integrityCheck(), 'ok');
   }
 

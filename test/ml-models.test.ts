@@ -10,7 +10,7 @@ import { fromBase64F32, loadRgb, resizeRgb, type RgbImage } from '../src-worker/
 import { executionProviders, mlThreads, modelsDir, readManifest, readVerifiedModel } from '../src-worker/ml/models.js';
 import { chosenDetector, detectorAvailable, ObjectDetector, type DetectedObject } from '../src-worker/ml/objects.js';
 import { TextReader } from '../src-worker/ml/ocr.js';
-import { hasPhotos, photo, repoRoot, tempDir } from './helpers/photos.js';
+import { hasPhotos, needsSharedPhotos, photo, repoRoot, tempDir } from './helpers/photos.js';
 
 const fixture = (name: string): string => path.join(repoRoot, 'test', 'fixtures', 'faces', name);
 
@@ -111,7 +111,7 @@ describe('faces (UltraFace + landmarks + eyes + ArcFace-style embedding)', () =>
     assert.ok(hits >= a.length - 1 && hits >= 3);
   });
 
-  it('finds no faces on landscapes and objects without people', { skip: !hasPhotos }, async () => {
+  it('finds no faces on landscapes and objects without people', { skip: needsSharedPhotos }, async () => {
     for (const rel of ['jpg/gps/DSCN0010.jpg', 'jpg/mobile/jolla.jpg', 'jpg/hdr/iphone_hdr_YES.jpg', 'jpg/Canon_40D.jpg']) {
       const faces = await fa.analyze(await preview(photo(...rel.split('/'))));
       assert.equal(faces.length, 0, rel);
@@ -140,7 +140,7 @@ describe('text (PP-OCRv4 det + rec)', () => {
     for (const l of lines) for (const v of l.box) assert.ok(v >= 0 && v <= 1);
   });
 
-  it('reads nothing on a photo without text', { skip: !hasPhotos }, async () => {
+  it('reads nothing on a photo without text', { skip: needsSharedPhotos }, async () => {
     assert.deepEqual(await reader.read(await preview(photo('jpg', 'gps', 'DSCN0010.jpg'))), []);
   });
 });
@@ -177,7 +177,7 @@ describe('objects (COCO-80, TF.js wasm: NanoDet default, CenterNet optional)', (
     }
   });
 
-  it('NanoDet finds the bus, the cars, the dog and the people in real photos', { skip: !hasPhotos }, async () => {
+  it('NanoDet finds the bus, the cars, the dog and the people in real photos', { skip: needsSharedPhotos }, async () => {
     const bus = (await run(nano, 'jpg/Nikon_COOLPIX_P1.jpg')).find((o) => o.label === 'bus');
     assert.ok(bus && bus.score >= 0.6, 'the bus in Nikon_COOLPIX_P1');
     // The bus fills most of the frame: box from the left edge to ~83 %, from ~11 % to ~85 % down.
@@ -189,13 +189,13 @@ describe('objects (COCO-80, TF.js wasm: NanoDet default, CenterNet optional)', (
     assert.ok((await run(nano, 'jpg/gps/DSCN0025.jpg')).filter((o) => o.label === 'person').length >= 2, 'people on a square');
   });
 
-  it('NanoDet finds nothing on landscapes without objects', { skip: !hasPhotos }, async () => {
+  it('NanoDet finds nothing on landscapes without objects', { skip: needsSharedPhotos }, async () => {
     for (const rel of ['jpg/gps/DSCN0010.jpg', 'jpg/gps/DSCN0042.jpg', 'jpg/hdr/iphone_hdr_YES.jpg', 'jpg/orientation/landscape_1.jpg']) {
       assert.deepEqual(await run(nano, rel), [], rel);
     }
   });
 
-  it('CenterNet (optional) finds the bus with a higher score', { skip: !hasPhotos || !detectorAvailable('centernet') }, async () => {
+  it('CenterNet (optional) finds the bus with a higher score', { skip: needsSharedPhotos || !detectorAvailable('centernet') }, async () => {
     const cn = await ObjectDetector.load('centernet');
     const bus = (await run(cn, 'jpg/Nikon_COOLPIX_P1.jpg')).find((o) => o.label === 'bus');
     assert.ok(bus && bus.score >= 0.75, 'the bus');

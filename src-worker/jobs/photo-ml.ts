@@ -18,7 +18,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
   const detail = await ctx.photos.getDetail(photoId);
   const stale = staleReason(detail, job.data);
   if (stale) return { outcome: 'stale', why: stale };
-  const runner = new StageRunner(ctx.progress, job, ctx.stageTimeoutMs);
+  const runner = new StageRunner(ctx, job, ctx.stageTimeoutMs);
   if (!detail?.derivatives) {
     // The CPU job must have written the preview; without it the ML stages have nothing to read.
     await runner.run('detect', async () => {

@@ -278,6 +278,9 @@ async function decodeHeif(bytes: Buffer, signal: AbortSignal | undefined): Promi
   }
 }
 
+/** The long side below which a RAW's readable image is only a placeholder, not a preview. */
+const MIN_RAW_PREVIEW_SIDE = 256;
+
 /**
  * Camera RAW: libvips reads at best the small IFD0 thumbnail of TIFF-based RAWs, so the largest
  * embedded JPEG preview is used when it is bigger than what sharp can decode; sharp is used when it
@@ -319,6 +322,15 @@ async function decodeRaw(bytes: Buffer, format: string, signal: AbortSignal | un
   }
   const sharpPx = (sharpMeta?.width ?? 0) * (sharpMeta?.height ?? 0);
   const previewPx = (best?.meta.width ?? 0) * (best?.meta.height ?? 0);
+  // A RAW whose largest readable image is smaller than the thumbnail (typically IFD0's 160 × 120 or
+  // 16 × 12 placeholder) has no usable preview: a stamp-sized grey picture is not a photo's analysis.
+  const largestSide = Math.max(sharpMeta?.width ?? 0, sharpMeta?.height ?? 0, best?.meta.width ?? 0, best?.meta.height ?? 0);
+  if (largestSide > 0 && largestSide < MIN_RAW_PREVIEW_SIDE) {
+    throw new ShoeboxError(
+      'unsupported-format',
+      `${format} RAW file without a usable embedded preview (its largest readable image is ${largestSide} px on its long side)`,
+    );
+  }
   let sharpError: unknown = null;
   if (sharpMeta && sharpPx >= previewPx) {
     try {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { libraryPaths } from '../../src-core/paths.js';
 import { openStore } from '../../src-core/store/open-store.js';
+import { accountLibrary, checkStoreIntegrity, type DuplicateFinding, type StageRunAccounting } from '../../src-core/store/accounting.js';
 import { cliInvocation, lastJson } from '../helpers/cli.js';
 import { generatePhotos } from '../helpers/generate-photos.js';
 import { mulberry32 as random } from '../helpers/prng.js';
@@ -57,7 +58,11 @@ export interface ChaosResult {
   failedWithReason: number;
   /** found − completed − failedWithReason: photos that are neither done nor failed for a stated reason. */
   lost: number;
+  /** Copies of a result stored beyond the first (src-core/store/accounting.ts): never allowed. */
   duplicated: number;
+  duplicates: DuplicateFinding[];
+  /** Stage executions, re-executions (at-least-once: allowed) and the re-executions that rewrote a result. */
+  stageRuns: StageRunAccounting;
   integrity: string;
   /** Failures without a specific reason ('internal' or empty), with their messages. */
   unspecific: Array<{ path: string; code: string; error: string }>;
@@ -335,6 +340,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const failures: Record<string, number> = {};
     for (const f of failedList) failures[f.errorCode] = (failures[f.errorCode] ?? 0) + 1;
     const found = lastSummary?.photos ?? 0;
+    const accounting = await accountLibrary(store.sql, { files: true });
+    const integrity = async (): Promise<string> => {
+      const own = await store.health.integrityCheck();
+      const rules = await checkStoreIntegrity(store.sql);
+      return own === 'ok' && rules === 'ok' ? 'ok' : [own, rules].filter((t) => t !== 'ok').join('\n');
+    };
     const result: ChaosResult = {
       found,
       stored,
@@ -342,8 +353,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       failed: counts.failed,
       failedWithReason: specific.length,
       lost: Math.max(found, options.photos, stored) - counts.done - specific.length,
-      duplicated: await store.health.countDuplicateRows(),
-      integrity: await store.health.integrityCheck(),
+      duplicated: accounting.duplicated,
+      duplicates: accounting.duplicates,
+      stageRuns: accounting.stageRuns,
+      integrity: await integrity(),
       unspecific,
       failures,
       workerKills,
@@ -373,8 +386,9 @@ export function formatChaos(r: ChaosResult, photos: number): string {
     `failed with a reason  ${r.failedWithReason} (${failures})`,
     `failed, no reason     ${r.unspecific.length}${r.unspecific.length ? `: ${r.unspecific.slice(0, 5).map((u) => `${u.path}: ${u.code}: ${u.error}`).join(' | ')}` : ''}`,
     `lost                  ${r.lost}   (found − completed − failed with a reason)`,
-    `duplicated rows       ${r.duplicated}`,
-    `SQLite integrity      ${r.integrity}`,
+    `stage executions      ${r.stageRuns.executions}; re-executions ${r.stageRuns.reExecutions} (at-least-once, allowed; ${r.stageRuns.rewrittenResults} rewrote a result of the same revision, ${r.stageRuns.unfinished} never finished: their worker died)`,
+    `duplicated results    ${r.duplicated}${r.duplicates.length ? `: ${r.duplicates.slice(0, 5).map((d) => `${d.check} ${d.key} ×${d.count}`).join(' | ')}` : ''}`,
+    `integrity             ${r.integrity}`,
     `kills                 ${r.workerKills} workers, ${r.redisKills} redis-server, ${r.engineKills} engine; ${r.runs} analyze runs (exit codes ${r.exitCodes.map((c) => c ?? 'killed').join(', ')})`,
     `left running          ${r.leftovers.length === 0 ? 'nothing' : r.leftovers.join(', ')}`,
     `time                  chaos ${r.chaosSeconds} s${r.calmSeconds !== null ? `, calm ${r.calmSeconds} s${ratio}` : ''}`,
@@ -386,6 +400,7 @@ export function summaryLine(r: ChaosResult, photos: number): string {
     `chaos: photos=${photos} found=${r.found} completed=${r.completed} failed=${r.failedWithReason} ` +
     `unspecific=${r.unspecific.length} integrity=${r.integrity === 'ok' ? 'ok' : 'FAILED'} ` +
     `kills=${r.workerKills}w/${r.redisKills}r/${r.engineKills}e chaos=${r.chaosSeconds}s calm=${r.calmSeconds ?? '-'}s ` +
+    `stage-runs=${r.stageRuns.executions} re-executions=${r.stageRuns.reExecutions} ` +
     `lost=${r.lost} duplicated=${r.duplicated}`
   );
 }

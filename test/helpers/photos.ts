@@ -21,8 +21,17 @@ export const photosDir = path.resolve(repoRoot, '..', 'shared', 'photos');
 
 export const hasPhotos = existsSync(photosDir);
 
-/** Absolute path of a file in the shared photo collection. */
+/**
+ * `skip` option for a test that needs the shared photos: false where they are, else the reason the
+ * runner reports ("# SKIP …"), so their absence is seen, never a silent pass.
+ */
+export const needsSharedPhotos: string | false = hasPhotos
+  ? false
+  : `the shared photo collection ${photosDir} is absent (this test reads real photos from it)`;
+
+/** Absolute path of a file in the shared photo collection; a clear error where the collection is absent. */
 export function photo(...parts: string[]): string {
+  if (!hasPhotos) throw new Error(`${needsSharedPhotos}: needed ${path.join(...parts)}`);
   return path.join(photosDir, ...parts);
 }
 

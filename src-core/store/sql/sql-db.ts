@@ -145,10 +145,12 @@ export async function applyNamedMigrations(db: SqlDb, migrations: readonly Named
   }
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_named_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
   const applied: string[] = [];
+  // Read first, without a write lock: a library already up to date (every worker opening it) takes no
+  // lock at all. (SQLite: two connections of one process taking BEGIN IMMEDIATE at once would block
+  // the event loop in the busy wait and fail with "database is locked".)
+  const already = new Set((await db.all<{ id: string }>('SELECT id FROM schema_named_migrations')).map((r) => r.id));
   for (const migration of migrations) {
-    // Already applied: no write transaction. (SQLite: two connections of one process, each holding
-    // BEGIN IMMEDIATE across an await, would block the thread on each other until the busy timeout.)
-    if (await db.get('SELECT id FROM schema_named_migrations WHERE id = ?', [migration.id])) continue;
+    if (already.has(migration.id)) continue;
     const done = await db.transaction(async (tx) => {
       if (tx.dialect.kind === 'postgres') {
         await tx.get(`SELECT pg_advisory_xact_lock(hashtext('shoebox-named-migrations:' || current_schema()))`);
