@@ -16,6 +16,8 @@ import { cappedJitterDelay } from './backoff.js';
 import { runCpuJob } from './jobs/photo-cpu.js';
 import { runMaintenanceJob } from './jobs/maintenance.js';
 import { runMlJob } from './jobs/photo-ml.js';
+import { runPeopleJob } from './jobs/people.js';
+import { isPeopleJob } from '../src-shared/people-jobs.js';
 import { lowerProcessPriority } from './process-priority.js';
 import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
 
   const dispatch = async (job: Job, lane: Lane): Promise<unknown> => {
     if (job.name === 'maintenance') return runMaintenanceJob(job, { redis: lockRedis, cacheDir: config.cacheDir });
+    if (isPeopleJob(job.name)) return runPeopleJob(job, { store, cacheDir: config.cacheDir, redis: lockRedis });
     const parsed = PhotoJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
     const photoJob = job as Job<PhotoJobData>;

@@ -6,6 +6,7 @@ import type { Store } from '../../src-main/engine/store/store.js';
 import { StageRunner } from '../stage-runner.js';
 import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
 import { staleReason, type JobResult } from './photo-cpu.js';
+import { enqueueClusterFaces } from './people.js';
 
 export interface MlJobContext {
   store: Store;
@@ -44,5 +45,6 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
     await ctx.store.completePhoto(photoId, revision);
     return { state: 'done' };
   });
+  await enqueueClusterFaces(job, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)
   return { outcome: 'done' };
 }
