@@ -28,7 +28,7 @@ export async function clusterPhotoFaces(db: SqlDb, cacheDir: string, photoId: st
   return db.transaction(async (tx) => {
     const repo = new PeopleRepo(tx);
     await repo.lockClustering();
-    const pending = await repo.replacePhotoFaces(photoId, input.revision, faces);
+    const { pending } = await repo.replacePhotoFaces(photoId, input.revision, faces);
     const outcome = await clusterFaceIds(repo, pending, DEFAULT_CLUSTER_OPTIONS);
     return { faces: faces.length, gated: pending.length, ...outcome };
   });

@@ -314,15 +314,16 @@ export class PeopleRepo {
    * Stores the faces of one analysis of a photo. A face that overlaps one stored before (IoU ≥ 0.5)
    * keeps its id, its negatives and a person's assignment; a machine assignment is dropped when the
    * embedding changed (it is clustered again). Faces no longer found go, with what hung on them.
-   * Returns the ids of the faces that need clustering.
+   * Returns every face's id (in the given order) and those that need clustering (the gated ones).
    */
-  async replacePhotoFaces(photoId: string, revision: number, faces: readonly NewFace[]): Promise<string[]> {
+  async replacePhotoFaces(photoId: string, revision: number, faces: readonly NewFace[]): Promise<{ ids: string[]; pending: string[] }> {
     const old = (await this.db.all<FaceDbRow & { model: string }>(
       `SELECT ${FACE_COLUMNS} FROM faces f LEFT JOIN face_assignments a ON a.face_id = f.id WHERE f.photo_id = ?`,
       [photoId],
     )).map(faceFromRow);
     const unmatched = new Set(old.map((f) => f.id));
     const pending: string[] = [];
+    const ids: string[] = [];
     const t = now();
     for (const face of faces) {
       let match: FaceRow | null = null;
@@ -337,6 +338,7 @@ export class PeopleRepo {
       }
       const id = match?.id ?? randomUUID();
       if (match) unmatched.delete(match.id);
+      ids.push(id);
       const params: SqlParam[] = [
         id, photoId, revision, face.index, face.box[0], face.box[1], face.box[2], face.box[3], face.score, face.sizePx,
         face.sharpness, face.gate, face.model, face.embedding.length, this.vectorParam(face.embedding), t, t,
@@ -361,7 +363,7 @@ export class PeopleRepo {
       await this.db.run('DELETE FROM faces WHERE id = ?', [id]);
       if (dims) await this.indexVector(id, Number(dims.dims), null);
     }
-    return pending;
+    return { ids, pending };
   }
 
   async face(faceId: string): Promise<FaceRow | null> {
