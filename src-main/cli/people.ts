@@ -73,8 +73,9 @@ export function registerPeopleCommands(program: Command): void {
     .argument('<person>')
     .argument('<name>')
     .addOption(dataOption())
-    .action(async (person: string, name: string, options: Options) => {
-      const id = await withPeople(options, async (s) => {
+    .action(async (person: string, name: string, _options: Options, cmd: Command) => {
+      // --data may be given before or after the subcommand: read it with the parent's options.
+      const id = await withPeople(cmd.optsWithGlobals<Options>(), async (s) => {
         const resolved = await s.resolvePerson(person);
         await s.setName(resolved, name);
         return resolved;
@@ -88,8 +89,8 @@ export function registerPeopleCommands(program: Command): void {
     .argument('<a>')
     .argument('<b>')
     .addOption(dataOption())
-    .action(async (a: string, b: string, options: Options) => {
-      const [from, into] = await withPeople(options, async (s) => {
+    .action(async (a: string, b: string, _options: Options, cmd: Command) => {
+      const [from, into] = await withPeople(cmd.optsWithGlobals<Options>(), async (s) => {
         const ids = [await s.resolvePerson(a), await s.resolvePerson(b)] as const;
         await s.merge(ids[0], ids[1]);
         return ids;
