@@ -96,7 +96,28 @@ export const PEOPLE_MIGRATIONS: readonly NamedMigration[] = [
       );
     `,
   },
+  {
+    // Postgres has no vector index here: a sign-bit signature per face narrows the exact scan to the
+    // candidates nearest in Hamming distance (bit_count of the XOR), which are then scored exactly.
+    id: 'people/002-signature',
+    sqlite: `SELECT 1;`,
+    postgres: `
+      ALTER TABLE faces ADD COLUMN sig BIT VARYING;
+      UPDATE faces SET sig = (SELECT string_agg(CASE WHEN x > 0 THEN '1' ELSE '0' END, '' ORDER BY i)
+                                FROM unnest(embedding) WITH ORDINALITY AS t(x, i))::bit varying;
+    `,
+  },
 ];
+
+/** Postgres: candidates by signature before the exact score; enough that the true neighbours are among them. */
+const SIGNATURE_CANDIDATES = 128;
+
+/** Sign bits of a vector as a bit string ('1' where the component is positive). */
+export function signBits(v: Float32Array): string {
+  let out = '';
+  for (const x of v) out += x > 0 ? '1' : '0';
+  return out;
+}
 
 export type Box = [number, number, number, number];
 export type AssignmentSource = 'machine' | 'person';
@@ -277,15 +298,17 @@ export class PeopleRepo {
       );
     } else if (this.db.dialect.kind === 'postgres') {
       rows = await this.db.all<Row>(
-        `SELECT * FROM (
-           SELECT f.id AS face_id, f.photo_id, a.person_id,
-                  1 - (SELECT SUM(x::float8 * y::float8) FROM unnest(f.embedding, q.embedding) AS t(x, y)) AS distance
-           FROM faces q
-           JOIN faces f ON f.model = q.model AND f.dims = q.dims AND f.gate = 'ok' AND f.photo_id <> q.photo_id
-           LEFT JOIN face_assignments a ON a.face_id = f.id
-           WHERE q.id = ?) d
+        `WITH q AS (SELECT id, photo_id, model, dims, embedding, sig FROM faces WHERE id = ?),
+         cand AS (
+           SELECT f.id, f.photo_id, f.embedding FROM faces f, q
+           WHERE f.model = q.model AND f.dims = q.dims AND f.gate = 'ok' AND f.photo_id <> q.photo_id
+           ORDER BY bit_count(f.sig # q.sig), f.id LIMIT ?)
+         SELECT * FROM (
+           SELECT c.id AS face_id, c.photo_id, a.person_id,
+                  1 - (SELECT SUM(x::float8 * y::float8) FROM unnest(c.embedding, q.embedding) AS t(x, y)) AS distance
+           FROM cand c CROSS JOIN q LEFT JOIN face_assignments a ON a.face_id = c.id) d
          WHERE distance <= ? ORDER BY distance, face_id LIMIT ?`,
-        [faceId, maxDistance, limit],
+        [faceId, Math.max(SIGNATURE_CANDIDATES, limit * 2), maxDistance, limit],
       );
     } else {
       // SQLite without the extension: an exact scan in JS.
@@ -354,6 +377,7 @@ export class PeopleRepo {
         params,
       );
       // The clusterer decides again for this face; what a person said stays.
+      if (this.db.dialect.kind === 'postgres') await this.db.run('UPDATE faces SET sig = ?::bit varying WHERE id = ?', [signBits(face.embedding), id]);
       await this.db.run(`DELETE FROM face_assignments WHERE face_id = ? AND source = 'machine'`, [id]);
       await this.indexVector(id, face.embedding.length, face.gate === 'ok' ? face.embedding : null);
       if (face.gate === 'ok') pending.push(id);
