@@ -106,6 +106,10 @@ test('People view: name in place, merge by selecting, "Not …" on the person pa
 
   await cards.nth(0).getByLabel('Select for merge').check();
   await cards.nth(1).getByLabel('Select for merge').check();
+  // Several people together: no photo shows both of these two.
+  await page.getByRole('button', { name: 'Photos with all 2' }).click();
+  await page.getByText('0 photos together').waitFor();
+  await page.getByRole('button', { name: '← People' }).click();
   await page.getByRole('button', { name: /^Merge/ }).click();
   await until(async () => (await callApi<People>('people.list', {})).people.length === 1, 'the merge');
   const [merged] = (await callApi<People>('people.list', {})).people;

@@ -16,6 +16,8 @@ export interface PeopleState {
   selected: string[];
   openId: string | null;
   open: { person: PersonDto; faces: FaceDto[]; photos: PhotoSummary[] } | null;
+  /** Photos showing every selected person (the library filtered by several people). */
+  together: { people: PersonDto[]; photos: PhotoSummary[]; total: number } | null;
   load(): Promise<void>;
   toggle(id: string): void;
   clearSelection(): void;
@@ -24,6 +26,7 @@ export interface PeopleState {
   openPerson(id: string | null): Promise<void>;
   notThisPerson(faceId: string, personId: string): Promise<void>;
   hide(id: string, hidden: boolean): Promise<void>;
+  showTogether(ids: string[] | null): Promise<void>;
 }
 
 let client: ApiClient | null = null;
@@ -55,6 +58,7 @@ export const usePeople = create<PeopleState>()((set, get) => {
     selected: [],
     openId: null,
     open: null,
+    together: null,
     load: async () => {
       set({ loading: true });
       try {
@@ -87,6 +91,16 @@ export const usePeople = create<PeopleState>()((set, get) => {
     },
     notThisPerson: (faceId, personId) => act(() => api()['people.notThisPerson']({ faceId, personId })),
     hide: (id, hidden) => act(() => api()['people.hide']({ personId: id, hidden })),
+    showTogether: async (ids) => {
+      if (!ids || ids.length === 0) return set({ together: null });
+      try {
+        const r = await api()['people.photos']({ personIds: ids, limit: 200 });
+        const people = ids.map((id) => get().people.find((p) => p.id === id)).filter((p): p is PersonDto => !!p);
+        set({ together: { people, photos: r.photos, total: r.total }, error: null });
+      } catch (e) {
+        set({ error: message(e) });
+      }
+    },
   };
 });
 

@@ -61,12 +61,43 @@ function PersonCard({ person }: { person: PersonDto }) {
   );
 }
 
+function PhotoGrid({ photos }: { photos: Array<{ id: string; path: string; thumbnail: string | null; takenAt: string | null }> }) {
+  const mediaUrl = useMediaUrl();
+  return (
+    <ul className="person-photos">
+      {photos.map((p) => (
+        <li key={p.id} title={p.path}>
+          {p.thumbnail ? <img src={mediaUrl(p.thumbnail)} alt={fileName(p.path)} loading="lazy" /> : <div className="face-missing" />}
+          <span className="muted small">{p.takenAt ? p.takenAt.slice(0, 10) : 'no date'}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The library filtered by several people: photos showing all of them, by date. */
+function TogetherPage() {
+  const together = usePeople((s) => s.together)!;
+  const showTogether = usePeople((s) => s.showTogether);
+  const names = together.people.map((p) => p.name ?? 'unnamed').join(' + ');
+  return (
+    <div className="view people">
+      <div className="view-head">
+        <button onClick={() => void showTogether(null)}>← People</button>
+        <h2 className="together-title">
+          {names} <span className="muted">{together.total} photo{together.total === 1 ? '' : 's'} together</span>
+        </h2>
+      </div>
+      <section className="card">{together.photos.length ? <PhotoGrid photos={together.photos} /> : <p className="muted">No photo shows all of them.</p>}</section>
+    </div>
+  );
+}
+
 function PersonPage() {
   const open = usePeople((s) => s.open);
   const openPerson = usePeople((s) => s.openPerson);
   const notThisPerson = usePeople((s) => s.notThisPerson);
   const hide = usePeople((s) => s.hide);
-  const mediaUrl = useMediaUrl();
   if (!open) {
     return (
       <div className="center-state" aria-busy="true">
@@ -103,21 +134,15 @@ function PersonPage() {
       </section>
       <section className="card">
         <h3>Photos by date</h3>
-        <ul className="person-photos">
-          {photos.map((p) => (
-            <li key={p.id} title={p.path}>
-              {p.thumbnail ? <img src={mediaUrl(p.thumbnail)} alt={fileName(p.path)} loading="lazy" /> : <div className="face-missing" />}
-              <span className="muted small">{p.takenAt ? p.takenAt.slice(0, 10) : 'no date'}</span>
-            </li>
-          ))}
-        </ul>
+        <PhotoGrid photos={photos} />
       </section>
     </div>
   );
 }
 
 export function PeopleView() {
-  const { people, unassigned, lowQuality, loading, error, selected, openId } = usePeople();
+  const { people, unassigned, lowQuality, loading, error, selected, openId, together } = usePeople();
+  const showTogether = usePeople((s) => s.showTogether);
   const load = usePeople((s) => s.load);
   const mergeSelected = usePeople((s) => s.mergeSelected);
   const clearSelection = usePeople((s) => s.clearSelection);
@@ -125,6 +150,7 @@ export function PeopleView() {
     void load();
   }, [load]);
   if (openId) return <PersonPage />;
+  if (together) return <TogetherPage />;
   const firstName = people.find((p) => p.id === selected[0]);
   return (
     <div className="view people">
@@ -149,6 +175,7 @@ export function PeopleView() {
           <button className="primary" disabled={selected.length < 2} onClick={() => void mergeSelected()}>
             Merge {selected.length > 1 ? selected.length : ''}
           </button>
+          <button onClick={() => void showTogether(selected)}>{selected.length > 1 ? `Photos with all ${selected.length}` : 'Their photos'}</button>
           <button onClick={clearSelection}>Cancel</button>
         </div>
       )}
