@@ -5,12 +5,11 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { PeopleError } from '../../src-core/store/repos/people-repo.js';
-import { loadConfig } from '../engine/config.js';
+import { loadConfig, type ConfigFlags } from '../engine/config.js';
 import { OperationError } from '../engine/operations.js';
 import { libraryPaths } from '../engine/paths.js';
 import { PeopleService } from '../engine/people/people-service.js';
 import { LibraryClient } from './library-client.js';
-import { flagsOf } from './main.js';
 
 interface Options {
   data?: string;
@@ -20,7 +19,7 @@ interface Options {
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
 
 async function withPeople<T>(options: Options, fn: (people: PeopleService) => Promise<T>): Promise<T> {
-  const flags = flagsOf(options);
+  const flags: ConfigFlags = { data: options.data };
   const config = loadConfig(flags);
   if (config.store.kind === 'sqlite' && !fs.existsSync(libraryPaths(config.dataDir).sqlite)) {
     throw new OperationError(`no library at ${config.dataDir} yet: analyse a folder first ("shoebox analyze <folder>")`, 'not-found');
