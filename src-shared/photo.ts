@@ -8,7 +8,7 @@ export interface GpsPosition {
 }
 
 /** Normalised metadata; every field is null when the file does not record it. */
-export interface PhotoMetadata {
+export interface PhotoMetadata extends Partial<MetadataExtra> {
   /** As recorded, ISO 8601 `YYYY-MM-DDTHH:MM:SS`, with `±HH:MM` when the file records an offset. */
   takenAt: string | null;
   make: string | null;
@@ -29,6 +29,58 @@ export interface PhotoMetadata {
   rating: number | null;
   keywords: string[];
 }
+
+/** A face (or other) region another app drew and named, MWG regions as recorded (centre x/y, normalised by default). */
+export interface MetadataRegion {
+  name: string | null;
+  /** MWG type: Face, Pet, Focus, BarCode… */
+  type: string | null;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** `normalized` (0–1) or `pixel`, as the region says. */
+  unit: string;
+}
+
+/** The XMP sidecar a photo's metadata was read from, with the stat that tells a later scan it changed. */
+export interface SidecarStat {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Metadata beyond the core columns (issue 14): where the capture date came from, what other apps wrote
+ * (sidecars, embedded XMP), and which reader read it. Stored in its own table (photo_metadata_extra).
+ */
+export interface MetadataExtra {
+  /**
+   * The tag the capture date came from, e.g. `EXIF DateTimeOriginal`, `XMP photoshop:DateCreated`,
+   * `IPTC DateCreated`, `MakerNotes Reconyx:DateTimeOriginal`, `EXIF ModifyDate`, `File modification time`.
+   */
+  takenAtSource: string | null;
+  /** True when the date is only when the file was last changed (ModifyDate, file time): "date uncertain". */
+  takenAtUncertain: boolean;
+  /** Colour label as recorded (xmp:Label "Red", darktable/digiKam numbers mapped to colour names). */
+  label: string | null;
+  /** Pick / reject flag (Rating -1, digiKam PickLabel, xmpDM:good). */
+  pick: 'pick' | 'reject' | null;
+  title: string | null;
+  description: string | null;
+  /** lr:hierarchicalSubject, each as recorded with `|` between levels ("Places|Italy|Arezzo"). */
+  hierarchicalKeywords: string[];
+  regions: MetadataRegion[];
+  /** The sidecar that was read, or null when the photo has none. */
+  sidecar: SidecarStat | null;
+  /** `exifr` alone, or `exifr+exiftool` when exiftool read what exifr could not. */
+  reader: 'exifr' | 'exifr+exiftool';
+  /** Why exiftool was needed, or why it could not run (no Perl…); null when it was not needed. */
+  readerNote: string | null;
+}
+
+/** Everything the metadata stage reads: the core columns plus the extras. */
+export type FullMetadata = PhotoMetadata & MetadataExtra;
 
 /** What the preprocess stage produced, from one decode of the file. */
 export interface PhotoDerivatives {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LANES, WORKER_CLASSES, WORKER_ROLES } from './lanes.js';
 import { RedisEndpoint } from './redis-endpoint.js';
+import { StoreLocation } from './store-location.js';
 
 /** Everything a worker process needs, passed by the pool in SHOEBOX_WORKER_CONFIG and validated once. */
 export const WorkerLaunchConfig = z.object({
@@ -13,10 +14,7 @@ export const WorkerLaunchConfig = z.object({
   /** OS scheduling niceness the process gives itself at start (0 normal … 19 lowest). */
   niceness: z.number().int().min(0).max(19),
   redis: RedisEndpoint,
-  store: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('sqlite'), sqlitePath: z.string() }),
-    z.object({ kind: z.literal('postgres'), postgresUrl: z.string(), postgresSchema: z.string() }),
-  ]),
+  store: StoreLocation,
   cacheDir: z.string(),
   logsDir: z.string(),
   recycleAfterJobs: z.number().int().min(1),

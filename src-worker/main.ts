@@ -3,21 +3,20 @@
  * ml processes) or both classes' high_priority lanes (the interactive process). Forked by the
  * engine's WorkerPool, here or on another machine (`shoebox worker`).
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName, type Lane } from '../src-shared/lanes.js';
-import { nextJob, PhotoJobData } from '../src-shared/jobs.js';
 import { RECYCLE_EXIT_CODE, WorkerLaunchConfig, type FromWorker, type ToWorker } from '../src-shared/worker-protocol.js';
-import { createFileLogger } from '../src-main/engine/logger.js';
-import { BACKOFF_TYPE, Lanes, QUEUE_PREFIX } from '../src-main/engine/queues.js';
-import { redisOptions } from '../src-main/engine/redis/endpoint.js';
-import { openStore } from '../src-main/engine/store/open-store.js';
+import { createFileLogger } from '../src-core/logger.js';
+import { BACKOFF_TYPE, Lanes, QUEUE_PREFIX } from '../src-core/queues.js';
+import { redisOptions } from '../src-core/redis-endpoint.js';
+import { openStore } from '../src-core/store/open-store.js';
+import { runtimeSettings } from '../src-core/runtime-settings.js';
 import { cappedJitterDelay } from './backoff.js';
-import { runCpuJob } from './jobs/photo-cpu.js';
-import { runMaintenanceJob } from './jobs/maintenance.js';
-import { runMlJob } from './jobs/photo-ml.js';
-import { runPeopleJob } from './jobs/people.js';
-import { isPeopleJob } from '../src-shared/people-jobs.js';
+import { handlerFor, type WorkerServices } from './jobs/job-handler.js';
+import { JOB_HANDLERS } from './jobs/registry.js';
+import { closeExiftool } from './metadata/exiftool-process.js';
+import { MetadataExtraRepo } from '../src-core/store/repos/metadata-extra-repo.js';
 import { lowerProcessPriority } from './process-priority.js';
 import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
@@ -37,17 +36,15 @@ function rssMb(): number {
 
 async function main(): Promise<void> {
   const config = WorkerLaunchConfig.parse(JSON.parse(process.env.SHOEBOX_WORKER_CONFIG ?? 'null'));
+  // The per-process settings (ML, sqlite-vec), checked before anything loads: a bad one stops start-up.
+  runtimeSettings();
   // First, before libuv, libvips or onnxruntime start their threads (they inherit the priority).
   const priority = lowerProcessPriority(config.niceness);
   const log = createFileLogger(config.logsDir, `worker-${config.slotId}`, 'error');
   const served = config.queues.map((q) => `${queueName(q.workerClass, q.lane)}×${q.concurrency}`).join(', ');
   log.info(`worker ${config.slotId} (${config.role}) starting, pid ${process.pid}, ${priority}; queues ${served}`);
 
-  const store = await openStore(
-    config.store.kind === 'sqlite'
-      ? { kind: 'sqlite', sqlitePath: config.store.sqlitePath }
-      : { kind: 'postgres', postgresUrl: config.store.postgresUrl, postgresSchema: config.store.postgresSchema },
-  );
+  const store = await openStore(config.store);
   const lanes = new Lanes(config.redis, config);
   const lockRedis = new Redis(redisOptions(config.redis));
   lockRedis.on('error', () => undefined);
@@ -80,22 +77,8 @@ async function main(): Promise<void> {
     }
   };
 
-  const dispatch = async (job: Job, lane: Lane): Promise<unknown> => {
-    if (job.name === 'maintenance') return runMaintenanceJob(job, { redis: lockRedis, cacheDir: config.cacheDir });
-    if (isPeopleJob(job.name)) return runPeopleJob(job, { store, cacheDir: config.cacheDir, redis: lockRedis });
-    const parsed = PhotoJobData.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
-    const photoJob = job as Job<PhotoJobData>;
-    const ctx = { store, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
-    const result = job.name === 'photo.cpu' ? await runCpuJob(photoJob, ctx) : job.name === 'photo.ml' ? await runMlJob(photoJob, ctx) : null;
-    if (result === null) throw new UnrecoverableError(`internal: unknown job name "${job.name}"`);
-    const follow = nextJob(job.name as 'photo.cpu' | 'photo.ml');
-    if (result.outcome === 'done' && follow) {
-      // If we die between the store write and this add, the engine's sweep queues it.
-      await lanes.addPhotoJobs([{ name: follow, lane, data: parsed.data }]);
-    }
-    return result;
-  };
+  const services: WorkerServices = { photos: store.photos, progress: store.progress, metadataExtra: new MetadataExtraRepo(store.sql), lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs, sql: store.sql };
+  const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 
   for (const { workerClass, lane, concurrency } of config.queues) {
     const worker = new Worker(queueName(workerClass, lane), (job) => processor(job, lane), {
@@ -134,6 +117,7 @@ async function main(): Promise<void> {
     send({ type: 'state', state: 'stopping', rssMb: rssMb() });
     // close() stops taking jobs and waits for the ones in hand to finish.
     await Promise.all(workers.map((w) => w.close()));
+    await closeExiftool();
     await lanes.close();
     lockRedis.disconnect();
     await store.close();

@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { ShoeboxError, formatFailedReason, type ErrorInfo } from '../src-shared/errors.js';
 import type { PhotoJobData } from '../src-shared/jobs.js';
 import type { Stage } from '../src-shared/stages.js';
-import type { Store } from '../src-main/engine/store/store.js';
+import type { StageProgressRepo } from '../src-core/store/repos/stage-progress-repo.js';
 
 /** Sent as BullMQ job progress after each stage. */
 export interface StageProgress {
@@ -34,7 +34,7 @@ export function toShoeboxError(error: unknown): ShoeboxError {
  */
 export class StageRunner {
   constructor(
-    private readonly store: Store,
+    private readonly progress: StageProgressRepo,
     private readonly job: Job<PhotoJobData>,
     private readonly stageTimeoutMs: number,
   ) {}
@@ -45,7 +45,7 @@ export class StageRunner {
 
   async run(stage: Stage, fn: (signal: AbortSignal) => Promise<StageOutcome>): Promise<void> {
     const { photoId, revision } = this.job.data;
-    await this.store.startStage(photoId, revision, stage);
+    await this.progress.startStage(photoId, revision, stage);
     const started = performance.now();
     const signal = AbortSignal.timeout(this.stageTimeoutMs);
     let outcome: StageOutcome;
@@ -55,11 +55,11 @@ export class StageRunner {
       const failure = toShoeboxError(error);
       const ms = Math.round(performance.now() - started);
       if (failure.permanent || this.isLastAttempt) {
-        await this.store.failStage(photoId, revision, stage, failure.toInfo(), ms);
+        await this.progress.failStage(photoId, revision, stage, failure.toInfo(), ms);
       }
       throw failure.permanent ? new UnrecoverableError(formatFailedReason(failure.toInfo())) : new Error(formatFailedReason(failure.toInfo()));
     }
-    await this.store.finishStage(photoId, revision, stage, {
+    await this.progress.finishStage(photoId, revision, stage, {
       state: outcome.state,
       ms: Math.round(performance.now() - started),
       note: outcome.note,

@@ -9,23 +9,24 @@ import { dispatch, type Handlers } from '../src-main/engine/api/dispatch.js';
 import { createHandlers, type HandlerEngine } from '../src-main/engine/api/handlers.js';
 import { IPC_PREFIX, registerIpcHandlers, type IpcEventLike } from '../src-main/engine/api/ipc.js';
 import { LibraryOperations, OperationError } from '../src-main/engine/operations.js';
-import type { Store } from '../src-main/engine/store/store.js';
+import type { Store } from '../src-core/store/store.js';
 
 function fakeEngine(dataDir: string): HandlerEngine {
   const store = {
-    getPhoto: async () => null,
-    listPhotos: async () => [],
-    listPhotoItems: async () => [],
-    countPhotos: async () => 0,
-    similarPhotos: async () => [],
-    listSkipped: async () => [],
-    countPhotosByState: async () => ({ queued: 0, processing: 0, done: 0, failed: 0, cancelled: 0 }),
-    listFailed: async () => [],
-    listIngests: async () => [],
-    listPauses: async () => [],
-    listWorkerStatuses: async () => [],
-    getPhotosByPaths: async () => new Map(),
-    getPhotoDetail: async () => null,
+    photos: {
+      get: async () => null,
+      list: async () => [],
+      listItems: async () => [],
+      count: async () => 0,
+      similar: async () => [],
+      countByState: async () => ({ queued: 0, processing: 0, done: 0, failed: 0, cancelled: 0 }),
+      listFailed: async () => [],
+      getByPaths: async () => new Map(),
+      getDetail: async () => null,
+    },
+    skips: { list: async () => [] },
+    ingests: { list: async () => [] },
+    engineState: { listPauses: async () => [], listWorkers: async () => [] },
   } as unknown as Store;
   return {
     store,

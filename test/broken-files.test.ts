@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { LANES } from '../src-shared/lanes.js';
 import type { PhotoDetail, PhotoRecord } from '../src-shared/photo.js';
 import type { Engine } from '../src-main/engine/engine.js';
-import { libraryPaths } from '../src-main/engine/paths.js';
-import { openStore } from '../src-main/engine/store/open-store.js';
+import { libraryPaths } from '../src-core/paths.js';
+import { openStore } from '../src-core/store/open-store.js';
 import { isUnspecificVipsError, mapDecodeError } from '../src-worker/stages/preprocess.js';
 import { buildBrokenCorpus, type BrokenCase, type BrokenCorpus } from './helpers/broken-corpus.js';
 import { cliInvocation, lastJson, TEST_ENV } from './helpers/cli.js';
@@ -59,19 +59,19 @@ describe('broken files: each fails alone, with a reason a person understands', (
     // Hold the work until the scan has registered every file, then change the files under it.
     await engine.lanes.pause(LANES);
     const ingest = engine.ingest([corpus.dir]);
-    await waitFor(async () => (await engine.store.getPhotosByPaths([deleted, rewritten])).size === 2, 60_000, 'the scan to register the files');
-    const registered = (await engine.store.getPhotosByPaths([rewritten])).get(rewritten)!;
+    await waitFor(async () => (await engine.store.photos.getByPaths([deleted, rewritten])).size === 2, 60_000, 'the scan to register the files');
+    const registered = (await engine.store.photos.getByPaths([rewritten])).get(rewritten)!;
     fs.rmSync(deleted);
     fs.writeFileSync(rewritten, corpus.rewriteWith);
     await engine.lanes.resume(LANES);
     const summary = await ingest;
     assert.equal(summary.interrupted, false);
 
-    const all: PhotoRecord[] = await engine.store.listPhotos({ limit: 10_000, offset: 0 });
+    const all: PhotoRecord[] = await engine.store.photos.list({ limit: 10_000, offset: 0 });
     const byPath = new Map(all.map((p) => [p.path, p]));
     const details = new Map<string, PhotoDetail>();
     const detailOf = async (p: PhotoRecord): Promise<PhotoDetail> => {
-      if (!details.has(p.id)) details.set(p.id, (await engine.store.getPhotoDetail(p.id))!);
+      if (!details.has(p.id)) details.set(p.id, (await engine.store.photos.getDetail(p.id))!);
       return details.get(p.id)!;
     };
     const findRow = (file: string | Buffer): PhotoRecord | undefined => {
@@ -120,7 +120,7 @@ describe('broken files: each fails alone, with a reason a person understands', (
       }
     }
     // The rewritten file: analysed as it is now (the new content), one row, same revision.
-    const rewrittenNow = (await engine.store.getPhotosByPaths([rewritten])).get(rewritten)!;
+    const rewrittenNow = (await engine.store.photos.getByPaths([rewritten])).get(rewritten)!;
     const rewriteRow = rows.find((r) => r.name.startsWith('rewritten'))!;
     rewriteRow.reason += `; content hash ${rewrittenNow.contentHash?.slice(0, 8)} (new bytes), revision ${rewrittenNow.revision}`;
     printTable(rows);
@@ -140,7 +140,7 @@ describe('broken files: each fails alone, with a reason a person understands', (
     assert.equal(summary.completed + summary.failed, photoFiles);
     assert.equal(rewrittenNow.id, registered.id);
     assert.equal(rewrittenNow.contentHash, (await import('node:crypto')).createHash('sha1').update(corpus.rewriteWith).digest('hex'));
-    assert.equal(await engine.store.countDuplicateRows(), 0);
+    assert.equal(await engine.store.health.countDuplicateRows(), 0);
     const restarts = engine.pool.statuses().map((s) => `${s.id}: ${s.restarts}`);
     assert.ok(engine.pool.statuses().every((s) => s.restarts === 0), `no worker died: ${restarts.join(', ')}`);
   });
@@ -186,12 +186,12 @@ describe('broken files: each fails alone, with a reason a person understands', (
     assert.deepEqual([summary.photos, summary.completed, summary.failed], [2, 1, 1]);
     const store = await openStore({ kind: 'sqlite', sqlitePath: libraryPaths(permData).sqlite });
     try {
-      const [failed] = await store.listFailed(10, 0);
+      const [failed] = await store.photos.listFailed(10, 0);
       process.stdout.write(`permission case: ${failed?.errorCode}: ${failed?.error}\n`);
       assert.equal(failed?.path, unreadable);
       assert.equal(failed?.errorCode, 'permission-denied');
       assert.match(failed!.error, /no permission to read the file: .*unreadable\.jpg \(EACCES\)/);
-      assert.equal(await store.countDuplicateRows(), 0);
+      assert.equal(await store.health.countDuplicateRows(), 0);
     } finally {
       await store.close();
     }

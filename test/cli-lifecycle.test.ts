@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SqliteStore } from '../src-main/engine/store/sqlite-store.js';
+import { openStore } from '../src-core/store/open-store.js';
 import { lastJson, runCli, startCli } from './helpers/cli.js';
 import { isAlive, makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { generatePhotos } from './helpers/generate-photos.js';
@@ -10,9 +10,9 @@ import { generatePhotos } from './helpers/generate-photos.js';
 async function doneCount(dataDir: string): Promise<number> {
   const file = path.join(dataDir, 'library.sqlite');
   if (!fs.existsSync(file)) return 0;
-  const store = new SqliteStore(file);
+  const store = await openStore({ kind: 'sqlite', sqlitePath: file });
   try {
-    return (await store.countPhotosByState()).done;
+    return (await store.photos.countByState()).done;
   } catch {
     return 0;
   } finally {
@@ -93,9 +93,9 @@ describe('interrupted ingests resume where they stopped', () => {
       assert.equal(summary.completed + summary.skipped, 60, JSON.stringify(summary));
       assert.equal(summary.failed, 0);
       assert.equal(isAlive(redisPid), false, 'the orphaned redis-server was stopped');
-      const store = new SqliteStore(path.join(dataDir, 'library.sqlite'));
-      assert.equal(await store.countDuplicateRows(), 0);
-      assert.equal(await store.integrityCheck(), 'ok');
+      const store = await openStore({ kind: 'sqlite', sqlitePath: path.join(dataDir, 'library.sqlite') });
+      assert.equal(await store.health.countDuplicateRows(), 0);
+      assert.equal(await store.health.integrityCheck(), 'ok');
       await store.close();
     } finally {
       removeDir(dataDir);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { LibraryOperations } from '../src-main/engine/operations.js';
-import { redisOptions } from '../src-main/engine/redis/endpoint.js';
+import { redisOptions } from '../src-core/redis-endpoint.js';
 import { withRedisLock } from '../src-worker/redis-lock.js';
 import { generatePhotos } from './helpers/generate-photos.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
@@ -55,14 +55,14 @@ describe('controls on a running engine', () => {
 
       // retry: it runs again (through high_priority) and fails again with the same reason
       assert.equal(await ops.retry(failed!.jobId), 1);
-      await waitFor(async () => (await engine.store.getPhoto(failed!.photoId))!.state === 'failed', 30_000, 'the retried photo to fail again');
+      await waitFor(async () => (await engine.store.photos.get(failed!.photoId))!.state === 'failed', 30_000, 'the retried photo to fail again');
       const [again] = await ops.failed();
       assert.equal(again!.errorCode, 'corrupt-file');
       assert.equal(again!.attempts, 2);
 
       await ops.discard(again!.jobId);
       assert.deepEqual(await ops.failed(), []);
-      assert.equal((await engine.store.getPhoto(failed!.photoId))!.state, 'cancelled');
+      assert.equal((await engine.store.photos.get(failed!.photoId))!.state, 'cancelled');
 
       // cancel a whole ingest while its work is paused in the queues
       await ops.pause('all');
@@ -71,7 +71,7 @@ describe('controls on a running engine', () => {
       const ingest = engine.ingest([more]);
       let ingestId = '';
       await waitFor(async () => {
-        const [latest] = await engine.store.listIngests(1);
+        const [latest] = await engine.store.ingests.list(1);
         ingestId = latest?.state === 'running' ? latest.id : '';
         return ingestId !== '';
       }, 30_000, 'the ingest to be queued');
@@ -114,7 +114,7 @@ describe('controls on a running engine', () => {
       assert.equal(summary.completed, 24);
       const cpu = engine.pool.statuses().find((s) => s.id === 'cpu-0')!;
       assert.ok(cpu.restarts >= 3, `cpu worker restarts: ${cpu.restarts}`);
-      assert.equal(await engine.store.countDuplicateRows(), 0);
+      assert.equal(await engine.store.health.countDuplicateRows(), 0);
     } finally {
       await engine.stop();
       removeDir(dataDir);

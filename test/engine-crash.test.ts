@@ -17,14 +17,14 @@ describe('crashes mid-ingest lose no photo', () => {
   after(() => removeDir(photos));
 
   async function assertAllAccounted(engine: Engine, ingestId: string, expected: number): Promise<void> {
-    const totals = await engine.store.ingestTotals(ingestId);
+    const totals = await engine.store.ingests.totals(ingestId);
     assert.equal(totals.photos, expected);
     assert.equal(totals.completed + totals.failed, expected, `lost photos: ${JSON.stringify(totals)}`);
-    for (const failed of await engine.store.listFailed(1000, 0)) {
+    for (const failed of await engine.store.photos.listFailed(1000, 0)) {
       assert.ok(failed.error.length > 0 && failed.errorCode !== 'internal', `failure without a specific reason: ${JSON.stringify(failed)}`);
     }
-    assert.equal(await engine.store.countDuplicateRows(), 0);
-    assert.equal(await engine.store.integrityCheck(), 'ok');
+    assert.equal(await engine.store.health.countDuplicateRows(), 0);
+    assert.equal(await engine.store.health.integrityCheck(), 'ok');
   }
 
   it('kill -9 of a worker: the worker is restarted and its jobs are picked up again', async () => {

@@ -50,7 +50,7 @@ describe('high_priority overtakes a bulk ingest', () => {
           assert.equal(heldSeen, false);
         }
         // Everything of the bulk ingest was queued before the single photo; most of it is still waiting.
-        const photos = await engine.store.listPhotos({ limit: 1000, offset: 0 });
+        const photos = await engine.store.photos.list({ limit: 1000, offset: 0 });
         const bulkDone = photos.filter((p) => p.path.startsWith(bulk) && p.state === 'done').length;
         assert.ok(bulkDone < 80 - 20, `the asked-for photo waited for the bulk work: ${bulkDone}/80 bulk photos were already done`);
         if (interactiveWorker) {

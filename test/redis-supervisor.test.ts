@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { redisOptions } from '../src-main/engine/redis/endpoint.js';
+import { redisOptions } from '../src-core/redis-endpoint.js';
 import { findRedisServer, RedisServerNotFound } from '../src-main/engine/redis/find-redis-server.js';
 import { RedisSupervisor } from '../src-main/engine/redis/redis-supervisor.js';
-import { createFileLogger } from '../src-main/engine/logger.js';
+import { createFileLogger } from '../src-core/logger.js';
 import { isAlive, makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { runCli } from './helpers/cli.js';
 

@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { loadConfig } from '../src-main/engine/config.js';
+import { loadConfig } from '../src-core/config.js';
 import { IngestRunner } from '../src-main/engine/ingest/ingest-runner.js';
-import { createFileLogger } from '../src-main/engine/logger.js';
-import { Lanes } from '../src-main/engine/queues.js';
-import { endpointFromUrl } from '../src-main/engine/redis/endpoint.js';
-import { openStore } from '../src-main/engine/store/open-store.js';
+import { createFileLogger } from '../src-core/logger.js';
+import { Lanes } from '../src-core/queues.js';
+import { endpointFromUrl } from '../src-core/redis-endpoint.js';
+import { openStore } from '../src-core/store/open-store.js';
 import { startCli } from './helpers/cli.js';
 import { makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { photosDir } from './helpers/photos.js';
@@ -60,7 +60,7 @@ describe('shoebox worker on "another machine"', { skip: process.env.SHOEBOX_SKIP
         const summary = await new IngestRunner(store, lanes, createFileLogger(path.join(dataDir, 'logs'), 'test', false)).run([photos]);
         assert.equal(summary.completed, 2);
         assert.equal(summary.failed, 1);
-        const [failed] = await store.listFailed(10, 0);
+        const [failed] = await store.photos.listFailed(10, 0);
         assert.equal(failed!.errorCode, 'corrupt-file');
       } finally {
         await lanes.close();

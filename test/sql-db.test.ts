@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openStore } from '../src-main/engine/store/open-store.js';
-import type { Store } from '../src-main/engine/store/store.js';
+import { openStore } from '../src-core/store/open-store.js';
+import type { Store } from '../src-core/store/store.js';
 import { applyNamedMigrations, likePattern, numberPlaceholders } from '../src-core/store/sql/sql-db.js';
 import type { NamedMigration } from '../src-core/store/sql/sql-db.js';
 import { storeBackends } from './helpers/store-backends.js';

@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
-import { openStore } from '../src-main/engine/store/open-store.js';
-import { libraryPaths } from '../src-main/engine/paths.js';
+import { openStore } from '../src-core/store/open-store.js';
+import { libraryPaths } from '../src-core/paths.js';
 
 const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
@@ -251,12 +251,12 @@ test('the grid at 30k photos renders only the visible tiles and loads pages as i
     // Seed the library before serve opens it: 30k registered files, set aside (cancelled) so the
     // engine has nothing to analyse; the grid lists them all.
     const store = await openStore({ kind: 'sqlite', sqlitePath: libraryPaths(bigDir).sqlite });
-    await store.createIngest('big', ['/big']);
-    await store.registerFiles(
+    await store.ingests.create('big', ['/big']);
+    await store.ingests.registerFiles(
       'big',
       Array.from({ length: 30_000 }, (_, i) => ({ kind: 'new' as const, photoId: `big${String(i).padStart(5, '0')}`, path: `/big/${String(i).padStart(5, '0')}.jpg`, size: 1000, mtimeMs: 1_600_000_000_000 })),
     );
-    await store.cancelIngest('big');
+    await store.ingests.cancel('big');
     await store.close();
 
     bigServe = await startServe(bigDir);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkerExit } from '../src-main/engine/worker-pool.js';
-import type { WorkerStatus } from '../src-main/engine/store/store.js';
+import type { WorkerStatus } from '../src-core/store/store.js';
 import { generatePhotos } from './helpers/generate-photos.js';
 import { isAlive, makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 
@@ -56,8 +56,8 @@ describe('worker pool resize (eco mode without a restart)', () => {
       assert.equal(summary.completed, 24, JSON.stringify(summary));
       assert.equal(summary.failed, 0);
       // No job was taken from a draining worker and run again (that would be a second attempt).
-      for (const photo of await engine.store.listPhotos({ limit: 100, offset: 0 })) {
-        const detail = (await engine.store.getPhotoDetail(photo.id))!;
+      for (const photo of await engine.store.photos.list({ limit: 100, offset: 0 })) {
+        const detail = (await engine.store.photos.getDetail(photo.id))!;
         for (const stage of detail.stages) assert.equal(stage.attempts, 1, `${photo.path} ${stage.stage} ran ${stage.attempts} times`);
       }
       assert.ok(!exits.some((e) => e.exit === 'crashed' || e.exit === 'killed'), JSON.stringify(exits));

@@ -1,8 +1,9 @@
 import type { NamedMigration } from './sql/sql-db.js';
+import { METADATA_EXTRA_MIGRATIONS } from './repos/metadata-extra-repo.js';
 import { PEOPLE_MIGRATIONS } from './repos/people-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
  * migrations). A new repository adds its list here: one import, one spread.
  */
-export const NAMED_MIGRATIONS: readonly NamedMigration[] = [...PEOPLE_MIGRATIONS];
+export const NAMED_MIGRATIONS: readonly NamedMigration[] = [...METADATA_EXTRA_MIGRATIONS, ...PEOPLE_MIGRATIONS];

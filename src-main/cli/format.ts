@@ -1,6 +1,6 @@
 import type { PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
-import { defaultDataDir } from '../engine/paths.js';
+import { defaultDataDir } from '../../src-core/paths.js';
 import type { IngestSummary } from '../engine/ingest/ingest-runner.js';
 import type { FailedEntry, LibraryStatus } from '../engine/operations.js';
 

@@ -1,11 +1,10 @@
-import { loadConfig, type ConfigFlags, type EngineConfig } from '../engine/config.js';
-import { storeConfigFor } from '../engine/engine.js';
+import { loadConfig, storeLocation, type ConfigFlags, type EngineConfig } from '../../src-core/config.js';
 import { readRunningEngine } from '../engine/engine-file.js';
 import { LibraryOperations } from '../engine/operations.js';
-import { libraryPaths } from '../engine/paths.js';
-import { Lanes } from '../engine/queues.js';
-import { openStore } from '../engine/store/open-store.js';
-import type { Store } from '../engine/store/store.js';
+import { libraryPaths } from '../../src-core/paths.js';
+import { Lanes } from '../../src-core/queues.js';
+import { openStore } from '../../src-core/store/open-store.js';
+import type { Store } from '../../src-core/store/store.js';
 
 /**
  * A CLI command's view of a library: the store always, and the running engine's Redis when an
@@ -23,7 +22,7 @@ export class LibraryClient {
     const config = loadConfig(flags);
     const paths = libraryPaths(config.dataDir);
     const running = readRunningEngine(paths.engineFile);
-    const store = await openStore(storeConfigFor(config, paths));
+    const store = await openStore(storeLocation(config));
     const lanes = running ? new Lanes(running.redis, config) : null;
     return new LibraryClient(config, store, lanes, new LibraryOperations(store, lanes, config.dataDir, running?.pid ?? null));
   }

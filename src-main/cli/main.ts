@@ -1,40 +1,25 @@
+/** Exit codes: 0 done, 1 failure, 2 usage error (UsageError, ConfigError). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { isLane, LANES, type Lane } from '../../src-shared/lanes.js';
-import { ConfigError, loadConfig, type ConfigFlags } from '../engine/config.js';
+import { ConfigError, loadConfig, type ConfigFlags } from '../../src-core/config.js';
 import { Engine, EngineAlreadyRunning } from '../engine/engine.js';
 import { readRunningEngine } from '../engine/engine-file.js';
 import { IngestRunner, type IngestSummary } from '../engine/ingest/ingest-runner.js';
-import { createFileLogger } from '../engine/logger.js';
+import { createFileLogger } from '../../src-core/logger.js';
 import { inspectView } from '../engine/inspect-view.js';
 import { OperationError } from '../engine/operations.js';
-import { libraryPaths } from '../engine/paths.js';
+import { libraryPaths } from '../../src-core/paths.js';
 import { RedisServerNotFound } from '../engine/redis/find-redis-server.js';
 import { formatDetail, formatFailed, formatStatus, formatSummary } from './format.js';
 import { LibraryClient } from './library-client.js';
 import { registerPeopleCommands } from './people.js';
 import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
-import { runWorkers, WorkerUsageError } from './worker.js';
-
-/** Exit codes: 0 done, 1 failure, 2 usage error. */
-class UsageError extends Error {}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
-  return n;
-}
-
-interface CommonOptions {
-  data?: string;
-  json?: boolean;
-}
-
-export function flagsOf(options: CommonOptions & { cpuWorkers?: number; mlWorkers?: number; redis?: string; store?: string }): ConfigFlags {
-  return { data: options.data, cpuWorkers: options.cpuWorkers, mlWorkers: options.mlWorkers, redis: options.redis, store: options.store };
-}
+import { runWorkers } from './worker.js';
+import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
+import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
 function print(value: unknown, json: boolean | undefined, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -74,11 +59,7 @@ function summaryJson(summary: IngestSummary, dataDir: string) {
   };
 }
 
-export interface AnalyzeOptions extends CommonOptions {
-  cpuWorkers?: number;
-  mlWorkers?: number;
-  redis?: string;
-  store?: string;
+export interface AnalyzeOptions extends EngineOptions {
   now?: boolean;
   progress?: boolean;
 }
@@ -94,20 +75,12 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
   const lane: Lane = options.now ? 'high_priority' : 'default';
   const progress = createProgressReporter(!options.json && options.progress !== false);
   const controller = new AbortController();
-  let interrupts = 0;
   let engine: Engine | null = null;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nStopping: finishing the photos in hand (Ctrl-C again to force)…\n');
-      controller.abort();
-    } else {
-      process.stderr.write('Forcing stop.\n');
-      void engine?.stop({ force: true }).finally(() => process.exit(130));
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = onInterrupt({
+    message: `\n${STOPPING_MESSAGE}`,
+    stop: () => controller.abort(),
+    force: () => void engine?.stop({ force: true }).finally(() => process.exit(130)),
+  });
   try {
     const running = readRunningEngine(libraryPaths(config.dataDir).engineFile);
     let summary: IngestSummary;
@@ -139,8 +112,7 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
     await engine?.stop().catch(() => undefined);
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }
 
@@ -155,16 +127,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Analyse a photo library on this machine.')
     .showHelpAfterError()
     .exitOverride();
-  const dataOption = () => new Option('--data <dir>', 'library folder (default: the app-data folder shared with the desktop app; env SHOEBOX_DATA)');
-  const jsonOption = () => new Option('--json', 'print JSON instead of text');
-  const engineOptions = (cmd: Command) =>
-    cmd
-      .addOption(new Option('--cpu-workers <n>', 'CPU worker processes (env SHOEBOX_CPU_WORKERS)').argParser(positiveInt))
-      .addOption(new Option('--ml-workers <n>', 'ML worker processes (env SHOEBOX_ML_WORKERS)').argParser(positiveInt))
-      .addOption(new Option('--redis <url>', 'use an external Redis instead of the bundled one (env SHOEBOX_REDIS_URL)'))
-      .addOption(new Option('--store <url>', '"sqlite" (default) or a postgres:// URL (env SHOEBOX_STORE)'));
-
-  engineOptions(
+  withEngineOptions(
     program
       .command('analyze')
       .description('analyse folders or files (recursively); resumes an interrupted ingest, skips unchanged photos')
@@ -175,7 +138,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--no-progress', 'no progress bar'),
   ).action(async (paths: string[], options: AnalyzeOptions) => setExit(await analyze(paths, options)));
 
-  engineOptions(
+  withEngineOptions(
     program
       .command('serve')
       .description('start the engine and keep it running (the UI and other commands talk to it)')
@@ -183,12 +146,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option('--port <n>', 'HTTP port (default: a free one)').argParser(positiveInt)),
   ).action(async (options: ServeOptions) => setExit(await serve(options)));
 
-  engineOptions(
+  withEngineOptions(
     program
       .command('worker')
       .description('serve the queues from another machine: workers only, against a shared --redis and a --store postgres://…')
       .addOption(dataOption()),
-  ).action(async (options: AnalyzeOptions) => setExit(await runWorkers(options)));
+  ).action(async (options: EngineOptions) => setExit(await runWorkers(options)));
 
   program
     .command('status')
@@ -307,7 +270,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`shoebox: ${message.split('\n')[0]}\n`);
     if (error instanceof RedisServerNotFound) process.stderr.write(`${message.split('\n').slice(1).join('\n')}\n`);
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof WorkerUsageError) return 2;
+    if (error instanceof UsageError || error instanceof ConfigError) return 2;
     if (error instanceof OperationError || error instanceof EngineAlreadyRunning || error instanceof RedisServerNotFound) return 1;
     if (process.env.SHOEBOX_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return 1;

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { PeopleError } from '../../src-core/store/repos/people-repo.js';
-import { loadConfig, type ConfigFlags } from '../engine/config.js';
+import { loadConfig, type ConfigFlags } from '../../src-core/config.js';
 import { OperationError } from '../engine/operations.js';
-import { libraryPaths } from '../engine/paths.js';
+import { libraryPaths } from '../../src-core/paths.js';
 import { PeopleService } from '../engine/people/people-service.js';
 import { LibraryClient } from './library-client.js';
 

@@ -1,13 +1,14 @@
 import { createApiService } from '../engine/api/service.js';
 import { startApiServer } from '../engine/api/http-server.js';
 import { rendererDir } from '../engine/api/paths.js';
-import { loadConfig } from '../engine/config.js';
+import { loadConfig } from '../../src-core/config.js';
 import { Engine } from '../engine/engine.js';
 import fs from 'node:fs';
 import { EngineFile, writeEngineFile } from '../engine/engine-file.js';
-import { flagsOf, type AnalyzeOptions } from './main.js';
+import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
+import { flagsOf, type EngineOptions } from './options.js';
 
-export interface ServeOptions extends AnalyzeOptions {
+export interface ServeOptions extends EngineOptions {
   port?: number;
 }
 
@@ -53,21 +54,17 @@ export async function serve(options: ServeOptions): Promise<number> {
   process.stderr.write(`Shoebox engine running on ${config.dataDir} (pid ${process.pid}). Open the URL above; Ctrl-C stops it.\n`);
   const open = server;
   await new Promise<void>((resolve) => {
-    let interrupts = 0;
-    const onSignal = () => {
-      interrupts++;
-      if (interrupts === 1) {
-        process.stderr.write('Stopping: finishing the photos in hand (Ctrl-C again to force)…\n');
+    onInterrupt({
+      message: STOPPING_MESSAGE,
+      stop: () =>
         void (async () => {
           await open.close().catch(() => undefined);
           await api.close().catch(() => undefined);
           await engine.stop();
           resolve();
-        })();
-      } else void engine.stop({ force: true }).finally(() => process.exit(130));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+        })(),
+      force: () => void engine.stop({ force: true }).finally(() => process.exit(130)),
+    });
   });
   return 0;
 }

@@ -10,7 +10,7 @@ import { forwardEvents, registerIpcHandlers, type IpcEventLike } from '../engine
 import { packageRoot, rendererDir, resolveInside, resolveMediaPath } from '../engine/api/paths.js';
 import { createApiService, type ApiService } from '../engine/api/service.js';
 import { TrayModel, type TrayView } from '../engine/api/tray-model.js';
-import { loadConfig, type EngineConfig } from '../engine/config.js';
+import { loadConfig, type EngineConfig } from '../../src-core/config.js';
 import { Engine } from '../engine/engine.js';
 
 /**

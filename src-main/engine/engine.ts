@@ -2,27 +2,22 @@ import fs from 'node:fs';
 import type { Lane, WorkerClass, WorkerRole } from '../../src-shared/lanes.js';
 import { LANES } from '../../src-shared/lanes.js';
 import type { WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
-import { readSavedSettings, storeSetting, writeSavedSettings, type EngineConfig } from './config.js';
+import { readSavedSettings, storeLocation, storeSetting, writeSavedSettings, type EngineConfig } from '../../src-core/config.js';
 import { readRunningEngine, removeEngineFile, writeEngineFile } from './engine-file.js';
 import { IngestRunner, type IngestOptions, type IngestSummary } from './ingest/ingest-runner.js';
-import { createFileLogger, type Logger } from './logger.js';
-import { libraryPaths, type LibraryPaths } from './paths.js';
-import { Lanes } from './queues.js';
-import { endpointFromUrl, type RedisEndpoint } from './redis/endpoint.js';
+import { createFileLogger, type Logger } from '../../src-core/logger.js';
+import { libraryPaths, type LibraryPaths } from '../../src-core/paths.js';
+import { Lanes } from '../../src-core/queues.js';
+import { endpointFromUrl, type RedisEndpoint } from '../../src-core/redis-endpoint.js';
 import { RedisSupervisor } from './redis/redis-supervisor.js';
-import { openStore } from './store/open-store.js';
-import type { Store, StoreConfig, WorkerStatus } from './store/store.js';
+import { openStore } from '../../src-core/store/open-store.js';
+import type { Store, WorkerStatus } from '../../src-core/store/store.js';
+import type { StoreLocation } from '../../src-shared/store-location.js';
 import { sweep } from './sweep.js';
 import { WorkerPool } from './worker-pool.js';
 
 export class EngineAlreadyRunning extends Error {
   override name = 'EngineAlreadyRunning';
-}
-
-export function storeConfigFor(config: EngineConfig, paths: LibraryPaths): StoreConfig {
-  return config.store.kind === 'sqlite'
-    ? { kind: 'sqlite', sqlitePath: paths.sqlite }
-    : { kind: 'postgres', postgresUrl: config.store.url, postgresSchema: config.store.schema };
 }
 
 type QueueSubscription = WorkerLaunchConfig['queues'][number];
@@ -50,17 +45,14 @@ export function queuesFor(
 }
 
 /** The worker processes of every role, as configured; used by the engine and by `shoebox worker`. */
-export function createWorkerPool(config: EngineConfig, paths: LibraryPaths, endpoint: RedisEndpoint, storeConfig: StoreConfig, log: Logger): WorkerPool {
+export function createWorkerPool(config: EngineConfig, paths: LibraryPaths, endpoint: RedisEndpoint, storeConfig: StoreLocation, log: Logger): WorkerPool {
   const launchConfig = (role: WorkerRole) => (slotId: string): WorkerLaunchConfig => ({
     slotId,
     role,
     queues: queuesFor(role, config),
     niceness: role === 'interactive' ? 0 : config.backgroundNiceness,
     redis: endpoint,
-    store:
-      storeConfig.kind === 'sqlite'
-        ? { kind: 'sqlite', sqlitePath: storeConfig.sqlitePath! }
-        : { kind: 'postgres', postgresUrl: storeConfig.postgresUrl!, postgresSchema: storeConfig.postgresSchema! },
+    store: storeConfig,
     cacheDir: paths.cacheDir,
     logsDir: paths.logsDir,
     recycleAfterJobs: config.recycleAfterJobs,
@@ -113,7 +105,7 @@ export class Engine {
     const log = createFileLogger(paths.logsDir, 'engine', options.consoleLevel ?? 'warn');
     log.info(`engine starting on ${paths.dataDir}`);
 
-    const storeConfig = storeConfigFor(config, paths);
+    const storeConfig = storeLocation(config);
     const store = await openStore(storeConfig);
     // A library is bound to its store: remember a Postgres choice so that later commands on this
     // folder (status, inspect…) find the same store without repeating --store.
@@ -136,12 +128,12 @@ export class Engine {
     const lanes = new Lanes(endpoint, config);
 
     // A pause survives a restart: the store remembers it, Redis may have been emptied.
-    const pauses = await store.listPauses();
+    const pauses = await store.engineState.listPauses();
     const pausedLanes: Lane[] = pauses.some((p) => p.scope === 'all') ? [...LANES] : pauses.map((p) => p.scope as Lane);
     await lanes.resume(LANES.filter((lane) => !pausedLanes.includes(lane)));
     await lanes.pause(pausedLanes);
 
-    await store.clearWorkerStatuses();
+    await store.engineState.clearWorkers();
     const pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
     const engine = new Engine(config, paths, log, store, lanes, pool, redis, endpoint);
     pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
@@ -170,7 +162,7 @@ export class Engine {
   private async flushStatuses(): Promise<void> {
     const statuses = [...this.pendingStatuses.values()];
     this.pendingStatuses.clear();
-    for (const status of statuses) await this.store.upsertWorkerStatus(status).catch((e) => this.log.warn(`worker status: ${e}`));
+    for (const status of statuses) await this.store.engineState.upsertWorker(status).catch((e) => this.log.warn(`worker status: ${e}`));
   }
 
   private async watchRedisMemory(): Promise<void> {

@@ -4,9 +4,10 @@ import { JOB_STAGES } from '../../src-shared/stages.js';
 import { photoJobId, type PhotoJobData } from '../../src-shared/jobs.js';
 import type { PhotoDetail } from '../../src-shared/photo.js';
 import type { IngestRecord, IngestTotals } from '../../src-shared/ingest.js';
-import type { LaneCounts, Lanes } from './queues.js';
-import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from './store/store.js';
+import type { LaneCounts, Lanes } from '../../src-core/queues.js';
+import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from '../../src-core/store/store.js';
 import { nextJobFor } from './sweep.js';
+import { withMetadataExtra } from '../../src-core/store/repos/metadata-extra-repo.js';
 
 export class OperationError extends Error {
   override name = 'OperationError';
@@ -56,20 +57,20 @@ export class LibraryOperations {
   }
 
   async status(): Promise<LibraryStatus> {
-    const [ingest] = await this.store.listIngests(1);
+    const [ingest] = await this.store.ingests.list(1);
     return {
       dataDir: this.dataDir,
       engine: { running: this.enginePid !== null, pid: this.enginePid },
       lanes: this.lanes ? await this.lanes.counts() : null,
-      pauses: await this.store.listPauses(),
-      workers: this.enginePid !== null ? await this.store.listWorkerStatuses() : [],
-      photos: await this.store.countPhotosByState(),
-      lastIngest: ingest ? { ...ingest, totals: await this.store.ingestTotals(ingest.id) } : null,
+      pauses: await this.store.engineState.listPauses(),
+      workers: this.enginePid !== null ? await this.store.engineState.listWorkers() : [],
+      photos: await this.store.photos.countByState(),
+      lastIngest: ingest ? { ...ingest, totals: await this.store.ingests.totals(ingest.id) } : null,
     };
   }
 
   async failed(limit = 1000, offset = 0): Promise<FailedEntry[]> {
-    const rows = await this.store.listFailed(limit, offset);
+    const rows = await this.store.photos.listFailed(limit, offset);
     return rows.map((row) => ({
       ...row,
       jobId: photoJobId(row.stage && JOB_STAGES.ml.includes(row.stage) ? 'photo.ml' : 'photo.cpu', { photoId: row.photoId, revision: row.revision, ingestId: null }),
@@ -78,10 +79,11 @@ export class LibraryOperations {
 
   async inspect(file: string): Promise<PhotoDetail> {
     const absolute = path.resolve(file);
-    const known = await this.store.getPhotosByPaths([absolute]);
-    const record = known.get(absolute) ?? (await this.store.getPhoto(file));
+    const known = await this.store.photos.getByPaths([absolute]);
+    const record = known.get(absolute) ?? (await this.store.photos.get(file));
     if (!record) throw new OperationError(`${absolute} is not in the library`, 'not-found');
-    return (await this.store.getPhotoDetail(record.id))!;
+    // Issue 14: the metadata extras (capture-date source, labels, sidecar…) live in their own table.
+    return withMetadataExtra(this.store.sql, (await this.store.photos.getDetail(record.id))!);
   }
 
   /** Removes a photo's jobs of this revision from Redis (running ones are left to finish). */
@@ -97,22 +99,22 @@ export class LibraryOperations {
   /** Retries one failed photo (by job id or photo id), or every failed photo. Returns how many. */
   async retry(target: string | { all: true }): Promise<number> {
     const lanes = this.requireLanes();
-    const ids = typeof target === 'string' ? [photoIdFromJobId(target)] : (await this.store.listFailed(1_000_000, 0)).map((f) => f.photoId);
+    const ids = typeof target === 'string' ? [photoIdFromJobId(target)] : (await this.store.photos.listFailed(1_000_000, 0)).map((f) => f.photoId);
     const lane: Lane = typeof target === 'string' ? 'high_priority' : 'default';
     let retried = 0;
     for (const photoId of ids) {
-      const before = await this.store.getPhoto(photoId);
+      const before = await this.store.photos.get(photoId);
       if (!before) {
         if (typeof target === 'string') throw new OperationError(`no photo or job "${target}" in the library`, 'not-found');
         continue;
       }
       await this.removeJobs(photoId, before.revision);
-      const record = await this.store.requeuePhoto(photoId);
+      const record = await this.store.photos.requeue(photoId);
       if (!record) {
         if (typeof target === 'string') throw new OperationError(`"${target}" is ${before.state}, not failed or cancelled`, 'invalid');
         continue;
       }
-      const detail = (await this.store.getPhotoDetail(photoId))!;
+      const detail = (await this.store.photos.getDetail(photoId))!;
       const stages = Object.fromEntries(detail.stages.map((s) => [s.stage, s.state]));
       const name = nextJobFor({ id: photoId, revision: record.revision, ingestId: record.ingestId, state: record.state, stages });
       await lanes.addPhotoJobs([{ name, lane, data: { photoId, revision: record.revision, ingestId: record.ingestId } }]);
@@ -123,27 +125,27 @@ export class LibraryOperations {
 
   async discard(target: string): Promise<void> {
     const photoId = photoIdFromJobId(target);
-    const photo = await this.store.getPhoto(photoId);
+    const photo = await this.store.photos.get(photoId);
     if (!photo) throw new OperationError(`no photo or job "${target}" in the library`, 'not-found');
     await this.removeJobs(photoId, photo.revision);
-    if (!(await this.store.discardFailed(photoId))) throw new OperationError(`"${target}" is ${photo.state}, not failed`, 'invalid');
+    if (!(await this.store.photos.discardFailed(photoId))) throw new OperationError(`"${target}" is ${photo.state}, not failed`, 'invalid');
   }
 
   async pause(scope: Lane | 'all', reason = 'paused by the user'): Promise<void> {
     const lanes = this.requireLanes();
-    await this.store.setPause({ scope, by: 'user', reason, at: new Date().toISOString() });
+    await this.store.engineState.setPause({ scope, by: 'user', reason, at: new Date().toISOString() });
     await lanes.pause(scope === 'all' ? LANES : [scope]);
   }
 
   async resume(scope: Lane | 'all'): Promise<void> {
     const lanes = this.requireLanes();
     if (scope === 'all') {
-      for (const pause of await this.store.listPauses()) await this.store.clearPause(pause.scope);
+      for (const pause of await this.store.engineState.listPauses()) await this.store.engineState.clearPause(pause.scope);
       await lanes.resume(LANES);
       return;
     }
-    await this.store.clearPause(scope);
-    const everything = (await this.store.listPauses()).some((p) => p.scope === 'all');
+    await this.store.engineState.clearPause(scope);
+    const everything = (await this.store.engineState.listPauses()).some((p) => p.scope === 'all');
     if (!everything) await lanes.resume([scope]);
   }
 
@@ -156,15 +158,15 @@ export class LibraryOperations {
   /** Cancels a whole ingest (by its id), or one photo (by job id or photo id). Returns the photos cancelled. */
   async cancel(target: string): Promise<number> {
     this.requireLanes();
-    const ingest = await this.store.getIngest(target);
-    const photoIds = ingest ? await this.store.cancelIngest(target) : await this.store.cancelPhotos([photoIdFromJobId(target)]);
+    const ingest = await this.store.ingests.get(target);
+    const photoIds = ingest ? await this.store.ingests.cancel(target) : await this.store.photos.cancel([photoIdFromJobId(target)]);
     if (!ingest && photoIds.length === 0) {
-      const photo = await this.store.getPhoto(photoIdFromJobId(target));
+      const photo = await this.store.photos.get(photoIdFromJobId(target));
       if (!photo) throw new OperationError(`no ingest, photo or job "${target}"`, 'not-found');
       throw new OperationError(`"${target}" is ${photo.state}: nothing to cancel`, 'invalid');
     }
     for (const photoId of photoIds) {
-      const photo = await this.store.getPhoto(photoId);
+      const photo = await this.store.photos.get(photoId);
       if (photo) await this.removeJobs(photoId, photo.revision);
     }
     return photoIds.length;

@@ -1,9 +1,9 @@
 import { parseFailedReason } from '../../src-shared/errors.js';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import { STAGES, type Stage } from '../../src-shared/stages.js';
-import type { Logger } from './logger.js';
-import type { PhotoJobSpec, Lanes } from './queues.js';
-import type { Store, UnfinishedPhoto } from './store/store.js';
+import type { Logger } from '../../src-core/logger.js';
+import type { PhotoJobSpec, Lanes } from '../../src-core/queues.js';
+import type { Store, UnfinishedPhoto } from '../../src-core/store/store.js';
 
 export interface SweepResult {
   checked: number;
@@ -33,7 +33,7 @@ export async function sweep(store: Store, lanes: Lanes, log: Logger): Promise<Sw
   const result: SweepResult = { checked: 0, requeued: 0, markedFailed: 0 };
   let after: string | null = null;
   for (;;) {
-    const page = await store.listUnfinished(after, 500);
+    const page = await store.photos.listUnfinished(after, 500);
     if (page.length === 0) break;
     after = page[page.length - 1]!.id;
     const missing: PhotoJobSpec[] = [];
@@ -47,7 +47,7 @@ export async function sweep(store: Store, lanes: Lanes, log: Logger): Promise<Sw
         continue;
       }
       if ((await job.getState()) === 'failed') {
-        await store.failStage(photo.id, photo.revision, runningStage(photo), parseFailedReason(job.failedReason), null);
+        await store.progress.failStage(photo.id, photo.revision, runningStage(photo), parseFailedReason(job.failedReason), null);
         result.markedFailed++;
       }
     }

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { WorkerRole } from '../../src-shared/lanes.js';
 import { RECYCLE_EXIT_CODE, type FromWorker, type ToWorker, type WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
-import type { Logger } from './logger.js';
-import type { WorkerState, WorkerStatus } from './store/store.js';
+import type { Logger } from '../../src-core/logger.js';
+import type { WorkerState, WorkerStatus } from '../../src-core/store/store.js';
 
 /** Why a worker process ended, as the pool understands it. */
 export type WorkerExit = 'clean-exit' | 'recycled' | 'crashed' | 'killed' | 'launch-failed';

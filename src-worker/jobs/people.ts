@@ -14,10 +14,10 @@ import { clusterFaceIds, DEFAULT_CLUSTER_OPTIONS, reclusterAll } from '../people
 import { gatedFaces, readPhotoFaces } from '../people/photo-faces.js';
 
 export interface PeopleJobContext {
-  store: { sql: SqlDb };
+  sql: SqlDb;
   cacheDir: string;
   /** For the maintenance lock. */
-  redis: Redis;
+  lockRedis: Redis;
 }
 
 /** Stores one photo's gated faces and clusters the new ones, all in one transaction. */
@@ -40,13 +40,13 @@ export async function runPeopleJob(job: Job, ctx: PeopleJobContext): Promise<unk
     case 'people.cluster-faces': {
       const data = ClusterFacesJobData.safeParse(job.data);
       if (!data.success) throw new UnrecoverableError(`internal: invalid cluster-faces payload: ${data.error.issues[0]?.message}`);
-      return clusterPhotoFaces(ctx.store.sql, ctx.cacheDir, data.data.photoId);
+      return clusterPhotoFaces(ctx.sql, ctx.cacheDir, data.data.photoId);
     }
     case 'people.recluster': {
       const data = ReclusterJobData.safeParse(job.data);
       if (!data.success) throw new UnrecoverableError(`internal: invalid recluster payload: ${data.error.issues[0]?.message}`);
       // The same lock name as the other maintenance jobs: one of them at a time, on any machine.
-      const result = await withRedisLock(ctx.redis, 'maintenance-recluster-faces', 60_000, () => reclusterAll(ctx.store.sql));
+      const result = await withRedisLock(ctx.lockRedis, 'maintenance-recluster-faces', 60_000, () => reclusterAll(ctx.sql));
       return result.ran ? result.value : { skipped: 'another worker holds the lock' };
     }
   }

@@ -1,14 +1,24 @@
 import type { Job } from 'bullmq';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import type { PhotoRecord } from '../../src-shared/photo.js';
-import type { Store } from '../../src-main/engine/store/store.js';
+import type { PhotosRepo } from '../../src-core/store/repos/photos-repo.js';
+import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
 import { StageRunner } from '../stage-runner.js';
 import { readMetadata } from '../stages/metadata.js';
+import { sharedExiftool } from '../metadata/exiftool-process.js';
+import { extraOf, type MetadataExtraRepo } from '../../src-core/store/repos/metadata-extra-repo.js';
 import { preprocess } from '../stages/preprocess.js';
 import { readPhotoFile, type PhotoFile } from '../stages/read-file.js';
 
-export interface CpuJobContext {
-  store: Store;
+/** The repositories a photo job uses: it reads the photo and writes stage progress, nothing else. */
+export interface PhotoJobRepos {
+  photos: Pick<PhotosRepo, 'get' | 'getDetail'>;
+  progress: StageProgressRepo;
+}
+
+export interface CpuJobContext extends PhotoJobRepos {
+  /** Metadata beyond the core columns (capture-date source, XMP labels, sidecar…), issue 14. */
+  metadataExtra: Pick<MetadataExtraRepo, 'save'>;
   cacheDir: string;
   stageTimeoutMs: number;
 }
@@ -30,23 +40,24 @@ export function staleReason(photo: PhotoRecord | null, data: PhotoJobData): stri
  */
 export async function runCpuJob(job: Job<PhotoJobData>, ctx: CpuJobContext): Promise<JobResult> {
   const { photoId, revision } = job.data;
-  const photo = await ctx.store.getPhoto(photoId);
+  const photo = await ctx.photos.get(photoId);
   const stale = staleReason(photo, job.data);
   if (stale || !photo) return { outcome: 'stale', why: stale ?? 'photo no longer in the library' };
-  const runner = new StageRunner(ctx.store, job, ctx.stageTimeoutMs);
+  const runner = new StageRunner(ctx.progress, job, ctx.stageTimeoutMs);
   let file: PhotoFile | undefined;
 
   await runner.run('preprocess', async (signal) => {
     file = await readPhotoFile(photo.path);
-    await ctx.store.setContentHash(photoId, revision, file.contentHash);
+    await ctx.progress.setContentHash(photoId, revision, file.contentHash);
     const derivatives = await preprocess({ bytes: file.bytes, contentHash: file.contentHash, cacheDir: ctx.cacheDir, signal });
-    await ctx.store.saveDerivatives(photoId, revision, derivatives);
+    await ctx.progress.saveDerivatives(photoId, revision, derivatives);
     return { state: 'done' };
   });
 
   await runner.run('metadata', async () => {
-    const { metadata, warning } = await readMetadata(file!.bytes);
-    await ctx.store.saveMetadata(photoId, revision, metadata);
+    const { metadata, warning } = await readMetadata(file!.bytes, { path: photo.path, mtimeMs: file!.mtimeMs }, { exiftool: sharedExiftool() });
+    await ctx.progress.saveMetadata(photoId, revision, metadata);
+    await ctx.metadataExtra.save(photoId, revision, extraOf(metadata));
     return warning ? { state: 'done', note: warning } : { state: 'done' };
   });
   return { outcome: 'done' };

@@ -2,14 +2,12 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
-import type { Store } from '../../src-main/engine/store/store.js';
 import { StageRunner } from '../stage-runner.js';
 import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
-import { staleReason, type JobResult } from './photo-cpu.js';
+import { staleReason, type JobResult, type PhotoJobRepos } from './photo-cpu.js';
 import { enqueueClusterFaces } from './people.js';
 
-export interface MlJobContext {
-  store: Store;
+export interface MlJobContext extends PhotoJobRepos {
   cacheDir: string;
   stageTimeoutMs: number;
 }
@@ -18,10 +16,10 @@ export interface MlJobContext {
 export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promise<JobResult> {
   const { photoId, revision } = job.data;
   // One read: the detail carries the photo record the staleness check needs.
-  const detail = await ctx.store.getPhotoDetail(photoId);
+  const detail = await ctx.photos.getDetail(photoId);
   const stale = staleReason(detail, job.data);
   if (stale) return { outcome: 'stale', why: stale };
-  const runner = new StageRunner(ctx.store, job, ctx.stageTimeoutMs);
+  const runner = new StageRunner(ctx.progress, job, ctx.stageTimeoutMs);
   if (!detail?.derivatives) {
     // The CPU job must have written the preview; without it the ML stages have nothing to read.
     await runner.run('detect', async () => {
@@ -31,7 +29,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
   }
   const previewPath = path.join(ctx.cacheDir, detail.derivatives.previewPath);
   const mlContext = createMlContext({
-    store: ctx.store,
+    progress: ctx.progress,
     photoId,
     revision,
     previewPath,
@@ -42,7 +40,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
     await runner.run(mlStage.stage, (signal) => mlStage.run(mlContext, signal));
   }
   await runner.run('persist', async () => {
-    await ctx.store.completePhoto(photoId, revision);
+    await ctx.progress.completePhoto(photoId, revision);
     return { state: 'done' };
   });
   await enqueueClusterFaces(job, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)

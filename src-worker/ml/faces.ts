@@ -1,18 +1,27 @@
 /**
  * Faces: UltraFace RFB-320 detection (fr_detect.onnx), 68-point landmarks (fr_landmark.onnx), eye
- * state per eye (fr_eye.onnx) and a 512-d face embedding on an aligned 112 px crop (fr_feature.onnx).
+ * state per eye (fr_eye.onnx, gated into open / closed / unknown by eye-state.ts) and a 512-d face embedding on an aligned 112 px crop (fr_feature.onnx).
  * Pre- and post-processing follow the upstream JavaScript (faceplugin-face-recognition-js lib/*.js).
  */
 import { cropResizeRgb, l2normalize, resizeRgb, rgbToGray, softmax, toBase64F32, warpRgb, type RgbImage } from './image.js';
+import { judgeEyeState, type EyeState, type EyeStateWhy } from './eye-state.js';
 import { loadModel, ort, type LoadedModel } from './models.js';
 
 export interface Face {
   /** Normalised x, y, w, h in [0, 1] of the preview (oriented photo). */
   box: [number, number, number, number];
   score: number;
-  /** Both eyes judged closed (each eye's closed probability > 0.5). */
+  /**
+   * Open, closed, or 'unknown' when the face is too small, its landmarks implausible, the head turned
+   * aside, a broad smile narrows the eyes or the model is unsure (src-worker/ml/eye-state.ts).
+   * Results stored before it existed lack it: read a missing one as `eyesClosed ? 'closed' : 'unknown'`.
+   */
+  eyeState: EyeState;
+  /** Why eyeState is what it is ('judged' when the eye model's verdict was used). */
+  eyeStateWhy: EyeStateWhy;
+  /** eyeState === 'closed', kept for older readers. */
   eyesClosed: boolean;
-  /** Probability that each eye is closed (left and right in the image). */
+  /** Probability that each eye is closed (left and right in the image), as the model said it. */
   eyeClosedProb: [number, number];
   /** 68 landmarks, normalised like the box, flattened x0, y0, x1, y1… (rounded to 4 decimals). */
   landmarks: number[];
@@ -65,10 +74,13 @@ export class FaceAnalyzer {
       const lm = await this.landmarks(img, x1, y1, x2 - x1, y2 - y1);
       const eyeClosedProb = await this.eyes(img, lm);
       const embedding = await this.embed(img, lm);
+      const eye = judgeEyeState({ boxPx: [x2 - x1, y2 - y1], detectorScore: b.score, landmarks: lm, eyeClosedProb });
       faces.push({
         box: [r4(b.x1), r4(b.y1), r4(b.x2 - b.x1), r4(b.y2 - b.y1)].map(clamp01) as Face['box'],
         score: r4(b.score),
-        eyesClosed: eyeClosedProb[0] > 0.5 && eyeClosedProb[1] > 0.5,
+        eyeState: eye.state,
+        eyeStateWhy: eye.why,
+        eyesClosed: eye.state === 'closed',
         eyeClosedProb: [r4(eyeClosedProb[0]), r4(eyeClosedProb[1])],
         landmarks: Array.from(lm, (v, i) => r4(v / (i % 2 === 0 ? img.width : img.height))),
         embedding: toBase64F32(embedding),

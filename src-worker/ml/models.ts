@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { ShoeboxError } from '../../src-shared/errors.js';
+import { runtimeSettings } from '../../src-core/runtime-settings.js';
 
 /** One entry of models/manifest.json (the machine-readable half of models/MODELS.md). */
 export interface ModelEntry {
@@ -28,8 +29,8 @@ export interface ModelManifest {
 
 /** models/ in the repository (or SHOEBOX_MODELS_DIR): found from this file, in src-worker/ml or dist/src-worker/ml. */
 export function modelsDir(): string {
-  const fromEnv = process.env['SHOEBOX_MODELS_DIR'];
-  if (fromEnv) return path.resolve(fromEnv);
+  const fromEnv = runtimeSettings().modelsDir;
+  if (fromEnv) return fromEnv;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'models'))) return path.join(dir, 'models');
@@ -80,8 +81,8 @@ export function readVerifiedModel(id: string, dir = modelsDir()): Buffer {
 
 /** Threads per ONNX session: one ML worker uses 1–2 cores (SHOEBOX_ML_THREADS overrides). */
 export function mlThreads(): number {
-  const fromEnv = Number(process.env['SHOEBOX_ML_THREADS']);
-  if (Number.isInteger(fromEnv) && fromEnv >= 1) return Math.min(fromEnv, 16);
+  const fromEnv = runtimeSettings().mlThreads;
+  if (fromEnv !== null) return fromEnv;
   return os.availableParallelism() >= 8 ? 2 : 1;
 }
 
@@ -90,7 +91,7 @@ export function mlThreads(): number {
  * onnxruntime-node (or SHOEBOX_ML_PROVIDER=cuda), DirectML on Windows, CoreML on macOS; CPU always last.
  */
 export function executionProviders(): string[] {
-  const forced = process.env['SHOEBOX_ML_PROVIDER'];
+  const forced = runtimeSettings().mlProvider;
   if (forced) return forced === 'cpu' ? ['cpu'] : [forced, 'cpu'];
   if (process.platform === 'win32') return ['dml', 'cpu'];
   if (process.platform === 'darwin') return ['coreml', 'cpu'];

@@ -23,6 +23,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ShoeboxError } from '../../src-shared/errors.js';
+import { ConfigError } from '../../src-core/config-error.js';
+import { readRuntimeSettings, runtimeSettings } from '../../src-core/runtime-settings.js';
 import { resizeRgb, type RgbImage } from './image.js';
 import { modelEntry, modelsDir, readVerifiedModel } from './models.js';
 
@@ -33,7 +35,8 @@ export interface DetectedObject {
   box: [number, number, number, number];
 }
 
-export type ObjectDetectorKind = 'nanodet' | 'centernet';
+export type { ObjectDetectorKind } from '../../src-core/runtime-settings.js';
+import type { ObjectDetectorKind } from '../../src-core/runtime-settings.js';
 
 export const COCO_LABELS = [
   'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat', 'traffic light',
@@ -73,11 +76,14 @@ export function detectorAvailable(kind: ObjectDetectorKind, dir = modelsDir()): 
  * The detector to use: SHOEBOX_OBJECT_DETECTOR (nanodet | centernet) or nanodet. Asking for
  * centernet without its files is a 'model-missing' error (no silent fall-back to another model).
  */
-export function chosenDetector(env: NodeJS.ProcessEnv = process.env): ObjectDetectorKind {
-  const v = (env['SHOEBOX_OBJECT_DETECTOR'] ?? '').trim().toLowerCase();
-  if (v === '' || v === 'nanodet') return 'nanodet';
-  if (v === 'centernet') return 'centernet';
-  throw new ShoeboxError('model-missing', `SHOEBOX_OBJECT_DETECTOR=${v}: expected nanodet or centernet`);
+export function chosenDetector(env?: NodeJS.ProcessEnv): ObjectDetectorKind {
+  try {
+    return (env ? readRuntimeSettings(env) : runtimeSettings()).objectDetector;
+  } catch (error) {
+    // A stage that cannot get its model fails as model-missing, with the setting's own message.
+    if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
+    throw error;
+  }
 }
 
 let backendReady: Promise<void> | null = null;

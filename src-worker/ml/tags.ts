@@ -1,13 +1,15 @@
 /**
  * Tags and a one-line description from what the other stages found (no captioning model ships:
- * the `caption` slot in models/manifest.json is empty). Sources: faces (count, closed eyes), text
+ * the `caption` slot in models/manifest.json is empty). Sources: faces (count, eyes judged closed), text
  * read by OCR, COCO objects (people counted as the larger of faces and 'person' boxes), and context from the metadata (time of
  * day, camera, GPS position) and the picture's shape.
  */
 import type { PhotoMetadata } from '../../src-shared/photo.js';
+import { eyeStateOf, type EyeState } from './eye-state.js';
 
 export interface TagInput {
-  faces: ReadonlyArray<{ eyesClosed: boolean }>;
+  /** eyeState decides 'eyes-closed'; a face without one (older results) falls back to eyesClosed. */
+  faces: ReadonlyArray<{ eyeState?: EyeState; eyesClosed?: boolean }>;
   objects: ReadonlyArray<{ label: string; score: number }>;
   text: ReadonlyArray<{ text: string }>;
   metadata: PhotoMetadata | null;
@@ -64,7 +66,8 @@ export function buildTags(input: TagInput): TagResult {
   if (nPeople > 0) tags.push('people', nPeople === 1 ? 'portrait-subject' : nPeople <= 3 ? 'small-group' : 'group');
   if (nFaces > 0) {
     tags.push(`faces:${nFaces}`);
-    if (input.faces.some((f) => f.eyesClosed)) tags.push('eyes-closed');
+    // Only a judged 'closed' tags the photo: 'unknown' (small, turned, smiling faces) never does.
+    if (input.faces.some((f) => eyeStateOf(f) === 'closed')) tags.push('eyes-closed');
   }
   const objectCounts = new Map<string, number>();
   for (const o of input.objects) if (o.label !== 'person') objectCounts.set(o.label, (objectCounts.get(o.label) ?? 0) + 1);

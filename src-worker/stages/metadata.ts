@@ -1,203 +1,45 @@
-import exifr from 'exifr';
+/**
+ * The metadata stage: exifr reads the file's bytes (and its XMP sidecar); exiftool reads the file too,
+ * only where exifr found no capture date, no camera, or does not know the format (issue 14). The pieces
+ * live in src-worker/metadata/: capture-date precedence, lens, GPS, XMP fields, the two readers.
+ */
+import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import type { GpsPosition, PhotoMetadata } from '../../src-shared/photo.js';
+import type { FullMetadata, SidecarStat } from '../../src-shared/photo.js';
+import { statSidecar } from '../../src-core/files/xmp-sidecar.js';
+import { chooseCaptureDate, hasCaptureDate, type DateCandidate } from '../metadata/capture-date.js';
+import { formatDate, formatFileTime, formatIptcDate } from '../metadata/dates.js';
+import { readWithExifr, readXmpSidecar, type Parsed } from '../metadata/exifr-reader.js';
+import { fieldsFromExiftool } from '../metadata/from-exiftool.js';
+import type { ExiftoolReader } from '../metadata/exiftool-process.js';
+import { readExifGps } from '../metadata/gps.js';
+import { chooseLens } from '../metadata/lens.js';
+import { lensFromMakerNote } from '../metadata/maker-notes.js';
+import { exiftoolMayAddToJpeg } from '../metadata/jpeg-segments.js';
+import { block, cleanString, errorText, num, positive, round, stringList } from '../metadata/values.js';
+import { pickXmp, readXmpFields, xmpBasic, type XmpFields } from '../metadata/xmp-fields.js';
 
-/**
- * exifr options. Values stay raw (reviveValues: false) so dates come as the recorded strings and
- * exifr's Date revival cannot turn "0000:00:00 00:00:00" into 1899-11-30; translateValues: false keeps
- * enumerations (orientation) as numbers. mergeOutput: false keeps IFD0 / EXIF / GPS / XMP namespaces /
- * IPTC apart so that an IFD0 tag and an EXIF tag with the same name cannot overwrite each other.
- */
-const EXIFR_OPTIONS = {
-  tiff: true,
-  ifd0: {},
-  exif: true,
-  gps: true,
-  interop: false,
-  ifd1: false,
-  xmp: true,
-  iptc: true,
-  icc: false,
-  jfif: false,
-  ihdr: false,
-  makerNote: false,
-  userComment: false,
-  translateKeys: true,
-  translateValues: false,
-  reviveValues: false,
-  sanitize: true,
-  mergeOutput: false,
-  silentErrors: true,
-} as const;
+export { cleanString } from '../metadata/values.js';
+export { formatDate } from '../metadata/dates.js';
 
-type Block = Record<string, unknown>;
-type Parsed = Record<string, unknown> & { errors?: unknown[] };
-
-function block(parsed: Parsed | null, key: string): Block {
-  const b = parsed?.[key];
-  return b && typeof b === 'object' && !Array.isArray(b) && !(b instanceof Uint8Array) ? (b as Block) : {};
+export interface MetadataSource {
+  /** The photo's path: needed for its sidecar and for exiftool (which reads files, not bytes). */
+  path?: string;
+  /** The file's modification time: the capture date of last resort. */
+  mtimeMs?: number;
 }
 
-/** A string as recorded: cut at the first NUL, trimmed, empty → null. Accepts byte arrays too. */
-export function cleanString(value: unknown): string | null {
-  let s: string;
-  if (typeof value === 'string') s = value;
-  else if (value instanceof Uint8Array) s = Buffer.from(value).toString('latin1');
-  else if (typeof value === 'number' && Number.isFinite(value)) s = String(value);
-  else if (value && typeof value === 'object' && 'value' in value) return cleanString((value as { value: unknown }).value);
-  else return null;
-  const nul = s.indexOf('\0');
-  if (nul >= 0) s = s.slice(0, nul);
-  s = s.trim();
-  return s.length > 0 ? s : null;
+export interface MetadataOptions {
+  /** The second reader; null (or no path) = exifr only. */
+  exiftool?: ExiftoolReader | null;
 }
 
-/** A finite number from a number, a "1/250"-style rational string, a decimal string or a one-item array. */
-function num(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (Array.isArray(value) || value instanceof Uint8Array || value instanceof Uint16Array) {
-    return value.length > 0 ? num(value[0]) : null;
-  }
-  if (typeof value === 'string') {
-    const s = cleanString(value);
-    if (!s) return null;
-    const frac = /^(-?\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)$/.exec(s);
-    if (frac) {
-      const d = Number(frac[2]);
-      return d === 0 ? null : Number(frac[1]) / d;
-    }
-    const n = Number(s);
-    return Number.isFinite(n) ? n : null;
-  }
-  return null;
-}
-
-function positive(value: unknown): number | null {
-  const n = num(value);
-  return n !== null && n > 0 ? n : null;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-const DATE_RE =
-  /^(\d{4})[:\-/](\d{2})[:\-/](\d{2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
-
-function normaliseOffset(raw: string | null | undefined): string | null {
-  if (!raw) return null;
-  if (raw === 'Z') return '+00:00';
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(raw.trim());
-  if (!m) return null;
-  if (Number(m[2]) > 14 || Number(m[3]) > 59) return null;
-  return `${m[1]}${m[2]}:${m[3]}`;
-}
-
-/**
- * `YYYY-MM-DDTHH:MM:SS` (plus `±HH:MM` when recorded) from an EXIF ("2008:10:22 16:28:39") or XMP
- * ("2005-09-07T15:07:40-07:00") date string; zero, blank or impossible dates → null.
- */
-export function formatDate(value: unknown, offset: unknown): string | null {
-  const s = cleanString(value);
-  if (!s) return null;
-  const m = DATE_RE.exec(s);
-  if (!m) return null;
-  const [, y, mo, d, h = '00', mi = '00', sec = '00', tz] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (year === 0 || month < 1 || month > 12 || day < 1 || day > 31) return null;
-  if (Number(h) > 24 || Number(mi) > 59 || Number(sec) > 60) return null;
-  const base = `${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi}:${sec}`;
-  const off = normaliseOffset(tz) ?? normaliseOffset(cleanString(offset));
-  return off ? `${base}${off}` : base;
-}
-
-function dmsToDecimal(value: unknown): number | null {
-  if (Array.isArray(value)) {
-    const [d, m, s] = value.map((v) => num(v));
-    if (d === null || d === undefined) return null;
-    return d + (m ?? 0) / 60 + (s ?? 0) / 3600;
-  }
-  if (typeof value === 'string') {
-    // XMP form "43,28.0469N" or "43,28,2.814N"
-    const m = /^(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?(?:,(\d+(?:\.\d+)?))?\s*([NSEW])?$/i.exec(value.trim());
-    if (!m) return num(value);
-    const dec = Number(m[1]) + Number(m[2] ?? 0) / 60 + Number(m[3] ?? 0) / 3600;
-    return m[4] && /[SW]/i.test(m[4]) ? -dec : dec;
-  }
-  return num(value);
-}
-
-function refIsNegative(ref: unknown, negative: string): boolean {
-  const r = cleanString(ref);
-  return r !== null && r.toUpperCase().startsWith(negative);
-}
-
-function readGps(gps: Block): GpsPosition | null {
-  const rawLat = dmsToDecimal(gps.GPSLatitude);
-  const rawLon = dmsToDecimal(gps.GPSLongitude);
-  if (rawLat === null || rawLon === null) return null;
-  const lat = refIsNegative(gps.GPSLatitudeRef, 'S') ? -Math.abs(rawLat) : rawLat;
-  const lon = refIsNegative(gps.GPSLongitudeRef, 'W') ? -Math.abs(rawLon) : rawLon;
-  if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
-  if (lat === 0 && lon === 0) {
-    // Cameras without a fix often write 0/0: only keep it when the block shows a real fix was recorded.
-    const hasFix = cleanString(gps.GPSDateStamp) !== null || cleanString(gps.GPSLatitudeRef) !== null;
-    if (!hasFix) return null;
-  }
-  let alt = num(gps.GPSAltitude);
-  if (alt !== null) {
-    const ref = num(gps.GPSAltitudeRef);
-    if (ref === 1) alt = -Math.abs(alt);
-  }
-  return { lat, lon, alt };
-}
-
-function lensFromInfo(info: unknown): string | null {
-  if (!Array.isArray(info) || info.length < 4) return null;
-  const [minF, maxF, minA, maxA] = info.map((v) => num(v));
-  if (!minF) return null;
-  const f = (n: number): string => String(round(n, 1));
-  const focal = maxF && maxF !== minF ? `${f(minF)}-${f(maxF)}mm` : `${f(minF)}mm`;
-  if (!minA) return focal;
-  const aperture = maxA && maxA !== minA ? `f/${f(minA)}-${f(maxA)}` : `f/${f(minA)}`;
-  return `${focal} ${aperture}`;
-}
-
-function stringList(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.flatMap((v) => stringList(v));
-  const s = cleanString(value);
-  return s ? [s] : [];
-}
-
-/** WebP keeps EXIF and XMP in RIFF chunks that exifr does not look at. */
-function webpChunks(bytes: Buffer): { exif: Buffer | null; xmp: Buffer | null } | null {
-  if (bytes.length < 12 || bytes.toString('latin1', 0, 4) !== 'RIFF' || bytes.toString('latin1', 8, 12) !== 'WEBP') return null;
-  let exif: Buffer | null = null;
-  let xmp: Buffer | null = null;
-  let off = 12;
-  while (off + 8 <= bytes.length) {
-    const id = bytes.toString('latin1', off, off + 4);
-    const size = bytes.readUInt32LE(off + 4);
-    const start = off + 8;
-    const end = Math.min(start + size, bytes.length);
-    if (id === 'EXIF') {
-      let data = bytes.subarray(start, end);
-      if (data.toString('latin1', 0, 6) === 'Exif\0\0') data = data.subarray(6);
-      exif = data;
-    } else if (id === 'XMP ') {
-      xmp = bytes.subarray(start, end);
-    }
-    off = start + size + (size % 2);
-  }
-  return { exif, xmp };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+export interface MetadataReading {
+  metadata: FullMetadata;
+  /** Damaged metadata, an unreadable sidecar, exiftool missing…: said in the photo's stage note. */
+  warning: string | null;
+  /** Whether exiftool read this file. */
+  usedExiftool: boolean;
 }
 
 /** Pixel size as stored (before orientation) from the file's header, without decoding. */
@@ -211,99 +53,92 @@ async function headerSize(bytes: Buffer): Promise<{ width: number; height: numbe
 }
 
 /**
- * Reads EXIF / GPS / XMP / IPTC from the file's bytes (JPEG, TIFF, HEIC/AVIF, PNG, WebP). Never
- * throws for damaged metadata: it returns what it could read and says why in `warning`.
+ * Pixel size as stored: the codec header is authoritative for JPEG/PNG/WebP/TIFF/GIF (EXIF sizes go
+ * stale when a picture is edited); HEIF headers report the rotated size, so EXIF comes first there.
  */
-export async function readMetadata(bytes: Buffer): Promise<{ metadata: PhotoMetadata; warning: string | null }> {
-  const warnings: string[] = [];
-  let parsed: Parsed | null = null;
-  const webp = webpChunks(bytes);
+async function storedSize(bytes: Buffer, exif: Record<string, unknown>, ifd0: Record<string, unknown>): Promise<{ width: number | null; height: number | null }> {
+  const header = await headerSize(bytes);
+  const exifW = positive(exif.ExifImageWidth ?? exif.PixelXDimension ?? ifd0.ImageWidth);
+  const exifH = positive(exif.ExifImageHeight ?? exif.PixelYDimension ?? ifd0.ImageHeight ?? ifd0.ImageLength);
+  if (header && header.format !== 'heif') return { width: header.width, height: header.height };
+  if (exifW !== null && exifH !== null) return { width: Math.round(exifW), height: Math.round(exifH) };
+  return { width: header?.width ?? null, height: header?.height ?? null };
+}
+
+/** XMP date candidates of one XMP source (a sidecar, or the file's embedded packet). */
+function xmpDates(ns: Parsed, where: string): DateCandidate[] {
+  const exifNs = block(ns, 'exif');
+  const basic = xmpBasic(ns);
+  return [
+    { kind: 'xmp-original', source: `XMP${where} exif:DateTimeOriginal`, value: formatDate(exifNs.DateTimeOriginal) },
+    { kind: 'xmp-original', source: `XMP${where} photoshop:DateCreated`, value: formatDate(block(ns, 'photoshop').DateCreated) },
+    { kind: 'xmp-created', source: `XMP${where} xmp:CreateDate`, value: formatDate(basic.CreateDate) },
+    { kind: 'xmp-modified', source: `XMP${where} xmp:ModifyDate`, value: formatDate(basic.ModifyDate) },
+  ];
+}
+
+async function readSidecar(path: string | undefined, warnings: string[]): Promise<{ stat: SidecarStat | null; ns: Parsed }> {
+  if (!path) return { stat: null, ns: {} };
+  const stat = await statSidecar(path);
+  if (!stat) return { stat: null, ns: {} };
   try {
-    if (webp) {
-      const parts: Parsed = {};
-      if (webp.exif && webp.exif.length > 8) Object.assign(parts, (await exifr.parse(webp.exif, EXIFR_OPTIONS)) ?? {});
-      if (webp.xmp && webp.xmp.length > 0) {
-        const x = (await exifr.sidecar(webp.xmp, { ...EXIFR_OPTIONS, xmp: true }, 'xmp')) as Parsed | undefined;
-        if (x) Object.assign(parts, x);
-      }
-      parsed = parts;
-    } else {
-      parsed = ((await exifr.parse(bytes, EXIFR_OPTIONS)) as Parsed | undefined) ?? null;
-    }
+    return { stat, ns: await readXmpSidecar(await fs.readFile(stat.path)) };
   } catch (err) {
-    const msg = errorText(err);
-    if (!/unknown file format|invalid input argument/i.test(msg)) warnings.push(`EXIF segment unreadable: ${msg}`);
-    parsed = null;
+    warnings.push(`XMP sidecar ${stat.path} unreadable: ${errorText(err)}`);
+    return { stat, ns: {} };
   }
-  if (parsed?.errors && parsed.errors.length > 0) {
-    const reasons = [...new Set(parsed.errors.map(errorText))];
-    warnings.push(`EXIF segment unreadable: ${reasons.join('; ')}`);
-  }
+}
+
+/**
+ * Reads a photo's metadata: EXIF / GPS / XMP / IPTC from its bytes (JPEG, TIFF, HEIC/AVIF, PNG, WebP),
+ * its XMP sidecar, and exiftool where exifr falls short. Never throws for damaged metadata: it returns
+ * what it could read and says why in `warning`.
+ */
+export async function readMetadata(bytes: Buffer, source: MetadataSource = {}, options: MetadataOptions = {}): Promise<MetadataReading> {
+  const { parsed, formatKnown, warnings } = await readWithExifr(bytes);
+  const sidecar = await readSidecar(source.path, warnings);
 
   const ifd0 = block(parsed, 'ifd0');
   const exif = block(parsed, 'exif');
-  const gps = block(parsed, 'gps');
   const iptc = block(parsed, 'iptc');
-  const dc = block(parsed, 'dc');
-  const xmpNs = { ...block(parsed, 'xap'), ...block(parsed, 'xmp') };
-  const aux = block(parsed, 'aux');
-  const photoshop = block(parsed, 'photoshop');
-  const tiffXmp = block(parsed, 'tiff');
+  const tiffXmp = { ...block(parsed, 'tiff'), ...block(sidecar.ns, 'tiff') };
+  // The sidecar is where an app writes a person's edits: its fields come before the embedded XMP's.
+  const fromSidecar = readXmpFields(sidecar.ns);
+  const embedded = readXmpFields(parsed ?? {});
+  const xmp = <K extends keyof XmpFields>(key: K): XmpFields[K] => pickXmp(key, fromSidecar, embedded);
 
-  const takenAt =
-    formatDate(exif.DateTimeOriginal, exif.OffsetTimeOriginal ?? exif.OffsetTime) ??
-    formatDate(exif.CreateDate, exif.OffsetTimeDigitized ?? exif.OffsetTime) ??
-    formatDate(exif.DateTimeDigitized, exif.OffsetTimeDigitized ?? exif.OffsetTime) ??
-    // XMP creation dates (no EXIF date recorded, e.g. Photoshop exports) come before the
-    // modification date of IFD0, which says when the file was last saved, not when it was taken.
-    formatDate(photoshop.DateCreated, null) ??
-    formatDate(xmpNs.CreateDate, null) ??
-    formatDate(ifd0.ModifyDate ?? ifd0.DateTime, exif.OffsetTime) ??
-    formatDate(xmpNs.ModifyDate, null);
+  const dates: DateCandidate[] = [
+    { kind: 'exif-original', source: 'EXIF DateTimeOriginal', value: formatDate(exif.DateTimeOriginal, exif.OffsetTimeOriginal, exif.SubSecTimeOriginal) },
+    ...xmpDates(sidecar.ns, ' sidecar'),
+    ...xmpDates(parsed ?? {}, ''),
+    { kind: 'iptc-created', source: 'IPTC DateCreated', value: formatIptcDate(iptc.DateCreated, iptc.TimeCreated) },
+    { kind: 'exif-digitized', source: 'EXIF CreateDate', value: formatDate(exif.CreateDate ?? exif.DateTimeDigitized, exif.OffsetTimeDigitized, exif.SubSecTimeDigitized) },
+    { kind: 'exif-modified', source: 'EXIF ModifyDate', value: formatDate(ifd0.ModifyDate ?? ifd0.DateTime, exif.OffsetTime, exif.SubSecTime) },
+  ];
 
   let orientation = num(ifd0.Orientation ?? tiffXmp.Orientation);
   if (orientation !== null && (!Number.isInteger(orientation) || orientation < 1 || orientation > 8)) orientation = null;
-
   const iso = positive(exif.ISO ?? exif.PhotographicSensitivity ?? exif.ISOSpeedRatings ?? exif.ISOSpeed);
-  const exposureTime = positive(exif.ExposureTime);
   let fNumber = positive(exif.FNumber);
   if (fNumber === null) {
     const av = num(exif.ApertureValue);
     if (av !== null && av > 0 && av < 32) fNumber = round(2 ** (av / 2), 1);
   }
-  const focalLength = positive(exif.FocalLength);
+  const rating = xmp('rating');
+  // Flat keywords: the sidecar's when it has any, else the embedded XMP's and IPTC's together.
+  const keywords = fromSidecar.keywords.length > 0 ? fromSidecar.keywords : [...new Set([...embedded.keywords, ...stringList(iptc.Keywords)])];
 
-  const lens =
-    cleanString(exif.LensModel) ??
-    cleanString(aux.Lens) ??
-    cleanString(exif.Lens) ??
-    lensFromInfo(exif.LensInfo ?? exif.LensSpecification);
+  const { width, height } = await storedSize(bytes, exif, ifd0);
 
-  let rating = num(xmpNs.Rating);
-  if (rating !== null && (rating < -1 || rating > 5)) rating = null;
-
-  const keywords = [...new Set([...stringList(dc.subject), ...stringList(iptc.Keywords)])];
-
-  // Stored pixel size: the codec header is authoritative for JPEG/PNG/WebP/TIFF/GIF (EXIF sizes go
-  // stale when a picture is edited); HEIF headers report the rotated size, so EXIF comes first there.
-  const header = await headerSize(bytes);
-  const exifW = positive(exif.ExifImageWidth ?? exif.PixelXDimension ?? ifd0.ImageWidth);
-  const exifH = positive(exif.ExifImageHeight ?? exif.PixelYDimension ?? ifd0.ImageHeight ?? ifd0.ImageLength);
-  let width: number | null;
-  let height: number | null;
-  if (header && header.format !== 'heif') {
-    width = header.width;
-    height = header.height;
-  } else if (exifW !== null && exifH !== null) {
-    width = Math.round(exifW);
-    height = Math.round(exifH);
-  } else {
-    width = header?.width ?? null;
-    height = header?.height ?? null;
+  const lensSources = { exif, exifEX: { ...block(parsed, 'exifEX'), ...block(sidecar.ns, 'exifEX') }, aux: { ...block(parsed, 'aux'), ...block(sidecar.ns, 'aux') } };
+  let lens = chooseLens(lensSources);
+  if (lens === null && parsed?.makerNote) {
+    const maker = await lensFromMakerNote(parsed.makerNote);
+    if (maker) lens = chooseLens({ ...lensSources, makerName: maker.name, makerSpec: maker.spec });
   }
 
-  const metadata: PhotoMetadata = {
-    takenAt,
+  const metadata: FullMetadata = {
+    takenAt: null,
     make: cleanString(ifd0.Make ?? tiffXmp.Make),
     model: cleanString(ifd0.Model ?? tiffXmp.Model),
     lens,
@@ -311,12 +146,66 @@ export async function readMetadata(bytes: Buffer): Promise<{ metadata: PhotoMeta
     width,
     height,
     iso: iso !== null ? Math.round(iso) : null,
-    exposureTime,
+    exposureTime: positive(exif.ExposureTime),
     fNumber,
-    focalLength,
-    gps: readGps(gps),
+    focalLength: positive(exif.FocalLength),
+    gps: readExifGps(block(parsed, 'gps')) ?? xmp('gps'),
     rating,
     keywords,
+    takenAtSource: null,
+    takenAtUncertain: false,
+    label: xmp('label'),
+    pick: xmp('pick'),
+    title: xmp('title'),
+    description: xmp('description'),
+    hierarchicalKeywords: xmp('hierarchicalKeywords'),
+    regions: xmp('regions'),
+    sidecar: sidecar.stat,
+    reader: 'exifr',
+    readerNote: null,
   };
-  return { metadata, warning: warnings.length > 0 ? warnings.join('; ') : null };
+
+  // The second reader, only where the first falls short and the file holds something exifr does not read.
+  let usedExiftool = false;
+  const exifrDate = chooseCaptureDate(dates);
+  const shortfalls = [
+    !formatKnown && 'exifr does not know the format',
+    !hasCaptureDate(exifrDate) && 'no capture date',
+    metadata.make === null && metadata.model === null && 'no camera',
+  ].filter((x): x is string => typeof x === 'string');
+  if (shortfalls.length > 0 && source.path && options.exiftool && exiftoolMayAddToJpeg(bytes, Boolean(parsed?.makerNote))) {
+    const reading = await options.exiftool.read(source.path);
+    if (reading.ok) {
+      usedExiftool = true;
+      const et = fieldsFromExiftool(reading.tags);
+      dates.push(...et.dates);
+      metadata.reader = 'exifr+exiftool';
+      metadata.readerNote = `exiftool read it too: ${shortfalls.join(', ')}`;
+      fillMissing(metadata, et);
+    } else {
+      metadata.readerNote = `${shortfalls.join(', ')}; ${reading.reason}`;
+      warnings.push(reading.reason);
+    }
+  }
+  if (source.mtimeMs !== undefined && Number.isFinite(source.mtimeMs)) {
+    dates.push({ kind: 'file-time', source: 'File modification time', value: formatFileTime(source.mtimeMs) });
+  }
+  const date = chooseCaptureDate(dates);
+  metadata.takenAt = date.takenAt;
+  metadata.takenAtSource = date.takenAtSource;
+  metadata.takenAtUncertain = date.takenAtUncertain;
+  return { metadata, warning: warnings.length > 0 ? warnings.join('; ') : null, usedExiftool };
+}
+
+/** Fields exifr left empty, from exiftool's reading. */
+function fillMissing(m: FullMetadata, et: ReturnType<typeof fieldsFromExiftool>): void {
+  m.make ??= et.make;
+  m.model ??= et.model;
+  m.lens ??= et.lens;
+  m.orientation ??= et.orientation;
+  m.iso ??= et.iso;
+  m.exposureTime ??= et.exposureTime;
+  m.fNumber ??= et.fNumber;
+  m.focalLength ??= et.focalLength;
+  m.gps ??= et.gps;
 }

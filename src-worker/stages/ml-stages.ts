@@ -1,7 +1,7 @@
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoDerivatives, PhotoMetadata } from '../../src-shared/photo.js';
 import type { Stage } from '../../src-shared/stages.js';
-import type { Store } from '../../src-main/engine/store/store.js';
+import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
 import { EMBEDDING_DIMS, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
 import { FaceAnalyzer, type Face } from '../ml/faces.js';
 import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';
@@ -13,7 +13,7 @@ import { buildTags } from '../ml/tags.js';
 import type { StageOutcome } from '../stage-runner.js';
 
 /**
- * What each ML stage stores with `store.saveResult(photoId, revision, stage, json)`:
+ * What each ML stage stores with `progress.saveResult(photoId, revision, stage, json)`:
  *   detect  → { faces: Face[], objects: DetectedObject[], text: TextLine[], objectModel, ms }
  *   tag     → { tags: string[], description: string }
  *   embed   → { model, dims, vector (base64 little-endian float32, unit length) }
@@ -38,7 +38,8 @@ export interface EmbedResult {
 
 /** The context of one photo's ML job, shared by its stages. */
 export interface MlStageContext {
-  store: Store;
+  /** Where the stages' results go. */
+  progress: StageProgressRepo;
   photoId: string;
   revision: number;
   /** Absolute path of the ~1600 px preview written by the CPU job. */
@@ -114,7 +115,7 @@ export const objectModels = new Loader(() => ObjectDetectorThread.load());
 
 /** Saves a stage's result in the store and hands it to the later stages of the same job. */
 async function keepResult(ctx: MlStageContext, stage: Stage, result: unknown): Promise<void> {
-  await ctx.store.saveResult(ctx.photoId, ctx.revision, stage, result);
+  await ctx.progress.saveResult(ctx.photoId, ctx.revision, stage, result);
   ctx.results.set(stage, result);
 }
 

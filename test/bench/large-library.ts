@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { scanFolders } from '../../src-main/engine/ingest/scan.js';
-import { libraryPaths } from '../../src-main/engine/paths.js';
-import { openStore } from '../../src-main/engine/store/open-store.js';
-import type { FileDecision } from '../../src-main/engine/store/store.js';
+import { libraryPaths } from '../../src-core/paths.js';
+import { openStore } from '../../src-core/store/open-store.js';
+import type { FileDecision } from '../../src-core/store/store.js';
 
 const PER_FOLDER = 1000;
 
@@ -40,12 +40,12 @@ export async function writeFinishedLibrary(dataDir: string, root: string): Promi
   const store = await openStore({ kind: 'sqlite', sqlitePath: paths.sqlite });
   try {
     const ingestId = crypto.randomUUID();
-    await store.createIngest(ingestId, [root]);
+    await store.ingests.create(ingestId, [root]);
     let batch: FileDecision[] = [];
     let count = 0;
     const flush = async () => {
-      await store.registerFiles(ingestId, batch);
-      for (const d of batch) await store.completePhoto(d.photoId, 0);
+      await store.ingests.registerFiles(ingestId, batch);
+      for (const d of batch) await store.progress.completePhoto(d.photoId, 0);
       batch = [];
     };
     for await (const file of scanFolders([root])) {
@@ -54,7 +54,7 @@ export async function writeFinishedLibrary(dataDir: string, root: string): Promi
       if (batch.length >= 500) await flush();
     }
     await flush();
-    await store.setIngestState(ingestId, 'done');
+    await store.ingests.setState(ingestId, 'done');
     return count;
   } finally {
     await store.close();

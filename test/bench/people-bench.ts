@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openStore } from '../../src-main/engine/store/open-store.js';
+import { openStore } from '../../src-core/store/open-store.js';
 import { PeopleRepo } from '../../src-core/store/repos/people-repo.js';
 import { clusterInTransaction } from '../../src-worker/people/clusterer.js';
 import { Identities } from '../helpers/people-fixtures.js';

@@ -7,12 +7,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { Store, FileDecision } from '../../src-main/engine/store/store.js';
-import { openStore } from '../../src-main/engine/store/open-store.js';
+import type { FileDecision } from '../../src-core/store/store.js';
+import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
+import { openStore } from '../../src-core/store/open-store.js';
 import { scanFolders } from '../../src-main/engine/ingest/scan.js';
 import { readPhotoFile } from '../../src-worker/stages/read-file.js';
 import { preprocess } from '../../src-worker/stages/preprocess.js';
 import { readMetadata } from '../../src-worker/stages/metadata.js';
+import { closeExiftool, sharedExiftool } from '../../src-worker/metadata/exiftool-process.js';
 import { ML_STAGES, type MlStageContext } from '../../src-worker/stages/ml-stages.js';
 import { loadRgb, resizeRgb, type RgbImage } from '../../src-worker/ml/image.js';
 import { loadModel, readManifest } from '../../src-worker/ml/models.js';
@@ -41,7 +43,7 @@ export interface LoopResult {
   notes?: Record<string, string>;
 }
 
-const noopStore = new Proxy({}, { get: () => async () => undefined }) as unknown as Store;
+const noopProgress = new Proxy({}, { get: () => async () => undefined }) as unknown as StageProgressRepo;
 
 /** Files the stage refused (broken photos in a real collection): counted, as the stage did its work on them. */
 export let refused = 0;
@@ -92,34 +94,44 @@ async function prepare(task: LoopTask): Promise<Runner> {
           await preprocess({ bytes: file.bytes, contentHash: file.contentHash, cacheDir: task.dir! });
         })));
     case 'metadata': {
+      // As the CPU job reads: bytes plus path (sidecar, and exiftool where exifr falls short).
       const bytes = await Promise.all(files.map((f) => fs.readFile(f)));
-      return async () => one('metadata', await timed(() => pool(bytes, concurrency, async (b) => void (await readMetadata(b)))));
+      const exiftool = sharedExiftool();
+      await exiftool.unavailable(); // its start-up is not counted
+      let fallbacks = 0;
+      return async () => {
+        const s = await timed(() => pool(bytes, concurrency, async (b, i) => {
+          if ((await readMetadata(b, { path: files[i] }, { exiftool })).usedExiftool) fallbacks++;
+        }));
+        await closeExiftool();
+        return { ...one('metadata', s), notes: { exiftoolFallbacks: String(fallbacks) } };
+      };
     }
     case 'persist': {
       // Every store write one photo costs from registration to 'done', as the jobs make them.
       const store = await openStore({ kind: 'sqlite', sqlitePath: task.dir! });
       return async () => {
         const ingestId = crypto.randomUUID();
-        await store.createIngest(ingestId, [path.dirname(files[0]!)]);
+        await store.ingests.create(ingestId, [path.dirname(files[0]!)]);
         const ids = files.map(() => crypto.randomUUID().replaceAll('-', ''));
         const s = await timed(async () => {
           const decisions: FileDecision[] = files.map((f, i) => ({ kind: 'new', photoId: ids[i]!, path: `${f}#${ingestId}`, size: 1, mtimeMs: 1 }));
-          await store.registerFiles(ingestId, decisions);
+          await store.ingests.registerFiles(ingestId, decisions);
           await pool(ids, concurrency, async (id) => {
             const step = async (stage: Stage, write: () => Promise<void>) => {
-              await store.startStage(id, 0, stage);
+              await store.progress.startStage(id, 0, stage);
               await write();
-              await store.finishStage(id, 0, stage, { state: 'done', ms: 1 });
+              await store.progress.finishStage(id, 0, stage, { state: 'done', ms: 1 });
             };
             await step('preprocess', async () => {
-              await store.setContentHash(id, 0, crypto.createHash('sha1').update(id).digest('hex'));
-              await store.saveDerivatives(id, 0, { thumbnailPath: 't', previewPath: 'p', width: 6000, height: 4000, dhash: '0123456789abcdef', format: 'jpeg' });
+              await store.progress.setContentHash(id, 0, crypto.createHash('sha1').update(id).digest('hex'));
+              await store.progress.saveDerivatives(id, 0, { thumbnailPath: 't', previewPath: 'p', width: 6000, height: 4000, dhash: '0123456789abcdef', format: 'jpeg' });
             });
-            await step('metadata', () => store.saveMetadata(id, 0, { takenAt: '2020-01-01T00:00:00', make: 'm', model: 'm', lens: null, orientation: 1, width: 6000, height: 4000, iso: 100, exposureTime: 0.01, fNumber: 2.8, focalLength: 50, gps: { lat: 1, lon: 2, alt: null }, rating: null, keywords: [] }));
+            await step('metadata', () => store.progress.saveMetadata(id, 0, { takenAt: '2020-01-01T00:00:00', make: 'm', model: 'm', lens: null, orientation: 1, width: 6000, height: 4000, iso: 100, exposureTime: 0.01, fNumber: 2.8, focalLength: 50, gps: { lat: 1, lon: 2, alt: null }, rating: null, keywords: [] }));
             for (const stage of ['detect', 'tag', 'embed', 'quality'] as const) {
-              await step(stage, () => store.saveResult(id, 0, stage, { bench: true, vector: 'A'.repeat(1200) }));
+              await step(stage, () => store.progress.saveResult(id, 0, stage, { bench: true, vector: 'A'.repeat(1200) }));
             }
-            await step('persist', () => store.completePhoto(id, 0));
+            await step('persist', () => store.progress.completePhoto(id, 0));
           });
         });
         return one('persist', s);
@@ -140,7 +152,7 @@ async function prepare(task: LoopTask): Promise<Runner> {
         });
         count['ml-decode'] = images.length;
         const contexts: MlStageContext[] = images.map((img, i) => ({
-          store: noopStore,
+          progress: noopProgress,
           photoId: `p${i}`,
           revision: 0,
           previewPath: task.previews![i]!,

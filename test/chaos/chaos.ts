@@ -14,8 +14,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { libraryPaths } from '../../src-main/engine/paths.js';
-import { openStore } from '../../src-main/engine/store/open-store.js';
+import { libraryPaths } from '../../src-core/paths.js';
+import { openStore } from '../../src-core/store/open-store.js';
 import { cliInvocation, lastJson } from '../helpers/cli.js';
 import { generatePhotos } from '../helpers/generate-photos.js';
 import { mulberry32 as random } from '../helpers/prng.js';
@@ -193,7 +193,7 @@ function makeProgressReader(dataDir: string) {
         }
       }
       try {
-        const counts = await store.countPhotosByState();
+        const counts = await store.photos.countByState();
         return counts.done + counts.failed;
       } catch {
         return null;
@@ -325,9 +325,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
   const store = await openStore({ kind: 'sqlite', sqlitePath: libraryPaths(dataDir).sqlite });
   try {
-    const counts = await store.countPhotosByState();
+    const counts = await store.photos.countByState();
     const stored = Object.values(counts).reduce((a, b) => a + b, 0);
-    const failedList = await store.listFailed(1_000_000, 0);
+    const failedList = await store.photos.listFailed(1_000_000, 0);
     const specific = failedList.filter((f) => f.errorCode !== 'internal' && f.error.trim().length > 0);
     const unspecific = failedList
       .filter((f) => !specific.includes(f))
@@ -342,8 +342,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       failed: counts.failed,
       failedWithReason: specific.length,
       lost: Math.max(found, options.photos, stored) - counts.done - specific.length,
-      duplicated: await store.countDuplicateRows(),
-      integrity: await store.integrityCheck(),
+      duplicated: await store.health.countDuplicateRows(),
+      integrity: await store.health.integrityCheck(),
       unspecific,
       failures,
       workerKills,

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openStore } from '../../src-main/engine/store/open-store.js';
+import { openStore } from '../../src-core/store/open-store.js';
 import { PeopleRepo, type NewFace } from '../../src-core/store/repos/people-repo.js';
 import { clusterInTransaction, DEFAULT_CLUSTER_OPTIONS, reclusterAll, type ClusterOptions } from '../../src-worker/people/clusterer.js';
 import { boxSharpness, gateFace } from '../../src-worker/people/face-gate.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type EngineConfig } from '../../src-main/engine/config.js';
+import { loadConfig, type EngineConfig } from '../../src-core/config.js';
 import { Engine } from '../../src-main/engine/engine.js';
 import { TEST_ENV } from './cli.js';
 export { isProcessAlive as isAlive } from '../../src-main/engine/process-utils.js';

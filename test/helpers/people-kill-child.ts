@@ -3,7 +3,7 @@
  * faces in one transaction and SIGKILLs itself right after the first person row is written.
  * argv[2]: the store config as JSON.
  */
-import { openStore } from '../../src-main/engine/store/open-store.js';
+import { openStore } from '../../src-core/store/open-store.js';
 import { PeopleRepo } from '../../src-core/store/repos/people-repo.js';
 import { clusterInTransaction } from '../../src-worker/people/clusterer.js';
 

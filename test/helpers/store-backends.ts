@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoreConfig } from '../../src-main/engine/store/store.js';
+import type { StoreConfig } from '../../src-core/store/store.js';
 
 export const POSTGRES_URL = process.env.SHOEBOX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const SKIP_POSTGRES = process.env.SHOEBOX_SKIP_POSTGRES === '1';

@@ -1,6 +1,7 @@
-import type pg from 'pg';
+import pg from 'pg';
+import { POSTGRES_SCHEMA_NAME } from '../../../src-shared/store-location.js';
 import { numberPlaceholders } from './sql-db.js';
-import type { RunResult, SqlDb, SqlDialect, SqlParam } from './sql-db.js';
+import type { RunResult, SqlDb, SqlDialect, SqlParam, TransactionOptions } from './sql-db.js';
 
 const TYPES: Record<string, string> = { float: 'DOUBLE PRECISION', bigint: 'BIGINT', blob: 'BYTEA', json: 'TEXT', serial: 'BIGSERIAL' };
 
@@ -14,7 +15,19 @@ export const postgresDialect: SqlDialect = {
     `(CASE WHEN jsonb_typeof(${column}::jsonb -> '${key}') = 'array' THEN jsonb_array_length(${column}::jsonb -> '${key}') END)`,
   ilike: (expr) => `${expr} ILIKE ? ESCAPE '\\'`,
   types: (ddl) => ddl.replace(/\{\{(\w+)\}\}/g, (_, t: string) => TYPES[t] ?? `{{${t}}}`),
+  jsonArray: (column, key) => postgresJsonArray(column, key),
+  jsonArrayHasText: (column, key) =>
+    `EXISTS (SELECT 1 FROM jsonb_array_elements_text(COALESCE(${postgresJsonArray(column, key)}, '[]'::jsonb)) t WHERE lower(t) = lower(?::text))`,
+  jsonObjectAgg: (key, value) => `json_object_agg(${key}, ${value})`,
+  inList: (expr) => `${expr} = ANY(?::text[])`,
+  listParam: (values) => values,
+  forShare: ' FOR SHARE',
+  rowsPerInsert: 500,
 };
+
+function postgresJsonArray(column: string, key: string): string {
+  return `(CASE WHEN jsonb_typeof(${column}::jsonb -> '${key}') = 'array' THEN ${column}::jsonb -> '${key}' END)`;
+}
 
 /** Postgres error codes worth retrying a whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -31,6 +44,21 @@ export class PostgresDb implements SqlDb {
     private readonly pool: pg.Pool,
     private readonly options: { ownsPool: boolean } = { ownsPool: false },
   ) {}
+
+  /**
+   * A pool whose connections use `schema` as their search_path (the schema is created by the core
+   * migrations). Only this module imports pg, and it is loaded only for Postgres stores.
+   */
+  static open(connectionString: string, schema: string): PostgresDb {
+    if (!POSTGRES_SCHEMA_NAME.test(schema)) {
+      throw new Error(`invalid Postgres schema name "${schema}": use lower-case letters, digits and _`);
+    }
+    const pool = new pg.Pool({ connectionString, options: `-c search_path=${schema}`, max: 8 });
+    // An idle client that loses its connection emits 'error' on the pool; without a listener the
+    // process would crash. Report it as a warning; the next query reconnects or fails on its own.
+    pool.on('error', (error) => process.emitWarning(`Postgres connection lost: ${error.message}`));
+    return new PostgresDb(pool, { ownsPool: true });
+  }
 
   private text(sql: string): string {
     let text = this.sqlCache.get(sql);
@@ -75,11 +103,11 @@ export class PostgresDb implements SqlDb {
     return this.handle(this.pool).exec(script);
   }
 
-  async transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlDb) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
+        await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
         const result = await fn(this.handle(client));
         await client.query('COMMIT');
         return result;

@@ -8,7 +8,7 @@
  * Values: ids and timestamps are TEXT (ISO 8601), flags INTEGER 0/1, floats `{{float}}`. Postgres returns
  * BIGINT and COUNT(*) as strings: wrap numeric columns in Number() in the row mappers.
  */
-export type SqlParam = string | number | bigint | boolean | null | Buffer | Uint8Array;
+export type SqlParam = string | number | bigint | boolean | null | Buffer | Uint8Array | readonly string[] | readonly number[];
 
 export interface SqlDialect {
   readonly kind: 'sqlite' | 'postgres';
@@ -22,6 +22,25 @@ export interface SqlDialect {
   ilike(expr: string): string;
   /** Replaces the type tokens of a migration: {{float}} {{bigint}} {{blob}} {{json}} {{serial}}. */
   types(ddl: string): string;
+  /** The JSON array under a top-level key (JSON text in SQLite, parsed by pg in Postgres); NULL when not an array. */
+  jsonArray(column: string, key: string): string;
+  /** True when the array under `key` holds a string equal to the parameter, ignoring case (one `?`). */
+  jsonArrayHasText(column: string, key: string): string;
+  /** `key → value` of a group's rows as one JSON object (text in SQLite, parsed by pg in Postgres). */
+  jsonObjectAgg(key: string, value: string): string;
+  /** `expr` is one of a list given as ONE parameter made by `listParam` (never more than a page of values). */
+  inList(expr: string): string;
+  listParam(values: readonly string[]): SqlParam;
+  /**
+   * Appended to a guard's `SELECT … FROM photos WHERE …` inside a write: Postgres locks the row for
+   * share, so a concurrent revision bump or cancel waits for the write (SQLite's writer lock does that).
+   */
+  readonly forShare: string;
+  /**
+   * Rows per multi-row INSERT in batch writes: 1 in SQLite (one prepared statement run per row, in-process),
+   * several hundred in Postgres (one round trip per chunk).
+   */
+  readonly rowsPerInsert: number;
 }
 
 export interface RunResult {
@@ -40,11 +59,43 @@ export interface SqlDb {
   exec(script: string): Promise<void>;
   /**
    * `fn` runs in one transaction on the `tx` handle it is given (use only that handle inside).
-   * SQLite: BEGIN IMMEDIATE, transactions of this connection one at a time. Postgres: retried whole on
+   * SQLite: BEGIN IMMEDIATE, one transaction at a time per database file in this process (statements of
+   * other connections to the file wait for it, so never use another handle inside). Postgres: retried whole on
    * serialization failures and deadlocks, so `fn` must not have effects outside the database.
    */
-  transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlDb) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * Reads only, from one snapshot: SQLite BEGIN DEFERRED (takes no writer lock), Postgres REPEATABLE READ
+   * READ ONLY. Default: a write transaction.
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * Inserts `rows` (each in `columns` order) with `INSERT INTO <table> (<columns>) VALUES … <tail>`, in chunks
+ * of `dialect.rowsPerInsert` rows: the same prepared statement per row in SQLite, few round trips in Postgres.
+ * Run it inside a transaction when the rows belong together.
+ */
+export async function insertRows(
+  db: SqlDb,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly SqlParam[])[],
+  tail = '',
+): Promise<number> {
+  const per = Math.max(1, Math.min(db.dialect.rowsPerInsert, Math.floor(30_000 / columns.length)));
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  let changes = 0;
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`;
+    changes += (await db.run(sql, chunk.flat())).changes;
+  }
+  return changes;
 }
 
 /** `text` as a LIKE pattern that matches it literally, wrapped in `%…%` when `contains`. Use with ESCAPE '\'. */
@@ -95,6 +146,9 @@ export async function applyNamedMigrations(db: SqlDb, migrations: readonly Named
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_named_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
   const applied: string[] = [];
   for (const migration of migrations) {
+    // Already applied: no write transaction. (SQLite: two connections of one process, each holding
+    // BEGIN IMMEDIATE across an await, would block the thread on each other until the busy timeout.)
+    if (await db.get('SELECT id FROM schema_named_migrations WHERE id = ?', [migration.id])) continue;
     const done = await db.transaction(async (tx) => {
       if (tx.dialect.kind === 'postgres') {
         await tx.get(`SELECT pg_advisory_xact_lock(hashtext('shoebox-named-migrations:' || current_schema()))`);

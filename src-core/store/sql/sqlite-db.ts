@@ -1,5 +1,6 @@
+import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunResult, SqlDb, SqlDialect, SqlParam } from './sql-db.js';
+import type { RunResult, SqlDb, SqlDialect, SqlParam, TransactionOptions } from './sql-db.js';
 
 const TYPES: Record<string, string> = { float: 'REAL', bigint: 'INTEGER', blob: 'BLOB', json: 'TEXT', serial: 'INTEGER' };
 
@@ -12,10 +13,41 @@ export const sqliteDialect: SqlDialect = {
     `(CASE WHEN json_valid(${column}) AND json_type(${column}, '$.${key}') = 'array' THEN json_array_length(${column}, '$.${key}') END)`,
   ilike: (expr) => `${expr} LIKE ? ESCAPE '\\'`,
   types: (ddl) => ddl.replace(/\{\{(\w+)\}\}/g, (_, t: string) => TYPES[t] ?? `{{${t}}}`),
+  jsonArray: (column, key) =>
+    `(CASE WHEN json_valid(${column}) AND json_type(${column}, '$.${key}') = 'array' THEN json_extract(${column}, '$.${key}') END)`,
+  jsonArrayHasText: (column, key) =>
+    `EXISTS (SELECT 1 FROM json_each(${column}, '$.${key}') je WHERE json_valid(${column}) AND lower(je.value) = lower(?))`,
+  jsonObjectAgg: (key, value) => `json_group_object(${key}, ${value})`,
+  inList: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
+  listParam: (values) => JSON.stringify(values),
+  forShare: '',
+  rowsPerInsert: 1,
 };
 
 /** better-sqlite3 binds booleans as errors; 0/1 as SQLite stores them. */
 const bind = (params: readonly SqlParam[]): unknown[] => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+
+/**
+ * One per database file in this process, shared by its connections. better-sqlite3 waits for SQLite's
+ * locks synchronously (busy_timeout), so a connection that waited for another connection of the same
+ * thread to finish its (async) transaction would block the very thread that has to finish it. Statements
+ * of every connection to the file therefore wait, asynchronously, while one of them has a transaction open.
+ * Other processes (and threads) still queue on SQLite's own lock.
+ */
+interface FileLock {
+  locked: boolean;
+  released: Promise<void>;
+  users: number;
+}
+const fileLocks = new Map<string, FileLock>();
+
+function lockFor(path: string): FileLock {
+  const key = path === ':memory:' ? `${path}#${Math.random()}` : resolvePath(path);
+  let lock = fileLocks.get(key);
+  if (!lock) fileLocks.set(key, (lock = { locked: false, released: Promise.resolve(), users: 0 }));
+  lock.users++;
+  return lock;
+}
 
 /**
  * SqlDb over one better-sqlite3 connection. better-sqlite3 is synchronous; the promise surface lets the
@@ -26,8 +58,7 @@ export class SqliteDb implements SqlDb {
   readonly dialect = sqliteDialect;
   readonly vec0: boolean;
   private readonly statements = new Map<string, Database.Statement>();
-  private lock: Promise<void> = Promise.resolve();
-  private locked = false;
+  private readonly file: FileLock;
   private readonly owns: boolean;
 
   constructor(
@@ -36,6 +67,7 @@ export class SqliteDb implements SqlDb {
   ) {
     this.vec0 = options.vec0;
     this.owns = options.ownsConnection;
+    this.file = lockFor(db.name);
   }
 
   /** Opens its own connection to the library file (WAL, busy timeout, foreign keys), with sqlite-vec if it loads. */
@@ -68,7 +100,7 @@ export class SqliteDb implements SqlDb {
 
   /** Waits while a transaction of this connection is open (statements outside it must not join it). */
   private async outside<T>(fn: () => T): Promise<T> {
-    while (this.locked) await this.lock;
+    while (this.file.locked) await this.file.released;
     return fn();
   }
 
@@ -98,14 +130,14 @@ export class SqliteDb implements SqlDb {
     return { changes: 0 };
   }
 
-  async transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
-    while (this.locked) await this.lock;
-    this.locked = true;
+  async transaction<T>(fn: (tx: SqlDb) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    while (this.file.locked) await this.file.released;
+    this.file.locked = true;
     let release!: () => void;
-    this.lock = new Promise<void>((resolve) => (release = resolve));
+    this.file.released = new Promise<void>((resolve) => (release = resolve));
     const tx = this.inTransaction();
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec(options.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
       try {
         const result = await fn(tx);
         this.db.exec('COMMIT');
@@ -115,7 +147,7 @@ export class SqliteDb implements SqlDb {
         throw error;
       }
     } finally {
-      this.locked = false;
+      this.file.locked = false;
       release();
     }
   }
@@ -138,7 +170,10 @@ export class SqliteDb implements SqlDb {
   }
 
   async close(): Promise<void> {
-    while (this.locked) await this.lock;
-    if (this.owns && this.db.open) this.db.close();
+    while (this.file.locked) await this.file.released;
+    if (this.owns && this.db.open) {
+      this.db.close();
+      if (--this.file.users === 0) for (const [key, lock] of fileLocks) if (lock === this.file) fileLocks.delete(key);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
 import { api, ApiError, isMethod, type ApiErrorInfo, type ApiResult, type Method, type ParsedReq, type Res } from '../../../src-shared/api/contract.js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../../../src-core/config.js';
 import { OperationError } from '../operations.js';
 
 /** One handler per contract entry; the type makes a missing one a compile error. */

@@ -4,9 +4,9 @@ import { isLane } from '../../../src-shared/lanes.js';
 import type { Stage, StageState } from '../../../src-shared/stages.js';
 import type { Engine } from '../engine.js';
 import { photoIdFromJobId } from '../operations.js';
-import { QUEUE_PREFIX } from '../queues.js';
-import { redisOptions } from '../redis/endpoint.js';
-import type { WorkerStatus } from '../store/store.js';
+import { QUEUE_PREFIX } from '../../../src-core/queues.js';
+import { redisOptions } from '../../../src-core/redis-endpoint.js';
+import type { WorkerStatus } from '../../../src-core/store/store.js';
 import { latestIngest, type BackgroundIngests } from './handlers.js';
 
 export interface HubTimings {
@@ -133,7 +133,7 @@ export class EventHub {
       this.finished = { cpu: 0, ml: 0 };
       this.emit('lanes.counts', { at: Date.now(), lanes, finished });
 
-      const photos = await this.engine.store.countPhotosByState();
+      const photos = await this.engine.store.photos.countByState();
       const ingest = await latestIngest(this.engine.store);
       const totals = { photos, ingest, scanning: this.ingests?.scanning ?? false };
       const key = JSON.stringify(totals);
@@ -141,7 +141,7 @@ export class EventHub {
         this.lastTotals = key;
         this.emit('ingest.totals', totals);
       }
-      const pauses = (await this.engine.store.listPauses()).filter((p) => p.scope === 'all' || isLane(p.scope));
+      const pauses = (await this.engine.store.engineState.listPauses()).filter((p) => p.scope === 'all' || isLane(p.scope));
       const pausesKey = JSON.stringify(pauses);
       if (pausesKey !== this.lastPauses) {
         this.lastPauses = pausesKey;

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, CAUSE_LABELS, type FailedGroup, type FailedItem, type IngestInfo, type PhotoSummary, type SettingsDto } from '../../../src-shared/api/contract.js';
 import type { IngestRecord, IngestTotals } from '../../../src-shared/ingest.js';
-import { parseStoreUrl, readSavedSettings, SavedSettings, writeSavedSettings, type EngineConfig } from '../config.js';
+import { parseStoreUrl, readSavedSettings, SavedSettings, writeSavedSettings, type EngineConfig } from '../../../src-core/config.js';
 import type { Engine } from '../engine.js';
 import type { IngestProgress } from '../ingest/ingest-runner.js';
 import { photoIdFromJobId, type LibraryOperations } from '../operations.js';
-import { endpointFromUrl } from '../redis/endpoint.js';
-import type { PhotoListItem, Store } from '../store/store.js';
+import { endpointFromUrl } from '../../../src-core/redis-endpoint.js';
+import type { PhotoListItem, Store } from '../../../src-core/store/store.js';
 import type { Handlers } from './dispatch.js';
 import { createPeopleHandlers } from './people-handlers.js';
 
@@ -53,8 +53,8 @@ export function toIngestInfo(record: IngestRecord, totals: IngestTotals): Ingest
 }
 
 export async function latestIngest(store: Store): Promise<IngestInfo | null> {
-  const [ingest] = await store.listIngests(1);
-  return ingest ? toIngestInfo(ingest, await store.ingestTotals(ingest.id)) : null;
+  const [ingest] = await store.ingests.list(1);
+  return ingest ? toIngestInfo(ingest, await store.ingests.totals(ingest.id)) : null;
 }
 
 /** "Canon" + "Canon EOS 40D" reads as "Canon EOS 40D". */
@@ -123,7 +123,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
     },
 
     'photos.analyseNow': async ({ photoId }) => {
-      const photo = await store.getPhoto(photoId);
+      const photo = await store.photos.get(photoId);
       if (!photo) throw new ApiError('not-found', `no photo "${photoId}" in the library`);
       // The same path as `shoebox analyze --now`: a forced re-analysis through high_priority.
       ingests.start([photo.path], { lane: 'high_priority', force: true });
@@ -132,22 +132,22 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
 
     'photos.list': async ({ limit, offset, ...filters }) => {
       // One query for the page, one for the count: the filters run in the store.
-      const items = await store.listPhotoItems({ ...filters, limit, offset });
-      return { photos: items.map(summaryOf), total: await store.countPhotos(filters), offset };
+      const items = await store.photos.listItems({ ...filters, limit, offset });
+      return { photos: items.map(summaryOf), total: await store.photos.count(filters), offset };
     },
 
     'photos.get': async ({ photoId }) => (await ops.inspect(photoId)) as never,
 
     'photos.similar': async ({ photoId, k }) => {
-      if (!(await store.getPhoto(photoId))) throw new ApiError('not-found', `no photo "${photoId}" in the library`);
+      if (!(await store.photos.get(photoId))) throw new ApiError('not-found', `no photo "${photoId}" in the library`);
       // The store's vector index (cosine distance over the embed vectors), then the tiles in one query.
-      const hits = await store.similarPhotos(photoId, k);
-      const items = new Map((await store.listPhotoItems({ ids: hits.map((h) => h.photoId), limit: k, offset: 0 })).map((i) => [i.id, i]));
+      const hits = await store.photos.similar(photoId, k);
+      const items = new Map((await store.photos.listItems({ ids: hits.map((h) => h.photoId), limit: k, offset: 0 })).map((i) => [i.id, i]));
       const photos = hits.flatMap((h) => {
         const item = items.get(h.photoId);
         return item ? [{ ...summaryOf(item), similarity: Math.round((1 - h.distance) * 1000) / 1000 }] : [];
       });
-      const analysed = (await store.getPhotoDetail(photoId))?.results.embed !== undefined;
+      const analysed = (await store.photos.getDetail(photoId))?.results.embed !== undefined;
       return { photos, note: analysed ? null : 'this photo has no embedding yet: similar photos appear once it is analysed' };
     },
 
@@ -172,7 +172,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       const thumbs = new Map<string, string | null>();
       for (let i = 0; i < entries.length; i += 500) {
         const ids = entries.slice(i, i + 500).map((e) => e.photoId);
-        for (const item of await store.listPhotoItems({ ids, limit: 500, offset: 0 })) thumbs.set(item.id, item.thumbnailPath);
+        for (const item of await store.photos.listItems({ ids, limit: 500, offset: 0 })) thumbs.set(item.id, item.thumbnailPath);
       }
       const groups = new Map<string, FailedGroup>();
       for (const entry of entries) {
@@ -209,23 +209,23 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       return { ok: true };
     },
     'files.skip': async ({ target }) => {
-      const photo = await store.getPhoto(photoIdFromJobId(target));
+      const photo = await store.photos.get(photoIdFromJobId(target));
       if (!photo) throw new ApiError('not-found', `no photo or job "${target}" in the library`);
       const reason = photo.errorCode ? `${photo.errorCode}${photo.error ? `: ${photo.error}` : ''}` : 'skipped by the user';
-      await store.skipPaths([{ path: photo.path, reason }]);
+      await store.skips.add([{ path: photo.path, reason }]);
       // Out of the Failed list, and out of the queues if it was still waiting.
       if (photo.state === 'failed') await ops.discard(photo.id);
       else if (photo.state === 'queued' || photo.state === 'processing') await ops.cancel(photo.id).catch(() => 0);
       return { path: photo.path };
     },
     'files.unskip': async ({ path: file }) => {
-      const removed = await store.unskipPath(file);
+      const removed = await store.skips.remove(file);
       // Undo: a photo that was set aside by the skip is analysed again.
-      const photo = (await store.getPhotosByPaths([file])).get(file);
+      const photo = (await store.photos.getByPaths([file])).get(file);
       if (removed && photo?.state === 'cancelled') await ops.retry(photo.id).catch((error) => engine.log.warn(`unskip ${file}: ${error}`));
       return { removed };
     },
-    'files.skipped': async ({ limit, offset }) => ({ paths: await store.listSkipped(limit, offset) }),
+    'files.skipped': async ({ limit, offset }) => ({ paths: await store.skips.list(limit, offset) }),
     'jobs.cancel': async ({ target }) => ({ cancelled: await ops.cancel(target) }),
     'lanes.pause': async ({ scope, reason }) => {
       await ops.pause(scope, reason);

@@ -2,9 +2,9 @@
 import { ApiError, type PhotoSummary } from '../../../src-shared/api/contract.js';
 import { PeopleError } from '../../../src-core/store/repos/people-repo.js';
 import type { JobsOptions } from 'bullmq';
-import { libraryPaths } from '../paths.js';
+import { libraryPaths } from '../../../src-core/paths.js';
 import { PeopleService } from '../people/people-service.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../../../src-core/store/store.js';
 import type { Handlers } from './dispatch.js';
 import { summaryOf } from './handlers.js';
 
@@ -40,7 +40,7 @@ export function createPeopleHandlers(engine: PeopleEngine): Pick<Handlers, Peopl
       const ids = await people.photoIds(personIds);
       const items = [];
       // The store's id pre-filter takes a page of ids at a time.
-      for (let i = 0; i < ids.length; i += 500) items.push(...(await engine.store.listPhotoItems({ ids: ids.slice(i, i + 500), limit: 500, offset: 0 })));
+      for (let i = 0; i < ids.length; i += 500) items.push(...(await engine.store.photos.listItems({ ids: ids.slice(i, i + 500), limit: 500, offset: 0 })));
       const photos: PhotoSummary[] = items.map(summaryOf).sort((a, b) => (a.takenAt ?? '~').localeCompare(b.takenAt ?? '~') || a.path.localeCompare(b.path));
       return { photos: photos.slice(offset, offset + limit), total: photos.length, offset };
     }),

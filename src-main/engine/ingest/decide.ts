@@ -1,5 +1,5 @@
 import type { PhotoRecord } from '../../../src-shared/photo.js';
-import type { FileDecision } from '../store/store.js';
+import type { FileDecision } from '../../../src-core/store/store.js';
 import type { ScannedFile } from './scan.js';
 
 /**

@@ -3,13 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { IngestTotals } from '../../../src-shared/ingest.js';
 import type { Lane } from '../../../src-shared/lanes.js';
-import type { Logger } from '../logger.js';
-import type { Lanes, PhotoJobSpec } from '../queues.js';
-import type { FileDecision, Store } from '../store/store.js';
+import type { Logger } from '../../../src-core/logger.js';
+import type { Lanes, PhotoJobSpec } from '../../../src-core/queues.js';
+import type { FileDecision, Store } from '../../../src-core/store/store.js';
 import { sweep } from '../sweep.js';
 import { hashFile } from './content-hash.js';
 import { decideFile, needsContentHash } from './decide.js';
 import { scanFolders, type ScanStats, type ScannedFile } from './scan.js';
+import { sidecarsChanged } from './sidecar-check.js';
 
 const BATCH = 500;
 /** With nothing left in the queues but photos still unfinished for this long, the sweep runs. */
@@ -70,7 +71,7 @@ export class IngestRunner {
     const started = performance.now();
     const lane = options.lane ?? 'default';
     const ingestId = crypto.randomUUID();
-    await this.store.createIngest(ingestId, roots);
+    await this.store.ingests.create(ingestId, roots);
     this.log.info(`ingest ${ingestId} started on ${roots.join(', ')} (lane ${lane})`);
     const stats: ScanStats = { folders: 0, ignored: 0, unreadableFolders: [] };
     let scanned = 0;
@@ -97,15 +98,15 @@ export class IngestRunner {
 
     let interrupted = Boolean(options.signal?.aborted);
     if (!interrupted) {
-      await this.store.setIngestState(ingestId, 'running');
+      await this.store.ingests.setState(ingestId, 'running');
       // Photos resumed from an interrupted ingest get their next job from the sweep. Only then: the
       // sweep reads every unfinished photo of the library, which a photo asked for during a large
       // ingest must not wait for (the engine sweeps at start, and again below when work stalls).
       if (this.resumed > 0) await sweep(this.store, this.lanes, this.log);
       interrupted = !(await this.waitUntilFinished(ingestId, scanned, options));
     }
-    await this.store.setIngestState(ingestId, interrupted ? 'interrupted' : 'done');
-    const totals = await this.store.ingestTotals(ingestId);
+    await this.store.ingests.setState(ingestId, interrupted ? 'interrupted' : 'done');
+    const totals = await this.store.ingests.totals(ingestId);
     const summary: IngestSummary = {
       ingestId,
       photos: totals.photos,
@@ -124,17 +125,18 @@ export class IngestRunner {
 
   private async registerBatch(ingestId: string, all: ScannedFile[], lane: Lane, force: boolean): Promise<void> {
     // "Skip this file from now on": a path on the skip list is neither registered nor queued.
-    const skipped = await this.store.skippedAmong(all.map((f) => f.path));
+    const skipped = await this.store.skips.among(all.map((f) => f.path));
     const files = skipped.size === 0 ? all : all.filter((f) => !skipped.has(f.path));
-    const known = await this.store.getPhotosByPaths(files.map((f) => f.path));
+    const known = await this.store.photos.getByPaths(files.map((f) => f.path));
     const decisions: FileDecision[] = [];
     const jobs: PhotoJobSpec[] = [];
     const problems: Array<{ photoId: string; revision: number; problem: ErrorInfo }> = [];
+    const sidecarMoved = await sidecarsChanged(this.store.sql, files, known);
     for (const file of files) {
       const record = known.get(file.path);
       const hash = needsContentHash(file, record) ? await hashFile(file.path) : null;
       let decision = decideFile(file, record, hash, () => crypto.randomUUID().replaceAll('-', ''));
-      if (force && (decision.kind === 'unchanged' || decision.kind === 'touched')) {
+      if ((force || sidecarMoved.has(file.path)) && (decision.kind === 'unchanged' || decision.kind === 'touched')) {
         decision = { kind: 'changed', photoId: decision.photoId, size: file.size, mtimeMs: file.mtimeMs };
       }
       decisions.push(decision);
@@ -148,9 +150,9 @@ export class IngestRunner {
     this.workQueued += decisions.filter((d) => d.kind === 'new' || d.kind === 'changed' || d.kind === 'resume').length;
     this.resumed += decisions.filter((d) => d.kind === 'resume').length;
     // Store first, queue second: a crash in between leaves photos the sweep will queue.
-    await this.store.registerFiles(ingestId, decisions);
+    await this.store.ingests.registerFiles(ingestId, decisions);
     // Found but impossible to analyse: failed at the scan, with the reason, instead of queued.
-    for (const { photoId, revision, problem } of problems) await this.store.failStage(photoId, revision, 'scan', problem, null);
+    for (const { photoId, revision, problem } of problems) await this.store.progress.failStage(photoId, revision, 'scan', problem, null);
     await this.lanes.addPhotoJobs(jobs);
   }
 
@@ -158,7 +160,7 @@ export class IngestRunner {
   private async waitUntilFinished(ingestId: string, scanned: number, options: IngestOptions): Promise<boolean> {
     let idleSince: number | null = null;
     for (;;) {
-      const totals = await this.store.ingestTotals(ingestId);
+      const totals = await this.store.ingests.totals(ingestId);
       options.onProgress?.({ phase: 'analysing', scanned, totals });
       if (totals.queued + totals.processing === 0) return true;
       if (options.signal?.aborted) return false;

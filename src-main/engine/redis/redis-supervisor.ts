@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { redisOptions, type RedisEndpoint } from './endpoint.js';
+import type { Logger } from '../../../src-core/logger.js';
+import { redisOptions, type RedisEndpoint } from '../../../src-core/redis-endpoint.js';
 import { findRedisServer } from './find-redis-server.js';
 import { freeLoopbackPort, isProcessAlive } from '../process-utils.js';
 

@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultDataDir } from './paths.js';
+import type { StoreLocation } from '../src-shared/store-location.js';
+import { defaultDataDir, libraryPaths } from './paths.js';
+import { RuntimeSettings, readRuntimeSettings } from './runtime-settings.js';
+import { ConfigError } from './config-error.js';
+
+export { ConfigError };
 
 /**
  * Engine configuration, parsed and validated once from flags and environment. Flags win over
@@ -43,6 +48,8 @@ export const EngineConfig = z.object({
   attempts: z.number().int().min(1).max(20),
   backoffBaseMs: z.number().int().min(10),
   backoffCapMs: z.number().int().min(100),
+  /** The per-process settings (ML threads and provider, object detector, models folder, sqlite-vec). */
+  runtime: RuntimeSettings,
 });
 export type EngineConfig = z.infer<typeof EngineConfig>;
 
@@ -70,13 +77,16 @@ function boolFromEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefined 
   throw new ConfigError(`${name} must be 1 or 0 (true/false), got "${env[name]}"`);
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 /** Defaults sized from the core count: leave one core to the ML class and the person's desktop. */
 export function defaultWorkerCounts(cores = os.availableParallelism()): { cpu: number; ml: number } {
   return { cpu: Math.max(1, Math.min(8, cores - 1)), ml: Math.max(1, Math.min(2, Math.floor(cores / 4))) };
+}
+
+/** Where the configured store lives: the library folder's SQLite file, or the Postgres URL and schema. */
+export function storeLocation(config: Pick<EngineConfig, 'store' | 'dataDir'>): StoreLocation {
+  return config.store.kind === 'sqlite'
+    ? { kind: 'sqlite', sqlitePath: libraryPaths(config.dataDir).sqlite }
+    : { kind: 'postgres', postgresUrl: config.store.url, postgresSchema: config.store.schema };
 }
 
 export function parseStoreUrl(value: string | undefined): EngineConfig['store'] {
@@ -136,6 +146,25 @@ export function storeSetting(store: EngineConfig['store']): string {
   return url.toString();
 }
 
+/** Where each setting comes from, for the error message (flags and settings.json win over these). */
+const ENV_NAMES = {
+  dataDir: '--data / SHOEBOX_DATA',
+  cpuWorkers: '--cpu-workers / SHOEBOX_CPU_WORKERS',
+  mlWorkers: '--ml-workers / SHOEBOX_ML_WORKERS',
+  cpuConcurrency: 'SHOEBOX_CPU_CONCURRENCY',
+  mlConcurrency: 'SHOEBOX_ML_CONCURRENCY',
+  backgroundNiceness: 'SHOEBOX_BACKGROUND_NICENESS',
+  redisUrl: '--redis / SHOEBOX_REDIS_URL',
+  redisMaxMemoryMb: 'SHOEBOX_REDIS_MAXMEMORY_MB',
+  recycleAfterJobs: 'SHOEBOX_RECYCLE_AFTER_JOBS',
+  workerMemoryCeilingMb: 'SHOEBOX_WORKER_MEMORY_MB',
+  stageTimeoutMs: 'SHOEBOX_STAGE_TIMEOUT_MS',
+  shutdownGraceMs: 'SHOEBOX_SHUTDOWN_GRACE_MS',
+  attempts: 'SHOEBOX_ATTEMPTS',
+  backoffBaseMs: 'SHOEBOX_BACKOFF_BASE_MS',
+  backoffCapMs: 'SHOEBOX_BACKOFF_CAP_MS',
+} as const;
+
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const counts = defaultWorkerCounts();
   const dataDir = path.resolve(flags.data ?? env.SHOEBOX_DATA ?? defaultDataDir(env));
@@ -159,11 +188,15 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     attempts: intFromEnv(env, 'SHOEBOX_ATTEMPTS') ?? 3,
     backoffBaseMs: intFromEnv(env, 'SHOEBOX_BACKOFF_BASE_MS') ?? 2_000,
     backoffCapMs: intFromEnv(env, 'SHOEBOX_BACKOFF_CAP_MS') ?? 600_000,
+    // Checked here too, so a bad ML setting stops the engine at start, not a worker later.
+    runtime: readRuntimeSettings(env),
   };
   const parsed = EngineConfig.safeParse(candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`invalid setting ${issue.path.join('.')}: ${issue.message}`);
+    const key = issue.path.join('.');
+    const source = ENV_NAMES[key as keyof typeof ENV_NAMES];
+    throw new ConfigError(`invalid setting ${key}${source ? ` (${source})` : ''}: ${issue.message}`);
   }
   return parsed.data;
 }

@@ -1,5 +1,5 @@
 /**
- * Versioned schema migrations, shared by both store implementations.
+ * Versioned core schema migrations (photos, stages, results, ingests, engine state), for both databases.
  *
  * Each migration has the same version and meaning in SQLite and Postgres; applied versions are
  * recorded in `schema_migrations(version, name, applied_at)`. Never edit a released migration:
@@ -9,6 +9,9 @@
  * and return them the same way), mtime and durations are floating point, JSON is stored as text.
  * In Postgres the text keys use the "C" collation so keyset paging orders like SQLite.
  */
+import { POSTGRES_SCHEMA_NAME } from '../../src-shared/store-location.js';
+import type { SqlDb } from './sql/sql-db.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -259,7 +262,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     name: 'photo embeddings',
-    // The `embed` vectors, for Store.similarPhotos. The revision is the photo's when the vector was
+    // The `embed` vectors, for store.photos.similar. The revision is the photo's when the vector was
     // written: a vector from an older revision is ignored until the embed stage writes a new one.
     // SQLite keeps a sqlite-vec vec0 index beside it (created when the extension loads, rebuilt
     // from this table when out of step); Postgres has no pgvector here: exact scan over REAL[].
@@ -302,4 +305,43 @@ export function pendingMigrations(applied: Iterable<number>): Migration[] {
     }
   }
   return [...MIGRATIONS].sort((a, b) => a.version - b.version).filter((m) => !done.has(m.version));
+}
+
+/**
+ * Applies the pending core migrations in one transaction, on either database. Safe with several processes
+ * starting at once: SQLite's writer lock, or a Postgres advisory lock per schema (the schema itself is
+ * created under that lock). `afterVersion` runs data steps inside the same transaction (migration 3's backfill).
+ */
+export async function applyCoreMigrations(
+  db: SqlDb,
+  options: { postgresSchema?: string; afterVersion?: (version: number, tx: SqlDb) => Promise<void> } = {},
+): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    if (tx.dialect.kind === 'postgres') {
+      const schema = options.postgresSchema ?? 'shoebox';
+      if (!POSTGRES_SCHEMA_NAME.test(schema)) throw new Error(`invalid Postgres schema name "${schema}"`);
+      await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`shoebox-migrate:${schema}`]);
+      await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // The connection's search_path may have been set before the schema existed; make it explicit.
+      await tx.exec(`SET LOCAL search_path TO ${schema}`);
+    }
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+      )`);
+    const applied = (await tx.all<{ version: number | string }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version));
+    const done: number[] = [];
+    for (const migration of pendingMigrations(applied)) {
+      await tx.exec(tx.dialect.kind === 'sqlite' ? migration.sqlite : migration.postgres);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      ]);
+      await options.afterVersion?.(migration.version, tx);
+      done.push(migration.version);
+    }
+    return done;
+  });
 }

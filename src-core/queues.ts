@@ -1,8 +1,8 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { LANES, WORKER_CLASSES, queueName, type Lane, type WorkerClass } from '../../src-shared/lanes.js';
-import { JOB_CLASS, PhotoJobData, photoJobId, type JobName, type MaintenanceJobData } from '../../src-shared/jobs.js';
-import { redisOptions, type RedisEndpoint } from './redis/endpoint.js';
+import { LANES, WORKER_CLASSES, queueName, type Lane, type WorkerClass } from '../src-shared/lanes.js';
+import { JOB_CLASS, PhotoJobData, photoJobId, type JobName, type MaintenanceJobData } from '../src-shared/jobs.js';
+import { redisOptions, type RedisEndpoint } from './redis-endpoint.js';
 
 /** BullMQ's key prefix; queue names are `<class>-<lane>`. */
 export const QUEUE_PREFIX = 'shoebox';

@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'ioredis';
 
-import type { RedisEndpoint } from '../../../src-shared/redis-endpoint.js';
+import type { RedisEndpoint } from '../src-shared/redis-endpoint.js';
 
 export type { RedisEndpoint };
 

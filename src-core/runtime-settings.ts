@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+
+/** onnxruntime-node's execution providers, by the names it takes. */
+export const ML_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
+export const OBJECT_DETECTORS = ['nanodet', 'centernet'] as const;
+export type ObjectDetectorKind = (typeof OBJECT_DETECTORS)[number];
+
+/**
+ * Settings every process reads from its environment (the engine, each worker, a detector thread):
+ * the ML ones and whether to load sqlite-vec. Workers inherit the engine's environment, and the
+ * engine checks these at start (loadConfig), so a bad value stops start-up, not a worker later.
+ */
+export const RuntimeSettings = z.object({
+  /** SHOEBOX_ML_THREADS: threads per ONNX session; null = sized from the core count. */
+  mlThreads: z.number().int().min(1).max(16).nullable(),
+  /** SHOEBOX_ML_PROVIDER: force one execution provider (CPU stays the fall-back); null = best available. */
+  mlProvider: z.enum(ML_PROVIDERS).nullable(),
+  /** SHOEBOX_OBJECT_DETECTOR. */
+  objectDetector: z.enum(OBJECT_DETECTORS),
+  /** SHOEBOX_MODELS_DIR, absolute; null = the models/ folder of the installation. */
+  modelsDir: z.string().min(1).nullable(),
+  /** false when SHOEBOX_NO_SQLITE_VEC is set: similar photos by an exact scan instead of the vec0 index. */
+  sqliteVec: z.boolean(),
+});
+export type RuntimeSettings = z.infer<typeof RuntimeSettings>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const raw = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+};
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(`${name}=${env[name]} is not allowed: use one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function intIn(env: Env, name: string, min: number, max: number): number | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new ConfigError(`${name}=${env[name]} is not allowed: use a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function flag(env: Env, name: string): boolean | undefined {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(`${name}=${env[name]} is not allowed: use 1 or 0 (true/false, yes/no, on/off)`);
+}
+
+/** Parses and checks the settings; a bad value is a ConfigError naming the variable and what it allows. */
+export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
+  const modelsDir = raw(env, 'SHOEBOX_MODELS_DIR');
+  return RuntimeSettings.parse({
+    mlThreads: intIn(env, 'SHOEBOX_ML_THREADS', 1, 16) ?? null,
+    mlProvider: oneOf(env, 'SHOEBOX_ML_PROVIDER', ML_PROVIDERS) ?? null,
+    objectDetector: oneOf(env, 'SHOEBOX_OBJECT_DETECTOR', OBJECT_DETECTORS) ?? 'nanodet',
+    modelsDir: modelsDir ? path.resolve(modelsDir) : null,
+    sqliteVec: !(flag(env, 'SHOEBOX_NO_SQLITE_VEC') ?? false),
+  });
+}
+
+let cached: RuntimeSettings | null = null;
+
+/** This process's settings, read from its environment once (the first call throws on a bad value). */
+export function runtimeSettings(): RuntimeSettings {
+  cached ??= readRuntimeSettings(process.env);
+  return cached;
+}
