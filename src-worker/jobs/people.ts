@@ -20,6 +20,9 @@ export interface PeopleJobContext {
   lockRedis: Redis;
 }
 
+/** Pending faces of other photos a cluster-faces job looks at too. */
+const CATCH_UP_FACES = 20;
+
 /** Stores one photo's gated faces and clusters the new ones, all in one transaction. */
 export async function clusterPhotoFaces(db: SqlDb, cacheDir: string, photoId: string) {
   const input = await readPhotoFaces(db, photoId, cacheDir);
@@ -29,7 +32,10 @@ export async function clusterPhotoFaces(db: SqlDb, cacheDir: string, photoId: st
     const repo = new PeopleRepo(tx);
     await repo.lockClustering();
     const { pending } = await repo.replacePhotoFaces(photoId, input.revision, faces);
-    const outcome = await clusterFaceIds(repo, pending, DEFAULT_CLUSTER_OPTIONS);
+    // Also a few faces still waiting from elsewhere ("not this person" sends a face back; a job may have
+    // been lost): they get their turn without a recluster.
+    const waiting = (await repo.pendingFaceIds(CATCH_UP_FACES + pending.length)).filter((id) => !pending.includes(id)).slice(0, CATCH_UP_FACES);
+    const outcome = await clusterFaceIds(repo, [...pending, ...waiting], DEFAULT_CLUSTER_OPTIONS);
     return { faces: faces.length, gated: pending.length, ...outcome };
   });
 }
