@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WorkerClass } from './lanes.js';
+import { PEOPLE_JOB_NAMES } from './people-jobs.js';
 
 /**
  * Job payloads carry ids, never file contents: the store holds the truth and a job only says
@@ -18,13 +19,15 @@ export const MaintenanceJobData = z.object({
 });
 export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance'] as const;
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', ...PEOPLE_JOB_NAMES] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
   'photo.cpu': 'cpu',
   'photo.ml': 'ml',
   maintenance: 'cpu',
+  'people.cluster-faces': 'cpu',
+  'people.recluster': 'cpu',
 };
 
 /** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
@@ -40,6 +43,8 @@ export function nextJob(name: JobName): 'photo.ml' | null {
     case 'photo.ml':
       return null;
     case 'maintenance':
+    case 'people.cluster-faces':
+    case 'people.recluster':
       return null;
   }
 }

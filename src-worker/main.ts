@@ -78,7 +78,17 @@ async function main(): Promise<void> {
     }
   };
 
-  const services: WorkerServices = { photos: store.photos, progress: store.progress, metadataExtra: new MetadataExtraRepo(store.sql), stageRuns: new StageRunsRepo(store.sql), lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
+  const services: WorkerServices = {
+    photos: store.photos,
+    progress: store.progress,
+    metadataExtra: new MetadataExtraRepo(store.sql),
+    stageRuns: new StageRunsRepo(store.sql),
+    lanes,
+    lockRedis,
+    cacheDir: config.cacheDir,
+    stageTimeoutMs: config.stageTimeoutMs,
+    sql: store.sql,
+  };
   const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 
   for (const { workerClass, lane, concurrency } of config.queues) {

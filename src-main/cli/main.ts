@@ -14,6 +14,7 @@ import { libraryPaths } from '../../src-core/paths.js';
 import { RedisServerNotFound } from '../engine/redis/find-redis-server.js';
 import { formatDetail, formatFailed, formatStatus, formatSummary } from './format.js';
 import { LibraryClient } from './library-client.js';
+import { registerPeopleCommands } from './people.js';
 import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
 import { runWorkers } from './worker.js';
@@ -250,6 +251,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       process.stdout.write(`cancelled ${n} photo${n === 1 ? '' : 's'}\n`);
     });
 
+  registerPeopleCommands(program);
   return program;
 }
 

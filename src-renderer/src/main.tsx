@@ -3,6 +3,7 @@ import { App, Unconnected } from './App.js';
 import { connectClient } from './api/transport.js';
 import { bindEvents } from './state/events.js';
 import { createAppStore } from './state/store.js';
+import { bindPeople } from './state/people.js';
 import { StoreProvider } from './state/context.js';
 import { MediaContext } from './components/media-context.js';
 import './styles.css';
@@ -14,6 +15,7 @@ if ('error' in client) {
 } else {
   const store = createAppStore(client);
   bindEvents(client, store);
+  bindPeople(client);
   void store.getState().loadStatus();
   root.render(
     <StoreProvider store={store}>

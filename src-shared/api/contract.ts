@@ -198,6 +198,36 @@ export const MAX_PATHS = 100;
 const Paging = { limit: z.number().int().min(1).max(MAX_PAGE).default(200), offset: z.number().int().min(0).max(10_000_000).default(0) };
 const FsPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL');
 
+// ── people ───────────────────────────────────────────────────────────────
+export const FaceDto = z.object({
+  id: z.string(),
+  photoId: z.string(),
+  path: z.string(),
+  /** Normalised x, y, w, h of the preview. */
+  box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  personId: z.string().nullable(),
+  source: z.enum(['machine', 'person']).nullable(),
+  /** 'ok', or why the quality gate kept it out of clustering. */
+  gate: z.string(),
+  takenAt: z.string().nullable(),
+  /** Media path of the face crop (through the same route as thumbnails). */
+  thumb: z.string().nullable(),
+});
+export type FaceDto = z.infer<typeof FaceDto>;
+export const PersonDto = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  hidden: z.boolean(),
+  faceCount: z.number(),
+  photoCount: z.number(),
+  coverFaceId: z.string().nullable(),
+  coverThumb: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type PersonDto = z.infer<typeof PersonDto>;
+export const PeopleListDto = z.object({ people: z.array(PersonDto), unassigned: z.number(), lowQuality: z.number() });
+export type PeopleListDto = z.infer<typeof PeopleListDto>;
+
 // ── commands ─────────────────────────────────────────────────────────────
 export const api = {
   /** Starts an ingest of these folders/files on the default lane; progress arrives as events. */
@@ -256,6 +286,30 @@ export const api = {
   'settings.get': { req: Empty, res: SettingsDto },
   /** Saves settings.json; they apply at the next engine start (restartRequired says so). */
   'settings.set': { req: SettingsValues.partial().strict(), res: z.object({ settings: SettingsDto, restartRequired: z.boolean() }) },
+
+  // ── people (src-main/engine/api/people-handlers.ts) ──────────────────────
+  /** Persons (unnamed first, then by size), with a face thumbnail each; counts of faces in no person. */
+  'people.list': { req: z.object({ includeHidden: z.boolean().default(false) }).strict(), res: PeopleListDto },
+  /** One person and their faces, by the photos' capture date. */
+  'people.get': { req: z.object({ personId: Id }).strict(), res: z.object({ person: PersonDto, faces: z.array(FaceDto) }) },
+  /** Faces that passed the quality gate but are in no person yet, or the low-quality ones (never clustered). */
+  'people.faces': { req: z.object({ which: z.enum(['unassigned', 'low-quality']) }).strict(), res: z.object({ faces: z.array(FaceDto) }) },
+  /** Photos showing every one of these persons, by capture date. */
+  'people.photos': {
+    req: z.object({ personIds: z.array(Id).min(1).max(10), ...Paging }).strict(),
+    res: z.object({ photos: z.array(PhotoSummary), total: z.number(), offset: z.number() }),
+  },
+  /** The faces of one photo with their persons (the photo detail's chips). */
+  'people.photoFaces': { req: z.object({ photoId: Id }).strict(), res: z.object({ faces: z.array(FaceDto.extend({ personName: z.string().nullable() })) }) },
+  'people.name': { req: z.object({ personId: Id, name: z.string().trim().min(1).max(200).nullable() }).strict(), res: Ok },
+  /** Merge `from` into `into` (into keeps its name, or takes from's). */
+  'people.merge': { req: z.object({ from: Id, into: Id }).strict(), res: Ok },
+  'people.moveFace': { req: z.object({ faceId: Id, personId: Id }).strict(), res: Ok },
+  /** "Not this person": the face leaves the person, and the clusterer never puts it back there. */
+  'people.notThisPerson': { req: z.object({ faceId: Id, personId: Id }).strict(), res: Ok },
+  'people.hide': { req: z.object({ personId: Id, hidden: z.boolean() }).strict(), res: Ok },
+  /** Queues a full recluster (maintenance lane, exclusive lock); what a person said is kept. */
+  'people.recluster': { req: Empty, res: Ok },
 } as const;
 
 export type Api = typeof api;

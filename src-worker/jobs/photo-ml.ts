@@ -5,6 +5,7 @@ import type { PhotoJobData } from '../../src-shared/jobs.js';
 import { StageRunner } from '../stage-runner.js';
 import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
 import { staleReason, type JobResult, type PhotoJobRepos } from './photo-cpu.js';
+import { enqueueClusterFaces } from './people.js';
 
 export interface MlJobContext extends PhotoJobRepos {
   cacheDir: string;
@@ -42,5 +43,6 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
     await ctx.progress.completePhoto(photoId, revision);
     return { state: 'done' };
   });
+  await enqueueClusterFaces(job, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)
   return { outcome: 'done' };
 }

@@ -3,6 +3,7 @@ import { photoJobHandler, type JobHandler } from './job-handler.js';
 import { runMaintenanceJob } from './maintenance.js';
 import { runCpuJob } from './photo-cpu.js';
 import { runMlJob } from './photo-ml.js';
+import { runPeopleJob } from './people.js';
 
 /**
  * Job name → handler, for every job the queues carry (as Immich's job service does). A new kind of
@@ -13,4 +14,6 @@ export const JOB_HANDLERS: Readonly<Record<JobName, JobHandler>> = {
   'photo.cpu': photoJobHandler('photo.cpu', runCpuJob),
   'photo.ml': photoJobHandler('photo.ml', runMlJob),
   maintenance: (job, _lane, services) => runMaintenanceJob(job, { redis: services.lockRedis, cacheDir: services.cacheDir }),
+  'people.cluster-faces': (job, _lane, services) => runPeopleJob(job, services),
+  'people.recluster': (job, _lane, services) => runPeopleJob(job, services),
 };

@@ -9,6 +9,7 @@ import { photoIdFromJobId, type LibraryOperations } from '../operations.js';
 import { endpointFromUrl } from '../../../src-core/redis-endpoint.js';
 import type { PhotoListItem, Store } from '../../../src-core/store/store.js';
 import type { Handlers } from './dispatch.js';
+import { createPeopleHandlers } from './people-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
 export type HandlerEngine = Pick<Engine, 'store' | 'ingest' | 'config' | 'log'> & {
@@ -104,6 +105,7 @@ function settingsDto(config: EngineConfig): SettingsDto {
 export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, ingests = new BackgroundIngests(engine)): Handlers {
   const store = engine.store;
   return {
+    ...createPeopleHandlers(engine),
     'library.addFolders': async ({ paths }) => {
       const accepted: string[] = [];
       for (const p of paths) {

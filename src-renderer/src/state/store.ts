@@ -20,7 +20,7 @@ import type { Lane } from '../../../src-shared/lanes.js';
 import type { PhotoState } from '../../../src-shared/stages.js';
 import { STAGES } from '../../../src-shared/stages.js';
 
-export type View = 'queues' | 'library' | 'failed' | 'settings';
+export type View = 'queues' | 'library' | 'failed' | 'settings' | 'people';
 export type Load<T> = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; data: T } | { status: 'error'; message: string };
 
 export interface ThroughputSample {

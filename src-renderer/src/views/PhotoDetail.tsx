@@ -3,6 +3,7 @@ import { useApp } from '../state/context.js';
 import { StageStrip } from '../components/StageStrip.js';
 import { useMediaUrl } from '../components/media.js';
 import { fileName } from '../format.js';
+import { FaceChips } from '../components/FaceChips.js';
 
 function MetaRow({ label, value }: { label: string; value: unknown }) {
   if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) return null;
@@ -130,6 +131,7 @@ export function PhotoDetailPanel() {
         )}
         <h3 className="detail-title" title={d.path}>{fileName(d.path)}</h3>
         <p className="muted path">{d.path}</p>
+        <FaceChips photoId={d.id} />
         <div className="detail-actions">
           <span className={`pill state-${d.state}`} data-testid="detail-state">{d.state}</span>
           <button className="primary" onClick={() => void analyseNow(d.id)}>Analyse again now</button>
