@@ -6,9 +6,13 @@ import { Engine } from '../engine/engine.js';
 import fs from 'node:fs';
 import { EngineFile, writeEngineFile } from '../engine/engine-file.js';
 import { flagsOf, type AnalyzeOptions } from './main.js';
+import { openInBrowser } from './open-browser.js';
+import { watchParent } from './parent-watch.js';
 
 export interface ServeOptions extends AnalyzeOptions {
   port?: number;
+  /** Open the UI in the default browser once it listens. */
+  open?: boolean;
 }
 
 /**
@@ -52,12 +56,18 @@ export async function serve(options: ServeOptions): Promise<number> {
   process.stdout.write(`${server.openUrl}\n`);
   process.stderr.write(`Shoebox engine running on ${config.dataDir} (pid ${process.pid}). Open the URL above; Ctrl-C stops it.\n`);
   const open = server;
+  if (options.open) openInBrowser(server.openUrl, (error) => process.stderr.write(`Could not open a browser (${error}); open the URL above yourself.\n`));
   await new Promise<void>((resolve) => {
     let interrupts = 0;
-    const onSignal = () => {
+    const onSignal = (why: 'signal' | 'parent-gone' = 'signal') => {
       interrupts++;
       if (interrupts === 1) {
-        process.stderr.write('Stopping: finishing the photos in hand (Ctrl-C again to force)…\n');
+        stopWatching();
+        process.stderr.write(
+          why === 'parent-gone'
+            ? 'Stopping: the process that started this engine has exited (finishing the photos in hand)…\n'
+            : 'Stopping: finishing the photos in hand (Ctrl-C again to force)…\n',
+        );
         void (async () => {
           await open.close().catch(() => undefined);
           await api.close().catch(() => undefined);
@@ -66,8 +76,11 @@ export async function serve(options: ServeOptions): Promise<number> {
         })();
       } else void engine.stop({ force: true }).finally(() => process.exit(130));
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', () => onSignal());
+    process.on('SIGTERM', () => onSignal());
+    process.on('SIGHUP', () => onSignal());
+    // `npx shoebox serve` stopped by signalling npx: npm exits without passing it on; stop with it.
+    const stopWatching = watchParent(() => onSignal('parent-gone'));
   });
   return 0;
 }
