@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, protocol, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, protocol, shell, Tray } from 'electron';
 import log from 'electron-log/main';
 import { ApiError, METHODS, type AnyEvent } from '../../src-shared/api/contract.js';
 import { LANES, WORKER_CLASSES } from '../../src-shared/lanes.js';
@@ -85,6 +85,15 @@ function registerIpc(): void {
     ]),
   ) as unknown as Handlers;
   registerIpcHandlers(ipcMain, live, isTrustedSender, (m, e) => log.error(`api ${m}: ${(e as Error)?.stack ?? e}`));
+  // "Open original" / "Show in folder" in the viewer: only for a photo of the library, by its id.
+  ipcMain.handle('shell:photo', async (event, action: unknown, photoId: unknown) => {
+    if (!isTrustedSender(event) || typeof photoId !== 'string' || (action !== 'open' && action !== 'reveal') || !engine) return false;
+    const photo = await engine.store.getPhoto(photoId);
+    if (!photo) return false;
+    if (action === 'reveal') shell.showItemInFolder(photo.path);
+    else return (await shell.openPath(photo.path)) === '';
+    return true;
+  });
   forwardEvents(
     (listener) => (listeners.add(listener), () => listeners.delete(listener)),
     () => (window && !window.isDestroyed() ? window.webContents : null),
