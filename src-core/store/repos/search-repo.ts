@@ -221,9 +221,11 @@ export class SearchRepo {
         GROUP BY s.term, s.kind ORDER BY n DESC, s.term LIMIT ?`,
       [...patterns, limit * 3],
     );
-    // Exact case variants ("Canon" from two sources) once, the best count kept.
+    // Exact case variants ("Canon" from two sources) once, the best count kept. Derived tags that
+    // repeat another source ("camera:…", "year:…", "month:…", "faces:3") are left out.
     const seen = new Map<string, Suggestion>();
     for (const r of rows) {
+      if (r.kind === 'tag' && /^(camera|year|month|faces):/.test(r.term)) continue;
       const key = r.term.toLowerCase();
       const n = Number(r.n);
       const prev = seen.get(key);

@@ -102,7 +102,7 @@ export function PhotoInfo({ detail: d }: { detail: PhotoDetailDto }) {
           <strong>{d.failedStage ?? 'failed'}:</strong> {d.error}
         </p>
       )}
-      {d.note && <p className="muted">{d.note}</p>}
+      {d.note && d.state !== 'done' && <p className="muted">{d.note}</p>}
       {tag.description && <p className="description" data-testid="detail-description">{tag.description}</p>}
       {(tag.tags?.length ?? 0) > 0 && <p className="tags" data-testid="detail-tags">{(tag.tags ?? []).map((t) => <TagLink key={t} tag={t} />)}</p>}
       {quality && typeof quality.score === 'number' && (

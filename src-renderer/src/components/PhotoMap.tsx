@@ -5,10 +5,8 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 // bundled with the app, so the map needs no tile server and works offline.
 import countries110m from 'world-atlas/countries-110m.json';
 import { useApp } from '../state/context.js';
+import { clusterPoints, X, Y } from '../../../src-shared/geo-cluster.js';
 
-/** Equirectangular: x = lon + 180, y = 90 − lat, in a 360 × 180 plane. */
-const X = (lon: number) => lon + 180;
-const Y = (lat: number) => 90 - lat;
 
 type Ring = number[][];
 let worldPath: string | null = null;
@@ -39,38 +37,6 @@ function worldOutline(): string {
   return worldPath;
 }
 
-export interface Cluster {
-  x: number;
-  y: number;
-  count: number;
-  south: number;
-  west: number;
-  north: number;
-  east: number;
-}
-
-/** Points grouped in square cells of `cell` map units; each cluster keeps the bounds of its points. */
-export function clusterPoints(points: { lat: number; lon: number }[], cell: number): Cluster[] {
-  const cells = new Map<string, Cluster & { sx: number; sy: number }>();
-  for (const p of points) {
-    const x = X(p.lon);
-    const y = Y(p.lat);
-    const key = `${Math.floor(x / cell)},${Math.floor(y / cell)}`;
-    const c = cells.get(key);
-    if (!c) cells.set(key, { x, y, sx: x, sy: y, count: 1, south: p.lat, north: p.lat, west: p.lon, east: p.lon });
-    else {
-      c.count++;
-      c.sx += x;
-      c.sy += y;
-      c.south = Math.min(c.south, p.lat);
-      c.north = Math.max(c.north, p.lat);
-      c.west = Math.min(c.west, p.lon);
-      c.east = Math.max(c.east, p.lon);
-    }
-  }
-  return [...cells.values()].map(({ sx, sy, ...c }) => ({ ...c, x: sx / c.count, y: sy / c.count }));
-}
-
 /**
  * Photos with GPS on a world map drawn from bundled data; nearby markers merge into clusters. A
  * click on a cluster shows its photos in the grid (and zooms there); "Whole world" clears it.
@@ -82,35 +48,48 @@ export function PhotoMap() {
   const bbox = useApp((s) => s.filter.bbox);
   const setFilter = useApp((s) => s.setFilter);
   const ref = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(800);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const [box, setBox] = useState({ width: 800, height: 300 });
   useLayoutEffect(() => {
-    const el = ref.current;
+    const el = svgRef.current;
     if (!el) return;
-    const observer = new ResizeObserver(() => setWidth(el.clientWidth || 800));
+    const measure = () => setBox({ width: el.clientWidth || 800, height: el.clientHeight || 300 });
+    const observer = new ResizeObserver(measure);
     observer.observe(el);
-    setWidth(el.clientWidth || 800);
+    measure();
     return () => observer.disconnect();
   }, []);
+  const width = box.width;
   useEffect(() => {
     void loadPlaces();
   }, [loadPlaces, version]);
 
   // The view: the chosen box with a margin (kept at the map's 2:1), or the whole world.
+  // The view fills the element: the chosen area (or the world) widened to the element's shape.
+  const aspect = box.width / Math.max(1, box.height);
   const view = useMemo(() => {
-    if (!bbox) return { x: 0, y: 0, w: 360, h: 180 };
-    const [south, west, north, east] = bbox;
-    const cx = (X(west) + X(east)) / 2;
-    const cy = (Y(north) + Y(south)) / 2;
-    const w = Math.max(4, (X(east) - X(west)) * 1.6, (Y(south) - Y(north)) * 1.6 * 2);
-    return { x: cx - w / 2, y: cy - w / 4, w, h: w / 2 };
-  }, [bbox]);
+    let cx = 180;
+    let cy = 90;
+    let w = 360;
+    let h = 180;
+    if (bbox) {
+      const [south, west, north, east] = bbox;
+      cx = (X(west) + X(east)) / 2;
+      cy = (Y(north) + Y(south)) / 2;
+      w = Math.max(4, (X(east) - X(west)) * 1.6);
+      h = Math.max(2, (Y(south) - Y(north)) * 1.6);
+    }
+    if (w / h < aspect) w = h * aspect;
+    else h = w / aspect;
+    return { x: cx - w / 2, y: cy - h / 2, w, h };
+  }, [bbox, aspect]);
   const points = places.status === 'ready' ? places.data.points : [];
   const clusters = useMemo(() => clusterPoints(points, (36 * view.w) / Math.max(200, width)), [points, view.w, width]);
   const unit = view.w / Math.max(200, width); // map units per screen pixel
 
   return (
     <div className="map" ref={ref} data-testid="map">
-      <svg viewBox={`${view.x} ${view.y} ${view.w} ${view.h}`} role="img" aria-label={`Map of ${places.status === 'ready' ? places.data.total : 0} photos with a GPS position`}>
+      <svg ref={svgRef} viewBox={`${view.x} ${view.y} ${view.w} ${view.h}`} role="img" aria-label={`Map of ${places.status === 'ready' ? places.data.total : 0} photos with a GPS position`}>
         <rect x={-360} y={-180} width={1080} height={540} className="map-sea" />
         <path d={worldOutline()} className="map-land" strokeWidth={0.6 * unit} />
         {clusters.map((c) => {

@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { ThroughputSample } from '../state/store.js';
 
 const WINDOW_S = 600;
@@ -16,6 +17,17 @@ export function niceStep(max: number): number {
  * so one never hides the other.
  */
 export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
+  // Drawn at the element's own pixel width, so the axis labels keep their size at any window width.
+  const ref = useRef<HTMLElement>(null);
+  const [w, setW] = useState(640);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setW(Math.max(240, el.clientWidth)));
+    observer.observe(el);
+    setW(Math.max(240, el.clientWidth));
+    return () => observer.disconnect();
+  }, []);
   const now = samples.length ? samples[samples.length - 1]!.at : Date.now();
   const buckets = Array.from({ length: WINDOW_S / BUCKET_S }, () => ({ cpu: 0, ml: 0 }));
   for (const s of samples) {
@@ -29,9 +41,8 @@ export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
   const peak = Math.max(...buckets.map((b) => perMin(Math.max(b.cpu, b.ml))));
   const step = niceStep(Math.max(6, peak));
   const max = Math.ceil(Math.max(6, peak) / step) * step;
-  const left = 40;
+  const left = 34;
   const bottom = 18;
-  const w = 640;
   const h = 150;
   const plotW = w - left - 8;
   const plotH = h - bottom - 6;
@@ -44,7 +55,7 @@ export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
   const empty = samples.every((s) => s.cpu === 0 && s.ml === 0);
   const ticks = Array.from({ length: Math.round(max / step) + 1 }, (_, i) => i * step);
   return (
-    <figure className="chart" aria-label={`Throughput: ${lastMinute.cpu} CPU jobs and ${lastMinute.ml} ML jobs in the last minute`}>
+    <figure className="chart" ref={ref} aria-label={`Throughput: ${lastMinute.cpu} CPU jobs and ${lastMinute.ml} ML jobs in the last minute`}>
       <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-hidden="true" data-testid="throughput-chart">
         {ticks.map((t) => (
           <g key={t}>
@@ -60,7 +71,6 @@ export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
             </text>
           );
         })}
-        <text x={4} y={12} className="axis">/min</text>
         <path d={area} className="area-cpu" />
         <path d={line('cpu')} className="series-cpu" />
         <path d={line('ml')} className="series-ml" />
@@ -68,7 +78,7 @@ export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
       <figcaption>
         <span className="key key-cpu">CPU {lastMinute.cpu}/min</span>
         <span className="key key-ml">ML {lastMinute.ml}/min</span>
-        <span className="muted">{empty ? 'nothing finished in the last 10 minutes' : `jobs finished per minute, last 10 min · peak ${Math.round(peak)}/min`}</span>
+        <span className="muted">{empty ? 'nothing finished in the last 10 minutes' : `jobs finished per minute over the last 10 min · peak ${Math.round(peak)}/min`}</span>
       </figcaption>
     </figure>
   );

@@ -20,7 +20,7 @@ import type { Lane } from '../../../src-shared/lanes.js';
 import type { PhotoState } from '../../../src-shared/stages.js';
 import { STAGES } from '../../../src-shared/stages.js';
 import { createBrowseSlice, type BrowseSlice } from './browse-slice.js';
-import { ingestNotice } from './ingest-notice.js';
+import { ingestNotice } from '../../../src-shared/ingest-notice.js';
 
 export type View = 'queues' | 'library' | 'folders' | 'failed' | 'settings';
 export type Load<T> = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; data: T } | { status: 'error'; message: string };

@@ -85,10 +85,10 @@ function IngestHistory() {
               <td title={i.startedAt}>{timeAgo(i.startedAt)}</td>
               <td className="history-what" title={i.roots.join('\n')}>{ingestLabel(i)}</td>
               <td className="num">{i.totals.photos.toLocaleString()}</td>
-              <td className="num">{Math.max(0, i.totals.completed - i.totals.skipped).toLocaleString()}</td>
+              <td className="num">{i.totals.completed.toLocaleString()}</td>
               <td className="num">{i.totals.skipped.toLocaleString()}</td>
               <td className={`num${i.totals.failed ? ' bad' : ''}`}>{i.totals.failed.toLocaleString()}</td>
-              <td>{i.state === 'done' && i.totals.photos > 0 && i.totals.completed === i.totals.skipped ? 'nothing changed' : i.state}</td>
+              <td>{i.state === 'done' && i.totals.skipped > 0 && i.totals.completed === 0 ? 'nothing changed' : i.state}</td>
             </tr>
           ))}
         </tbody>

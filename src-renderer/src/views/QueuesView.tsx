@@ -192,7 +192,7 @@ function IngestCard() {
         {t.queued + t.processing > 0 && <span>{(t.queued + t.processing).toLocaleString()} to go</span>}
         {eta !== null && <span>ETA {duration(eta)}</span>}
         {scanning && <span>scanning folders…</span>}
-        <span className="muted">{ingest.state === 'done' && t.photos > 0 && t.completed === t.skipped && t.queued + t.processing === 0 ? 'nothing changed' : ingest.state}</span>
+        <span className="muted">{ingest.state === 'done' && t.skipped > 0 && t.completed === 0 && t.queued + t.processing === 0 ? 'nothing changed' : ingest.state}</span>
         <button className="link" onClick={() => setView('folders')}>Folders and history</button>
       </p>
     </section>
