@@ -275,6 +275,7 @@ test('search, viewer, timeline, map, folders and job lists in a real browser', {
   await shot('settings');
 
   // Every view at 800 × 600: nothing wider than the window; the sidebar folds away.
+  for (const dismiss of await page.getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click({ timeout: 2000 }).catch(() => undefined); // some leave on their own meanwhile
   await page.setViewportSize({ width: 800, height: 600 });
   await page.getByRole('navigation', { name: 'Views' }).waitFor({ state: 'hidden' });
   for (const [label, name] of [['Queues', 'queues'], ['Library', 'library'], ['Folders', 'folders'], ['Failed', 'failed'], ['Settings', 'settings']] as const) {

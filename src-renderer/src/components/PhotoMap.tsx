@@ -89,30 +89,38 @@ export function PhotoMap() {
 
   return (
     <div className="map" ref={ref} data-testid="map">
-      <svg ref={svgRef} viewBox={`${view.x} ${view.y} ${view.w} ${view.h}`} role="img" aria-label={`Map of ${places.status === 'ready' ? places.data.total : 0} photos with a GPS position`}>
-        <rect x={-360} y={-180} width={1080} height={540} className="map-sea" />
-        <path d={worldOutline()} className="map-land" strokeWidth={0.6 * unit} />
-        {clusters.map((c) => {
-          const r = (8 + Math.min(14, Math.sqrt(c.count) * 3)) * unit;
-          return (
-            <g
-              key={`${c.x},${c.y}`}
-              className="map-cluster"
-              role="button"
-              tabIndex={0}
-              aria-label={`${c.count} photo${c.count === 1 ? '' : 's'} here`}
-              data-count={c.count}
-              onClick={() => setFilter({ bbox: [c.south, c.west, c.north, c.east] })}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' || e.key === ' ') setFilter({ bbox: [c.south, c.west, c.north, c.east] });
-              }}
-            >
-              <circle cx={c.x} cy={c.y} r={r} strokeWidth={2 * unit} />
-              <text x={c.x} y={c.y} dy={4 * unit} fontSize={11 * unit} textAnchor="middle">{c.count}</text>
-            </g>
-          );
-        })}
-      </svg>
+      <div className="map-stage">
+        <svg ref={svgRef} viewBox={`${view.x} ${view.y} ${view.w} ${view.h}`} role="img" aria-label={`Map of ${places.status === 'ready' ? places.data.total : 0} photos with a GPS position`}>
+          <rect x={-360} y={-180} width={1080} height={540} className="map-sea" />
+          <path d={worldOutline()} className="map-land" strokeWidth={0.6 * unit} />
+        </svg>
+        {/* Markers in screen pixels (a text scaled down by a zoomed viewBox hits the browser's minimum font size). */}
+        <svg className="map-markers" viewBox={`0 0 ${box.width} ${box.height}`}>
+          {clusters.map((c) => {
+            const r = 9 + Math.min(14, Math.sqrt(c.count) * 3);
+            const sx = ((c.x - view.x) / view.w) * box.width;
+            const sy = ((c.y - view.y) / view.h) * box.height;
+            const choose = () => setFilter({ bbox: [c.south, c.west, c.north, c.east] });
+            return (
+              <g
+                key={`${c.x},${c.y}`}
+                className="map-cluster"
+                role="button"
+                tabIndex={0}
+                aria-label={`${c.count} photo${c.count === 1 ? '' : 's'} here`}
+                data-count={c.count}
+                onClick={choose}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') choose();
+                }}
+              >
+                <circle cx={sx} cy={sy} r={r} strokeWidth={2} />
+                <text x={sx} y={sy} dy={4} fontSize={11} textAnchor="middle">{c.count}</text>
+              </g>
+            );
+          })}
+        </svg>
+      </div>
       <div className="map-foot small muted">
         {places.status === 'ready' && (places.data.total === 0 ? 'No photo here records a GPS position.' : `${places.data.total.toLocaleString()} photo${places.data.total === 1 ? '' : 's'} with a position · click a marker to show its photos`)}
         {bbox && <button className="ghost small" onClick={() => setFilter({ bbox: undefined })}>Whole world</button>}

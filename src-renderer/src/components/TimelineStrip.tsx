@@ -22,13 +22,15 @@ export function TimelineStrip() {
   if (timeline.status !== 'ready') return <div className="timeline timeline-loading" aria-busy="true" />;
   if (buckets.length === 0) return <p className="muted timeline-empty">No photo here records when it was taken.</p>;
   const max = Math.max(...buckets.map((b) => b.count));
+  // Year labels every year, or every 2nd / 5th year over decades (the bars shrink to fit the width).
+  const yearStep = buckets.length > 360 ? 5 : buckets.length > 180 ? 2 : 1;
   return (
     <div className="timeline" data-testid="timeline">
       <div className="timeline-bars" role="toolbar" aria-label={`Photos per ${unit}`}>
         {buckets.map((b, i) => {
           const selected = from === b.from && to === b.to;
           const inRange = from !== undefined && to !== undefined && b.from >= from && b.to <= to;
-          const yearStart = unit === 'month' && (b.key.endsWith('-01') || i === 0);
+          const yearStart = unit === 'month' && (b.key.endsWith('-01') || i === 0) && Number(b.key.slice(0, 4)) % yearStep === 0;
           return (
             <button
               key={b.key}

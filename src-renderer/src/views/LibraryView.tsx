@@ -202,8 +202,14 @@ function FilterBar() {
   const setFilter = useApp((s) => s.setFilter);
   const clearFilters = useApp((s) => s.clearFilters);
   const num = (v: string | undefined) => (v === undefined || Number.isNaN(Number(v)) ? undefined : Math.min(5, Math.max(0, Number(v))));
+  // Narrow windows fold the filter fields behind a button (the sort stays).
+  const [open, setOpen] = useState(false);
+  const active = [filter.tag, filter.hasFaces, filter.qualityMin, filter.qualityMax, filter.camera, filter.takenFrom, filter.takenTo].filter((v) => v !== undefined).length;
   return (
-    <div className="filter-bar" role="search" aria-label="Filter photos">
+    <div className={`filter-bar${open ? '' : ' folded'}`} role="search" aria-label="Filter photos">
+      <button className="filters-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Filters{active ? ` (${active})` : ''} {open ? '▴' : '▾'}
+      </button>
       <FilterText label="Tag" value={filter.tag} placeholder="people, text:menu…" onApply={useCallback((tag) => setFilter({ tag }), [setFilter])} width={130} />
       <label className="filter-field">
         <span>Faces</span>
