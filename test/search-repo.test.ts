@@ -149,6 +149,21 @@ for (const backend of storeBackends()) {
       await folders.adoptIngestRoots(() => true);
       assert.deepEqual((await folders.list()).map((f) => f.path), ['/lib/holiday-2019', '/lib/work']);
     });
+
+    it('excludes a folder inside the library: its photos leave, scans skip its files, include undoes it', async () => {
+      const folders = new FoldersRepo(store.sql);
+      await store.createIngest('i3', ['/lib/holiday-2019']);
+      await store.registerFiles('i3', [{ kind: 'new', photoId: 'px', path: '/lib/holiday-2019/private/x.jpg', size: 1, mtimeMs: 1 }]);
+      assert.deepEqual(await folders.exclude('/lib/holiday-2019/private'), ['px']);
+      assert.equal(await store.getPhoto('px'), null);
+      assert.ok(await store.getPhoto('p1'), 'photos beside the excluded folder stay');
+      assert.deepEqual((await folders.exclusions()).map((e) => e.path), ['/lib/holiday-2019/private']);
+      const among = await folders.excludedAmong(['/lib/holiday-2019/private/y.jpg', '/lib/holiday-2019/a.jpg', '/lib/holiday-2019/private-not/b.jpg']);
+      assert.deepEqual([...among], ['/lib/holiday-2019/private/y.jpg']);
+      assert.equal(await folders.include('/lib/holiday-2019/private'), true);
+      assert.equal(await folders.include('/lib/holiday-2019/private'), false);
+      assert.equal((await folders.excludedAmong(['/lib/holiday-2019/private/y.jpg'])).size, 0);
+    });
   });
 }
 

@@ -263,6 +263,15 @@ test('search, viewer, timeline, map, folders and job lists in a real browser', {
   await shot('folders');
   await samplesRow.getByRole('button', { name: `Rescan ${samplesDir}` }).click();
   await page.getByText(`Nothing changed in ${samplesDir}`).waitFor({ timeout: 60_000 });
+  // An excluded subfolder: a new photo in it is not analysed by the next scan.
+  mkdirSync(path.join(facesDir, 'private'));
+  cpSync(path.join(facesDir, 'sample2.jpg'), path.join(facesDir, 'private', 'copy.jpg'));
+  await page.getByRole('textbox', { name: /never analyse/ }).fill(path.join(facesDir, 'private'));
+  await page.getByRole('button', { name: 'Exclude', exact: true }).click();
+  await page.getByTestId('exclusions').locator(`li[data-path="${path.join(facesDir, 'private')}"]`).waitFor();
+  await facesRow.getByRole('button', { name: `Rescan ${facesDir}` }).click();
+  await page.getByText(`Nothing changed in ${facesDir}`).waitFor({ timeout: 60_000 });
+  assert.equal((await callApi<{ total: number }>('library.query', { limit: 1, q: 'copy' })).total, 0, 'the excluded folder was analysed');
   await facesRow.getByRole('button', { name: `Remove ${facesDir} from the library` }).click();
   await facesRow.waitFor({ state: 'detached' });
   const after = await callApi<{ total: number }>('library.query', { limit: 1 });

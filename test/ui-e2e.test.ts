@@ -77,7 +77,7 @@ test('serve prints the URL first and records it in engine.json', { skip }, () =>
   assert.equal(engineFile.http.url, `${serve!.base}/`);
 });
 
-test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause', { skip, timeout: 240_000 }, async () => {
+test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause', { skip, timeout: 480_000 }, async () => {
   await page.goto(serve!.openUrl);
   // The token leaves the address bar once the page has it.
   await page.waitForFunction("!location.search.includes('token=')");
@@ -123,7 +123,7 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
     }
     const engineState = await page.getByTestId('engine-state').textContent();
     return states.length > 0 && states.every((s) => s === 'done' || s === 'failed') && engineState === 'idle';
-  }, 150_000, 'the tiles to finish');
+  }, 300_000, 'the tiles to finish');
   assert.ok(seen.has('done'), 'no tile reached done');
   await page.locator('.tile[data-state=done] img').first().waitFor();
   await shot('04-library-done');

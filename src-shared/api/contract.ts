@@ -267,7 +267,14 @@ export const browseApi = {
     req: LibraryQuerySchema.strict(),
     res: z.object({ points: z.array(z.object({ id: z.string(), lat: z.number(), lon: z.number() })), total: z.number() }),
   },
-  'folders.list': { req: Empty, res: z.object({ folders: z.array(LibraryFolderSchema) }) },
+  'folders.list': {
+    req: Empty,
+    res: z.object({ folders: z.array(LibraryFolderSchema), exclusions: z.array(z.object({ path: z.string(), addedAt: z.string() })) }),
+  },
+  /** Never analyse this folder (inside a library folder); its photos leave the library, the files stay. */
+  'folders.exclude': { req: z.object({ path: FsPath }).strict(), res: z.object({ removed: z.number() }) },
+  /** Analyse an excluded folder again (at the next scan of its library folder). */
+  'folders.include': { req: z.object({ path: FsPath }).strict(), res: z.object({ included: z.boolean() }) },
   /** Walk the folder again (changed files are analysed; unchanged ones do no work). */
   'folders.rescan': { req: z.object({ path: FsPath }).strict(), res: Ok },
   /** Forget the folder and its photos in the library; the files on disk stay untouched. */

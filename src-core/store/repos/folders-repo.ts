@@ -13,7 +13,25 @@ export const FOLDERS_MIGRATIONS: NamedMigration[] = [
             removed_at TEXT
           )`,
   },
+  {
+    id: 'folders/002-exclusions',
+    sql: `CREATE TABLE library_exclusions (
+            path TEXT PRIMARY KEY,
+            added_at TEXT NOT NULL
+          )`,
+  },
 ];
+
+export interface Exclusion {
+  path: string;
+  addedAt: string;
+}
+
+/** Whether `file` is `folder` or lies inside it (either separator). */
+export function isInside(file: string, folder: string): boolean {
+  const f = folder.replace(/[\\/]+$/, '');
+  return file === f || file.startsWith(`${f}/`) || file.startsWith(`${f}\\`);
+}
 
 export interface LibraryFolder {
   path: string;
@@ -101,21 +119,52 @@ export class FoldersRepo {
     return (await this.db.get('SELECT path FROM library_folders WHERE path = ? AND removed_at IS NULL', [path])) !== undefined;
   }
 
+  /** Folders inside the library that are never analysed (their photos leave the library). */
+  async exclusions(): Promise<Exclusion[]> {
+    return (await this.db.all<{ path: string; added_at: string }>('SELECT path, added_at FROM library_exclusions ORDER BY path')).map((r) => ({ path: r.path, addedAt: r.added_at }));
+  }
+
+  /** Excludes a folder: scans skip it from now on, and the photos already under it leave the library. */
+  async exclude(path: string, at = new Date().toISOString()): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO library_exclusions (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING', [path, at]);
+      return deletePhotosUnder(tx, path);
+    });
+  }
+
+  /** Includes an excluded folder again (its photos come back at the next scan). True when it was excluded. */
+  async include(path: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM library_exclusions WHERE path = ?', [path])).changes > 0;
+  }
+
+  /** Which of these files lie in an excluded folder (for the scan: a handful of exclusions, many files). */
+  async excludedAmong(files: readonly string[]): Promise<Set<string>> {
+    const folders = (await this.exclusions()).map((e) => e.path);
+    if (folders.length === 0) return new Set();
+    return new Set(files.filter((file) => folders.some((folder) => isInside(file, folder))));
+  }
+
   /**
    * Removes the folder and every photo under it from the library (rows and results; never the files).
    * Returns the ids of the photos removed, so the caller can cancel their queued jobs.
    */
   async remove(path: string, at = new Date().toISOString()): Promise<string[]> {
     return this.db.transaction(async (tx) => {
-      const ids = (await tx.all<{ id: string }>(`SELECT id FROM photos WHERE path LIKE ? ESCAPE '\\'`, [under(path)])).map((r) => r.id);
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        const marks = chunk.map(() => '?').join(', ');
-        for (const table of PHOTO_CHILD_TABLES) await tx.run(`DELETE FROM ${table} WHERE photo_id IN (${marks})`, chunk);
-        await tx.run(`DELETE FROM photos WHERE id IN (${marks})`, chunk);
-      }
+      const ids = await deletePhotosUnder(tx, path);
       await tx.run('UPDATE library_folders SET removed_at = ? WHERE path = ?', [at, path]);
       return ids;
     });
   }
+}
+
+/** Deletes the photos under a folder and their rows (inside the caller's transaction); returns their ids. */
+async function deletePhotosUnder(tx: SqlDb, folder: string): Promise<string[]> {
+  const ids = (await tx.all<{ id: string }>(`SELECT id FROM photos WHERE path LIKE ? ESCAPE '\\'`, [under(folder)])).map((r) => r.id);
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const marks = chunk.map(() => '?').join(', ');
+    for (const table of PHOTO_CHILD_TABLES) await tx.run(`DELETE FROM ${table} WHERE photo_id IN (${marks})`, chunk);
+    await tx.run(`DELETE FROM photos WHERE id IN (${marks})`, chunk);
+  }
+  return ids;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { ApiError, type LaneJobDto } from '../../../src-shared/api/contract.js';
 import { WORKER_CLASSES } from '../../../src-shared/lanes.js';
-import { FoldersRepo } from '../../../src-core/store/repos/folders-repo.js';
+import { FoldersRepo, isInside } from '../../../src-core/store/repos/folders-repo.js';
 import { SearchRepo } from '../../../src-core/store/repos/search-repo.js';
 import type { Engine } from '../engine.js';
 import type { Handlers } from './dispatch.js';
@@ -23,6 +23,8 @@ export type BrowseMethod =
   | 'folders.list'
   | 'folders.rescan'
   | 'folders.remove'
+  | 'folders.exclude'
+  | 'folders.include'
   | 'ingests.list'
   | 'lanes.jobs'
   | 'workers.holding';
@@ -83,8 +85,19 @@ export function createBrowseHandlers(engine: BrowseEngine, ingests: BackgroundIn
     'folders.list': async () => {
       const repo = folders();
       await repo.adoptIngestRoots(isFolder);
-      return { folders: await repo.list() };
+      return { folders: await repo.list(), exclusions: await repo.exclusions() };
     },
+    'folders.exclude': async ({ path: folder }) => {
+      const repo = folders();
+      await repo.adoptIngestRoots(isFolder);
+      const resolved = path.resolve(folder).replace(/[\\/]+$/, '');
+      const library = await repo.list();
+      if (!library.some((f) => isInside(resolved, f.path) && resolved !== f.path)) {
+        throw new ApiError('bad-request', `"${resolved}" is not inside a folder of the library (to drop a whole folder, remove it)`);
+      }
+      return { removed: (await repo.exclude(resolved)).length };
+    },
+    'folders.include': async ({ path: folder }) => ({ included: await folders().include(folder) }),
     'folders.rescan': async ({ path: folder }) => {
       const resolved = path.resolve(folder);
       if (!isFolder(resolved)) throw new ApiError('not-found', `no such folder: ${resolved}`);

@@ -76,8 +76,9 @@ export function PhotoMap() {
       const [south, west, north, east] = bbox;
       cx = (X(west) + X(east)) / 2;
       cy = (Y(north) + Y(south)) / 2;
-      w = Math.max(4, (X(east) - X(west)) * 1.6);
-      h = Math.max(2, (Y(south) - Y(north)) * 1.6);
+      // At least ~12° across: a cluster of one street still shows its country around it.
+      w = Math.max(12, (X(east) - X(west)) * 1.6);
+      h = Math.max(6, (Y(south) - Y(north)) * 1.6);
     }
     if (w / h < aspect) w = h * aspect;
     else h = w / aspect;

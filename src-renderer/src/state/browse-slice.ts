@@ -20,7 +20,10 @@ export interface BrowseSlice {
   places: Load<{ points: { id: string; lat: number; lon: number }[]; total: number }>;
   loadPlaces(): Promise<void>;
   folders: Load<LibraryFolderDto[]>;
+  exclusions: { path: string; addedAt: string }[];
   loadFolders(): Promise<void>;
+  excludeFolder(path: string): Promise<boolean>;
+  includeFolder(path: string): Promise<void>;
   rescanFolder(path: string): Promise<void>;
   removeFolder(path: string): Promise<void>;
   ingestHistory: Load<IngestInfo[]>;
@@ -84,7 +87,33 @@ export function createBrowseSlice(client: ApiClient, set: Set, get: Get): Browse
     places: { status: 'idle' },
     loadPlaces: () => load('places', () => client['library.places']({ ...queryOf(get()), bbox: undefined })),
     folders: { status: 'idle' },
-    loadFolders: () => load('folders', async () => (await client['folders.list']({})).folders),
+    exclusions: [],
+    loadFolders: () =>
+      load('folders', async () => {
+        const { folders, exclusions } = await client['folders.list']({});
+        set({ exclusions });
+        return folders;
+      }),
+    excludeFolder: async (path) => {
+      try {
+        const { removed } = await client['folders.exclude']({ path });
+        get().toast('info', `${path} is excluded from now on${removed ? `; ${removed.toLocaleString()} of its photos left the library (the files stay on disk)` : ''}`);
+        await Promise.all([get().loadFolders(), get().loadStatus()]);
+        return true;
+      } catch (error) {
+        get().toast('error', message(error));
+        return false;
+      }
+    },
+    includeFolder: async (path) => {
+      try {
+        await client['folders.include']({ path });
+        get().toast('info', `${path} will be analysed at the next scan of its folder`);
+      } catch (error) {
+        get().toast('error', message(error));
+      }
+      await get().loadFolders();
+    },
     rescanFolder: async (path) => {
       try {
         await client['folders.rescan']({ path });

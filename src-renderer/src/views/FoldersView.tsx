@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useState, useEffect, type FormEvent } from 'react';
 import type { IngestInfo } from '../../../src-shared/api/contract.js';
 import { useApp } from '../state/context.js';
 import { AddFolder } from '../components/AddFolder.js';
@@ -52,6 +52,37 @@ function FolderList() {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** Subfolders that are never analysed (a cache, exports, a private folder inside a library folder). */
+function Exclusions() {
+  const exclusions = useApp((s) => s.exclusions);
+  const exclude = useApp((s) => s.excludeFolder);
+  const include = useApp((s) => s.includeFolder);
+  const [value, setValue] = useState('');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (value.trim() && (await exclude(value.trim()))) setValue('');
+  };
+  return (
+    <>
+      <form className="add-folder" onSubmit={(e) => void submit(e)}>
+        <label htmlFor="exclude-path">A folder inside one above that Shoebox should never analyse</label>
+        <input id="exclude-path" type="text" placeholder="/path/to/photos/exports" value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} autoComplete="off" />
+        <button type="submit" disabled={value.trim() === ''}>Exclude</button>
+      </form>
+      {exclusions.length > 0 && (
+        <ul className="folder-list exclusions" data-testid="exclusions">
+          {exclusions.map((x) => (
+            <li key={x.path} className="folder" data-path={x.path}>
+              <span className="folder-path">{x.path}</span>
+              <button className="ghost" onClick={() => void include(x.path)} aria-label={`Analyse ${x.path} again`}>Include again</button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
@@ -120,6 +151,10 @@ export function FoldersView() {
       <section className="card">
         <h3>In the library</h3>
         <FolderList />
+      </section>
+      <section className="card">
+        <h3>Exclusions</h3>
+        <Exclusions />
       </section>
       <section className="card">
         <h3>Ingest history</h3>

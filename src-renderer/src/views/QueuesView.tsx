@@ -186,7 +186,7 @@ function IngestCard() {
       </div>
       <p className="stats">
         <span>{finished.toLocaleString()} / {plural(t.photos, 'photo')}</span>
-        <span>{t.completed.toLocaleString()} done</span>
+        {(t.completed > 0 || t.skipped === 0) && <span>{t.completed.toLocaleString()} analysed</span>}
         {t.skipped > 0 && <span>{t.skipped.toLocaleString()} unchanged</span>}
         {t.failed > 0 && <span className="bad">{t.failed.toLocaleString()} failed</span>}
         {t.queued + t.processing > 0 && <span>{(t.queued + t.processing).toLocaleString()} to go</span>}
