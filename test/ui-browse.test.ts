@@ -30,7 +30,8 @@ const pageErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   const { width } = page.viewportSize()!;
-  await page.screenshot({ path: path.join(shots, `${width}-${name}.png`) });
+  // JPEG: the README shows these, and a photo-heavy PNG is ten times the size.
+  await page.screenshot({ path: path.join(shots, `${width}-${name}.jpg`), type: 'jpeg', quality: 80 });
 }
 
 async function callApi<T>(method: string, body: unknown): Promise<T> {
