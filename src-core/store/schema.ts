@@ -1,4 +1,5 @@
 import type { NamedMigration } from './sql/sql-db.js';
+import { FOLDERS_MIGRATIONS } from './repos/folders-repo.js';
 import { METADATA_EXTRA_MIGRATIONS } from './repos/metadata-extra-repo.js';
 import { PEOPLE_MIGRATIONS } from './repos/people-repo.js';
 import { STAGE_RUNS_MIGRATIONS } from './repos/stage-runs-repo.js';
@@ -7,4 +8,9 @@ import { STAGE_RUNS_MIGRATIONS } from './repos/stage-runs-repo.js';
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
  * migrations). A new repository adds its list here: one import, one spread.
  */
-export const NAMED_MIGRATIONS: readonly NamedMigration[] = [...METADATA_EXTRA_MIGRATIONS, ...STAGE_RUNS_MIGRATIONS, ...PEOPLE_MIGRATIONS];
+export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
+  ...METADATA_EXTRA_MIGRATIONS,
+  ...STAGE_RUNS_MIGRATIONS,
+  ...PEOPLE_MIGRATIONS,
+  ...FOLDERS_MIGRATIONS,
+];

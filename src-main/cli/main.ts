@@ -144,7 +144,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .command('serve')
       .description('start the engine and keep it running (the UI and other commands talk to it)')
       .addOption(dataOption())
-      .addOption(new Option('--port <n>', 'HTTP port (default: a free one)').argParser(positiveInt)),
+      .addOption(new Option('--port <n>', 'HTTP port (default: a free one)').argParser(positiveInt))
+      .addOption(new Option('--open', 'open the UI in the default browser')),
   ).action(async (options: ServeOptions) => setExit(await serve(options)));
 
   withEngineOptions(

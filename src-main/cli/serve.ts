@@ -7,9 +7,13 @@ import fs from 'node:fs';
 import { EngineFile, writeEngineFile } from '../engine/engine-file.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { flagsOf, type EngineOptions } from './options.js';
+import { openInBrowser } from './open-browser.js';
+import { watchParent } from './parent-watch.js';
 
 export interface ServeOptions extends EngineOptions {
   port?: number;
+  /** Open the UI in the default browser once it listens. */
+  open?: boolean;
 }
 
 /**
@@ -52,12 +56,15 @@ export async function serve(options: ServeOptions): Promise<number> {
   });
   process.stdout.write(`${server.openUrl}\n`);
   process.stderr.write(`Shoebox engine running on ${config.dataDir} (pid ${process.pid}). Open the URL above; Ctrl-C stops it.\n`);
+  if (options.open) openInBrowser(server.openUrl, (error) => process.stderr.write(`Could not open a browser (${error}); open the URL above yourself.\n`));
   const open = server;
   await new Promise<void>((resolve) => {
-    onInterrupt({
+    let stopWatching = (): void => undefined;
+    const interrupts = onInterrupt({
       message: STOPPING_MESSAGE,
       stop: () =>
         void (async () => {
+          stopWatching();
           await open.close().catch(() => undefined);
           await api.close().catch(() => undefined);
           await engine.stop();
@@ -65,6 +72,10 @@ export async function serve(options: ServeOptions): Promise<number> {
         })(),
       force: () => void engine.stop({ force: true }).finally(() => process.exit(130)),
     });
+    // `npx shoebox serve` stopped by signalling npx: npm exits without passing it on; stop with it.
+    stopWatching = watchParent(() =>
+      interrupts.interrupt('Stopping: the process that started this engine has exited (finishing the photos in hand)…\n'),
+    );
   });
   return 0;
 }

@@ -457,6 +457,15 @@ function isTrustedSender(event: IpcEventLike): boolean {
 
 function registerIpc(): void {
   registerIpcHandlers(ipcMain, lifecycle.handlers(), isTrustedSender, (m, e) => log.error(`api ${m}: ${(e as Error)?.stack ?? e}`));
+  // "Open original" / "Show in folder" in the viewer: only for a photo of the library, by its id.
+  ipcMain.handle('shell:photo', async (event, action: unknown, photoId: unknown) => {
+    if (!isTrustedSender(event) || typeof photoId !== 'string' || (action !== 'open' && action !== 'reveal') || !lifecycle.runningEngine) return false;
+    const photo = await lifecycle.runningEngine.store.photos.get(photoId);
+    if (!photo) return false;
+    if (action === 'reveal') shell.showItemInFolder(photo.path);
+    else return (await shell.openPath(photo.path)) === '';
+    return true;
+  });
   forwardEvents(
     (listener) => lifecycle.subscribe(listener),
     () => (window && !window.isDestroyed() ? window.webContents : null),

@@ -23,6 +23,10 @@ contextBridge.exposeInMainWorld('shoebox', {
   pickFolders(): Promise<string[]> {
     return ipcRenderer.invoke('desktop:pickFolders') as Promise<string[]>;
   },
+  /** Opens the original file in its default app, or shows it in the file manager (a library photo, by id). */
+  photoAction(action: 'open' | 'reveal', photoId: string): Promise<boolean> {
+    return ipcRenderer.invoke('shell:photo', action, photoId) as Promise<boolean>;
+  },
   /** Where dropped files live: Electron can say, a browser cannot. */
   pathsForFiles(files: File[]): string[] {
     return Array.from(files, (file) => webUtils.getPathForFile(file));

@@ -26,6 +26,8 @@ interface Slot {
   /** Crash times, to slow restarts of a worker that keeps dying at start. */
   recentCrashes: number[];
   currentJob: string | null;
+  /** Jobs this process holds now (job id → photo id), for the Queues view. */
+  inHand: Map<string, string | null>;
   /** Set by resize(): the worker finishes its jobs and exits, and the slot goes away (never relaunched). */
   retiring: boolean;
   /** What this (bulk) worker process was last told: hold its bulk lanes or not. */
@@ -89,6 +91,7 @@ export class WorkerPool extends EventEmitter {
       recycleReason: null,
       recentCrashes: [],
       currentJob: null,
+      inHand: new Map(),
       retiring: false,
       held: false,
       status: { id, workerClass: spec.role, pid: null, state: 'starting', reason: null, rssMb: null, jobsDone: 0, restarts: 0, updatedAt: new Date().toISOString() },
@@ -163,6 +166,11 @@ export class WorkerPool extends EventEmitter {
     return this.slots.map((slot) => ({ ...slot.status }));
   }
 
+  /** The jobs each worker process holds now (cleared when a process exits). */
+  jobsInHand(): { workerId: string; jobId: string; photoId: string | null }[] {
+    return this.slots.flatMap((slot) => (slot.child ? [...slot.inHand].map(([jobId, photoId]) => ({ workerId: slot.id, jobId, photoId })) : []));
+  }
+
   /** Pids of live worker processes, by class (used by chaos tests and the status view). */
   pids(role?: WorkerRole): number[] {
     return this.slots.filter((s) => s.child?.pid && (!role || s.spec.role === role)).map((s) => s.child!.pid!);
@@ -223,9 +231,11 @@ export class WorkerPool extends EventEmitter {
         break;
       case 'job-started':
         slot.currentJob = message.jobId;
+        slot.inHand.set(message.jobId, message.photoId);
         break;
       case 'job-finished':
         slot.currentJob = null;
+        slot.inHand.delete(message.jobId);
         this.setStatus(slot, { jobsDone: slot.status.jobsDone + 1 });
         break;
       case 'recycle':
@@ -276,6 +286,7 @@ export class WorkerPool extends EventEmitter {
   private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     if (slot.child !== child) return;
     slot.child = null;
+    slot.inHand.clear();
     // An interactive worker that died mid-job must not leave the bulk workers held.
     if (slot.spec.role === 'interactive') this.onInteractiveState('crashed');
     const exit: WorkerExit =

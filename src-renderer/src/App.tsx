@@ -1,4 +1,4 @@
-import { useEffect, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useApp } from './state/context.js';
 import type { View } from './state/store.js';
 import { AddFolder } from './components/AddFolder.js';
@@ -8,11 +8,14 @@ import { LibraryView } from './views/LibraryView.js';
 import { FailedView } from './views/FailedView.js';
 import { SettingsView } from './views/SettingsView.js';
 import { PeopleView } from './views/PeopleView.js';
+import { FoldersView } from './views/FoldersView.js';
+import { Viewer } from './views/Viewer.js';
 import { duration, plural } from './format.js';
 
 const VIEWS: { id: View; label: string; key: string }[] = [
   { id: 'queues', label: 'Queues', key: '1' },
   { id: 'library', label: 'Library', key: '2' },
+  { id: 'folders', label: 'Folders', key: '5' },
   { id: 'failed', label: 'Failed', key: '3' },
   { id: 'settings', label: 'Settings', key: '4' },
   { id: 'people', label: 'People', key: '5' },
@@ -36,12 +39,15 @@ function Header() {
   const pause = useApp((s) => s.pause);
   const resume = useApp((s) => s.resume);
   const eta = useEta();
+  const toggleNav = useApp((s) => s.toggleNav);
+  const navCollapsed = useApp((s) => s.navCollapsed);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const remaining = (counts.queued ?? 0) + (counts.processing ?? 0);
   const allPaused = lanes ? Object.values(lanes).every((l) => l.isPaused) : false;
   const state = connection !== 'open' ? 'offline' : allPaused ? 'paused' : remaining > 0 || scanning ? 'running' : 'idle';
   return (
     <header className="topbar">
+      <button className="ghost menu-button" aria-label={navCollapsed ? 'Show the views' : 'Hide the views'} aria-expanded={!navCollapsed} aria-controls="sidenav" onClick={() => toggleNav()}>☰</button>
       <div className="brand">
         <span className="logo" aria-hidden="true">▣</span> Shoebox
       </div>
@@ -68,14 +74,26 @@ function Nav() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
   const failed = useApp((s) => s.photoCounts.failed ?? 0);
+  const collapsed = useApp((s) => s.navCollapsed);
+  const toggleNav = useApp((s) => s.toggleNav);
+  // Narrow windows: the sidebar starts collapsed and closes after a choice.
+  useEffect(() => {
+    const narrow = window.matchMedia('(max-width: 899px)');
+    const onChange = () => toggleNav(narrow.matches);
+    narrow.addEventListener('change', onChange);
+    return () => narrow.removeEventListener('change', onChange);
+  }, [toggleNav]);
   return (
-    <nav className="sidenav" aria-label="Views">
+    <nav id="sidenav" className={`sidenav${collapsed ? ' collapsed' : ''}`} aria-label="Views">
       {VIEWS.map((v) => (
         <button
           key={v.id}
           className={view === v.id ? 'active' : ''}
           aria-current={view === v.id ? 'page' : undefined}
-          onClick={() => setView(v.id)}
+          onClick={() => {
+            setView(v.id);
+            if (window.innerWidth < 900) toggleNav(true);
+          }}
           title={`${v.label} (Alt+${v.key})`}
         >
           {v.label}
@@ -135,8 +153,19 @@ export function App() {
   const lanes = useApp((s) => s.lanes);
   const loadStatus = useApp((s) => s.loadStatus);
   const drop = useDrop();
+  const viewerOpen = useApp((s) => s.viewerIndex !== null);
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const currentView = () => viewRef.current;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // `/` searches from any view (the Library's field handles it where it is shown).
+      if (e.key === '/' && !e.altKey && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement) && currentView() !== 'library') {
+        e.preventDefault();
+        setView('library');
+        requestAnimationFrame(() => (document.querySelector('[data-testid=search]') as HTMLInputElement | null)?.focus());
+        return;
+      }
       if (!e.altKey) return;
       const target = VIEWS.find((v) => v.key === e.key);
       if (target) {
@@ -170,6 +199,8 @@ export function App() {
             <QueuesView />
           ) : view === 'library' ? (
             <LibraryView />
+          ) : view === 'folders' ? (
+            <FoldersView />
           ) : view === 'failed' ? (
             <FailedView />
           ) : view === 'people' ? (
@@ -179,6 +210,7 @@ export function App() {
           )}
         </main>
       </div>
+      {viewerOpen && view === 'library' && <Viewer />}
       {connection === 'closed' && <div className="banner" role="alert">Connection to the engine lost; reconnecting…</div>}
       {drop.over && (
         <div className="dropzone" aria-hidden="true">

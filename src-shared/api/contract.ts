@@ -228,6 +228,97 @@ export type PersonDto = z.infer<typeof PersonDto>;
 export const PeopleListDto = z.object({ people: z.array(PersonDto), unassigned: z.number(), lowQuality: z.number() });
 export type PeopleListDto = z.infer<typeof PeopleListDto>;
 
+// ── browsing: search, sort, timeline, map, folders, job lists (issue 13) ──
+export const LIBRARY_SORTS = ['taken', 'added', 'quality', 'name'] as const;
+export type LibrarySort = (typeof LIBRARY_SORTS)[number];
+const Lat = z.number().min(-90).max(90);
+const Lon = z.number().min(-180).max(180);
+/** The Library's whole query: the filters, free text, a folder, a map box, and the order. */
+export const LibraryQuerySchema = PhotoFiltersSchema.extend({
+  /** Free text over tags, recognised text, description, camera, lens, keywords, folders (and registered sources). */
+  q: z.string().max(200).optional(),
+  folder: FsPath.optional(),
+  /** [south, west, north, east] degrees. */
+  bbox: z.tuple([Lat, Lon, Lat, Lon]).optional(),
+  sort: z.enum(LIBRARY_SORTS).optional(),
+  reverse: z.boolean().optional(),
+});
+export type LibraryQueryDto = z.infer<typeof LibraryQuerySchema>;
+export const SuggestionSchema = z.object({ text: z.string(), kind: z.string(), count: z.number() });
+export type SuggestionDto = z.infer<typeof SuggestionSchema>;
+export const LibraryFolderSchema = z.object({
+  path: z.string(),
+  addedAt: z.string(),
+  photos: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  inFlight: z.number(),
+  lastScanAt: z.string().nullable(),
+});
+export type LibraryFolderDto = z.infer<typeof LibraryFolderSchema>;
+export const JOB_LIST_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'paused', 'completed'] as const;
+export const LaneJobSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  queue: z.string(),
+  photoId: z.string().nullable(),
+  path: z.string().nullable(),
+  thumbnail: z.string().nullable(),
+  stage: z.string().nullable(),
+  attempts: z.number(),
+  /** When the job was added (ms since epoch). */
+  addedAt: z.number(),
+  error: z.string().nullable(),
+  stack: z.string().nullable(),
+});
+export type LaneJobDto = z.infer<typeof LaneJobSchema>;
+export const HeldPhotoSchema = z.object({ workerId: z.string(), jobId: z.string(), photoId: z.string().nullable(), path: z.string().nullable(), thumbnail: z.string().nullable() });
+export type HeldPhotoDto = z.infer<typeof HeldPhotoSchema>;
+
+export const browseApi = {
+  /** A page of the Library for the whole query (search, filters, folder, map box, order). */
+  'library.query': {
+    req: LibraryQuerySchema.extend(Paging).strict(),
+    res: z.object({ photos: z.array(PhotoSummary), total: z.number(), offset: z.number() }),
+  },
+  /** Auto-complete: what the library holds that starts with the prefix, most photos first. */
+  'search.suggest': {
+    req: z.object({ prefix: z.string().min(1).max(100), limit: z.number().int().min(1).max(30).default(10) }).strict(),
+    res: z.object({ suggestions: z.array(SuggestionSchema) }),
+  },
+  /** Photos per capture day for the query (the timeline), and how many have no date. */
+  'library.timeline': {
+    req: LibraryQuerySchema.strict(),
+    res: z.object({ days: z.array(z.object({ day: z.string(), count: z.number() })), undated: z.number() }),
+  },
+  /** Photos with GPS for the query (the map). */
+  'library.places': {
+    req: LibraryQuerySchema.strict(),
+    res: z.object({ points: z.array(z.object({ id: z.string(), lat: z.number(), lon: z.number() })), total: z.number() }),
+  },
+  'folders.list': {
+    req: Empty,
+    res: z.object({ folders: z.array(LibraryFolderSchema), exclusions: z.array(z.object({ path: z.string(), addedAt: z.string() })) }),
+  },
+  /** Never analyse this folder (inside a library folder); its photos leave the library, the files stay. */
+  'folders.exclude': { req: z.object({ path: FsPath }).strict(), res: z.object({ removed: z.number() }) },
+  /** Analyse an excluded folder again (at the next scan of its library folder). */
+  'folders.include': { req: z.object({ path: FsPath }).strict(), res: z.object({ included: z.boolean() }) },
+  /** Walk the folder again (changed files are analysed; unchanged ones do no work). */
+  'folders.rescan': { req: z.object({ path: FsPath }).strict(), res: Ok },
+  /** Forget the folder and its photos in the library; the files on disk stay untouched. */
+  'folders.remove': { req: z.object({ path: FsPath }).strict(), res: z.object({ removed: z.number() }) },
+  /** The ingest history, newest first. */
+  'ingests.list': { req: z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(), res: z.object({ ingests: z.array(IngestInfo) }) },
+  /** The jobs of one lane in one state (bull-board's list), newest first. */
+  'lanes.jobs': {
+    req: z.object({ lane: LaneSchema, state: z.enum(JOB_LIST_STATES), limit: z.number().int().min(1).max(200).default(50) }).strict(),
+    res: z.object({ jobs: z.array(LaneJobSchema), total: z.number() }),
+  },
+  /** The photo each worker holds right now. */
+  'workers.holding': { req: Empty, res: z.object({ holding: z.array(HeldPhotoSchema) }) },
+} as const;
+
 // ── commands ─────────────────────────────────────────────────────────────
 export const api = {
   /** Starts an ingest of these folders/files on the default lane; progress arrives as events. */
@@ -310,6 +401,7 @@ export const api = {
   'people.hide': { req: z.object({ personId: Id, hidden: z.boolean() }).strict(), res: Ok },
   /** Queues a full recluster (maintenance lane, exclusive lock); what a person said is kept. */
   'people.recluster': { req: Empty, res: Ok },
+  ...browseApi,
 } as const;
 
 export type Api = typeof api;

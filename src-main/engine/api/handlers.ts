@@ -10,6 +10,7 @@ import { endpointFromUrl } from '../../../src-core/redis-endpoint.js';
 import type { PhotoListItem, Store } from '../../../src-core/store/store.js';
 import type { Handlers } from './dispatch.js';
 import { createPeopleHandlers } from './people-handlers.js';
+import { createBrowseHandlers } from './browse-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
 export type HandlerEngine = Pick<Engine, 'store' | 'ingest' | 'config' | 'log'> & {
@@ -258,6 +259,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       writeSavedSettings(engine.config.dataDir, parsed.data);
       return { settings: settingsDto(engine.config), restartRequired: true };
     },
+    ...createBrowseHandlers(engine, ingests),
   };
 }
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { FoldersRepo } from '../../../src-core/store/repos/folders-repo.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { IngestTotals } from '../../../src-shared/ingest.js';
@@ -125,7 +126,8 @@ export class IngestRunner {
 
   private async registerBatch(ingestId: string, all: ScannedFile[], lane: Lane, force: boolean): Promise<void> {
     // "Skip this file from now on": a path on the skip list is neither registered nor queued.
-    const skipped = await this.store.skips.among(all.map((f) => f.path));
+    // Folders excluded in the Folders view count as skipped too.
+    const skipped = new Set([...(await this.store.skips.among(all.map((f) => f.path))), ...(await new FoldersRepo(this.store.sql).excludedAmong(all.map((f) => f.path)))]);
     const files = skipped.size === 0 ? all : all.filter((f) => !skipped.has(f.path));
     const known = await this.store.photos.getByPaths(files.map((f) => f.path));
     const decisions: FileDecision[] = [];

@@ -6,6 +6,8 @@ export interface ShoeboxBridge {
   invoke(method: string, request: unknown): Promise<ApiResult<unknown>>;
   onEvent(listener: (event: AnyEvent) => void): () => void;
   mediaBase: string;
+  /** Open the original in its default app / show it in the file manager (Electron only). */
+  photoAction?(action: 'open' | 'reveal', photoId: string): Promise<boolean>;
   /** Paths of files dropped on the window (Electron's webUtils.getPathForFile). */
   pathsForFiles(files: File[]): string[];
   /** The native folder picker (desktop app only): the chosen folders, [] when cancelled. */

@@ -11,7 +11,8 @@ export function StageStrip({ detail }: { detail: PhotoDetailDto }) {
         const record = byStage.get(stage);
         // scan happens in the engine when the file is registered: it has no row of its own.
         const state = record?.state ?? (stage === 'scan' ? 'done' : 'pending');
-        const why = record?.error ?? record?.note ?? null;
+        // The object detector's internal name means nothing to a person; the counts do.
+        const why = (record?.error ?? record?.note ?? null)?.replace(/\s*\((nanodet|centernet)\)/g, '') ?? null;
         return (
           <li key={stage} className={`stage stage-${state}`} data-stage={stage} data-state={state}>
             <span className="stage-name">{stage}</span>

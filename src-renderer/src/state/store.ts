@@ -6,8 +6,8 @@ import type {
   FailedGroup,
   IngestInfo,
   LaneScope,
+  LibraryQueryDto,
   PhotoDetailDto,
-  PhotoFiltersDto,
   PhotoProgressUpdate,
   PhotoSummary,
   Res,
@@ -19,8 +19,10 @@ import type {
 import type { Lane } from '../../../src-shared/lanes.js';
 import type { PhotoState } from '../../../src-shared/stages.js';
 import { STAGES } from '../../../src-shared/stages.js';
+import { createBrowseSlice, type BrowseSlice } from './browse-slice.js';
+import { ingestNotice } from '../../../src-shared/ingest-notice.js';
 
-export type View = 'queues' | 'library' | 'failed' | 'settings' | 'people';
+export type View = 'queues' | 'library' | 'folders' | 'people' | 'failed' | 'settings';
 export type Load<T> = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; data: T } | { status: 'error'; message: string };
 
 export interface ThroughputSample {
@@ -58,12 +60,13 @@ interface EngineSlice {
   addFolders(paths: string[]): Promise<boolean>;
 }
 
-/** The Library's filters; every one is applied by the store on the engine side. */
-export type LibraryFilter = Omit<PhotoFiltersDto, 'state'> & { state: PhotoState | null };
+/** The Library's query (filters, search, folder, map box, order); the engine applies all of it. */
+export type LibraryFilter = Omit<LibraryQueryDto, 'state'> & { state: PhotoState | null };
 export type SimilarPhotos = Res<'photos.similar'>;
 
+/** Whether anything narrows the set (the order does not). */
 export function isFiltered(filter: LibraryFilter): boolean {
-  return Object.entries(filter).some(([, v]) => v !== undefined && v !== null && v !== '');
+  return Object.entries(filter).some(([k, v]) => k !== 'sort' && k !== 'reverse' && v !== undefined && v !== null && v !== '');
 }
 
 interface LibrarySlice {
@@ -115,7 +118,7 @@ interface UiSlice {
   dismissToast(id: number): void;
 }
 
-export type AppState = ConnectionSlice & EngineSlice & LibrarySlice & FailedSlice & SettingsSlice & UiSlice;
+export type AppState = ConnectionSlice & EngineSlice & LibrarySlice & FailedSlice & SettingsSlice & UiSlice & BrowseSlice;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -144,7 +147,7 @@ export function createAppStore(client: ApiClient) {
       set({ pagesLoading: new Set(pagesLoading).add(page) });
       try {
         const { state, ...rest } = filter;
-        const result = await client['photos.list']({ ...rest, state: state ?? undefined, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+        const result = await client['library.query']({ ...rest, state: state ?? undefined, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
         if (get().libraryVersion !== version) return; // the filter changed meanwhile
         const tiles = get().tiles.slice();
         tiles.length = result.total;
@@ -203,7 +206,9 @@ export function createAppStore(client: ApiClient) {
       applyTotals: ({ photos, ingest, scanning }) => {
         const before = get().photoCounts;
         const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+        const notice = ingestNotice(get().ingest, ingest);
         set({ photoCounts: photos, ingest, scanning });
+        if (notice) get().toast('info', notice);
         // New photos appeared (an ingest is scanning): the grid grows; the current pages stay.
         // Pages already loaded are fetched again: new photos shift the order (the grid is sorted by path).
         if (total(photos) !== total(before) && !isFiltered(get().filter) && get().total !== null) {
@@ -391,6 +396,8 @@ export function createAppStore(client: ApiClient) {
         setTimeout(() => get().dismissToast(id), kind === 'error' ? 8000 : 3500);
       },
       dismissToast: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
+
+      ...createBrowseSlice(client, set, get),
     };
   });
 }

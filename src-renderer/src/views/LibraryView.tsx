@@ -8,15 +8,30 @@ import { VirtualGrid } from '../components/VirtualGrid.js';
 import { AddFolder } from '../components/AddFolder.js';
 import { PhotoDetailPanel } from './PhotoDetail.js';
 import { useMediaUrl } from '../components/media.js';
+import { SearchBox } from '../components/SearchBox.js';
+import { TimelineStrip } from '../components/TimelineStrip.js';
+import { PhotoMap } from '../components/PhotoMap.js';
+import { LIBRARY_SORTS, type LibrarySort } from '../../../src-shared/api/contract.js';
+import { takenAtText } from '../../../src-shared/photo-words.js';
+import type { LibraryMode } from '../state/browse-slice.js';
 import { fileName } from '../format.js';
 
 /** The tags worth a tile's space: not the derived ones (year:, month:, camera:, faces:, format). */
 function topTags(tags: string[]): string[] {
-  return tags.filter((t) => !t.includes(':') && !t.endsWith('-format')).slice(0, 2);
+  return tags.filter((t) => !t.includes(':') && !t.endsWith('-format') && t !== 'geotagged').slice(0, 3);
+}
+
+/** The second caption line: when, else which camera; the state only while it matters. */
+function tileSubtitle(photo: PhotoSummary): string {
+  if (photo.state === 'failed') return photo.errorCode ?? 'failed';
+  if (photo.state === 'queued' || photo.state === 'processing') return `${photo.state} ${photo.stagesDone}/${STAGES.length}`;
+  if (photo.state === 'cancelled') return 'set aside';
+  return takenAtText(photo.takenAt)?.replace(/, \d\d:\d\d$/, '') ?? photo.camera ?? 'no date';
 }
 
 function Tile({ photo, index }: { photo: PhotoSummary | undefined; index: number }) {
   const openPhoto = useApp((s) => s.openPhoto);
+  const openViewer = useApp((s) => s.openViewer);
   const selected = useApp((s) => s.selectedId === photo?.id);
   const media = useMediaUrl();
   if (!photo) {
@@ -33,6 +48,13 @@ function Tile({ photo, index }: { photo: PhotoSummary | undefined; index: number
       title={photo.path}
       aria-label={`${fileName(photo.path)}, ${photo.state}`}
       onClick={() => void openPhoto(photo.id)}
+      onDoubleClick={() => openViewer(index)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && selected) {
+          e.preventDefault();
+          openViewer(index);
+        }
+      }}
     >
       <div className="thumb">
         {photo.thumbnail ? (
@@ -48,18 +70,82 @@ function Tile({ photo, index }: { photo: PhotoSummary | undefined; index: number
       </div>
       <div className="caption">
         <span className="name">{fileName(photo.path)}</span>
-        <span className={`state state-${photo.state}`}>
-          {inFlight ? `${photo.state} ${photo.stagesDone}/${STAGES.length}` : photo.state === 'failed' ? photo.errorCode ?? 'failed' : photo.camera ?? photo.takenAt?.slice(0, 10) ?? photo.state}
-        </span>
+        <span className={`state state-${photo.state}`}>{tileSubtitle(photo)}</span>
         {photo.state === 'done' && (
           <span className="tile-facts muted" title={photo.tags.join(', ')}>
             {photo.quality !== null && <span className="fact fixed" data-testid="tile-quality">★ {photo.quality.toFixed(1)}</span>}
             {!!photo.faces && <span className="fact fixed" title={`${photo.faces} face(s)`}>☺ {photo.faces}</span>}
-            {topTags(photo.tags).map((t) => <span key={t} className="fact">{t}</span>)}
+            {topTags(photo.tags).map((t) => <span key={t} className="fact tag-fact">{t}</span>)}
           </span>
         )}
       </div>
     </button>
+  );
+}
+
+/** How many photos the whole query matches, when anything narrows the library. */
+function MatchCount() {
+  const total = useApp((s) => s.total);
+  const filtered = useApp((s) => isFiltered(s.filter));
+  if (!filtered || total === null) return null;
+  return <span className="match-count" data-testid="match-count" aria-live="polite">{total.toLocaleString()} match{total === 1 ? '' : 'es'}</span>;
+}
+
+const SORT_LABELS: Record<LibrarySort, string> = { taken: 'Date taken', added: 'Date added', quality: 'Quality', name: 'Folder & name' };
+
+function SortPicker() {
+  const sort = useApp((s) => s.filter.sort ?? 'name');
+  const reverse = useApp((s) => s.filter.reverse ?? false);
+  const setFilter = useApp((s) => s.setFilter);
+  return (
+    <label className="filter-field sort-field">
+      <span>Sort</span>
+      <span className="sort-row">
+        <select value={sort} onChange={(e) => setFilter({ sort: e.target.value as LibrarySort })} aria-label="Sort by">
+          {LIBRARY_SORTS.map((s) => <option key={s} value={s}>{SORT_LABELS[s]}</option>)}
+        </select>
+        <button
+          className="ghost"
+          onClick={() => setFilter({ reverse: !reverse || undefined })}
+          aria-label="Reverse the order"
+          title={sort === 'name' ? (reverse ? 'Z → A' : 'A → Z') : reverse ? 'oldest / lowest first' : 'newest / best first'}
+        >
+          {reverse ? '↑' : '↓'}
+        </button>
+      </span>
+    </label>
+  );
+}
+
+const MODES: { id: LibraryMode; label: string }[] = [
+  { id: 'grid', label: 'Grid' },
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'map', label: 'Map' },
+];
+
+function ModeSwitch() {
+  const mode = useApp((s) => s.libraryMode);
+  const setMode = useApp((s) => s.setLibraryMode);
+  const setFilter = useApp((s) => s.setFilter);
+  const sort = useApp((s) => s.filter.sort);
+  return (
+    <div className="segmented" role="radiogroup" aria-label="Show as">
+      {MODES.map((m) => (
+        <button
+          key={m.id}
+          role="radio"
+          aria-checked={mode === m.id}
+          className={mode === m.id ? 'active' : ''}
+          onClick={() => {
+            setMode(m.id);
+            // A timeline reads in time order.
+            if (m.id === 'timeline' && sort !== 'taken') setFilter({ sort: 'taken' });
+          }}
+        >
+          {m.label}
+        </button>
+      ))}
+    </div>
   );
 }
 
@@ -116,8 +202,14 @@ function FilterBar() {
   const setFilter = useApp((s) => s.setFilter);
   const clearFilters = useApp((s) => s.clearFilters);
   const num = (v: string | undefined) => (v === undefined || Number.isNaN(Number(v)) ? undefined : Math.min(5, Math.max(0, Number(v))));
+  // Narrow windows fold the filter fields behind a button (the sort stays).
+  const [open, setOpen] = useState(false);
+  const active = [filter.tag, filter.hasFaces, filter.qualityMin, filter.qualityMax, filter.camera, filter.takenFrom, filter.takenTo].filter((v) => v !== undefined).length;
   return (
-    <div className="filter-bar" role="search" aria-label="Filter photos">
+    <div className={`filter-bar${open ? '' : ' folded'}`} role="search" aria-label="Filter photos">
+      <button className="filters-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Filters{active ? ` (${active})` : ''} {open ? '▴' : '▾'}
+      </button>
       <FilterText label="Tag" value={filter.tag} placeholder="people, text:menu…" onApply={useCallback((tag) => setFilter({ tag }), [setFilter])} width={130} />
       <label className="filter-field">
         <span>Faces</span>
@@ -135,6 +227,10 @@ function FilterBar() {
       <FilterText label="Camera" value={filter.camera} placeholder="Canon, iPhone…" onApply={useCallback((camera) => setFilter({ camera }), [setFilter])} width={120} />
       <FilterText label="From" type="date" value={filter.takenFrom} onApply={useCallback((takenFrom) => setFilter({ takenFrom }), [setFilter])} />
       <FilterText label="To" type="date" value={filter.takenTo} onApply={useCallback((takenTo) => setFilter({ takenTo }), [setFilter])} />
+      <SortPicker />
+      {filter.folder && (
+        <span className="active-filter">in {filter.folder} <button className="ghost" aria-label="Any folder" onClick={() => setFilter({ folder: undefined })}>×</button></span>
+      )}
       {isFiltered({ ...filter, state: null }) && (
         <button className="ghost" onClick={clearFilters}>Clear filters</button>
       )}
@@ -150,6 +246,7 @@ export function LibraryView() {
   const ensureRange = useApp((s) => s.ensureRange);
   const selectedId = useApp((s) => s.selectedId);
   const filter = useApp((s) => s.filter);
+  const mode = useApp((s) => s.libraryMode);
   const loaded = useRef(false);
   useEffect(() => {
     if (!loaded.current) {
@@ -179,7 +276,7 @@ export function LibraryView() {
   } else if (total === 0) {
     body = isFiltered(filter) ? (
       <div className="center-state">
-        <h3>No {filter.state ?? ''} photos match these filters</h3>
+        <h3>No {filter.state ?? ''} photos match {filter.q ? `“${filter.q}” and ` : ''}these filters</h3>
         <p className="muted">Choose other filters to see the rest of the library.</p>
       </div>
     ) : (
@@ -196,9 +293,16 @@ export function LibraryView() {
     <div className={`view library${selectedId ? ' with-detail' : ''}`} data-testid="view-library">
       <div className="view-head">
         <h2>Library</h2>
+        <SearchBox />
+        <ModeSwitch />
+      </div>
+      <div className="chips-row">
         <StateChips />
+        <MatchCount />
       </div>
       <FilterBar />
+      {mode === 'timeline' && <TimelineStrip />}
+      {mode === 'map' && <PhotoMap />}
       <div className="library-body">
         <div className="grid-wrap">{body}</div>
         {selectedId && <PhotoDetailPanel />}

@@ -1,9 +1,12 @@
+import { useEffect } from 'react';
 import { LANES, type Lane } from '../../../src-shared/lanes.js';
 import { useApp } from '../state/context.js';
+import { LaneJobs } from '../components/LaneJobs.js';
+import { useMediaUrl } from '../components/media.js';
 import { ThroughputChart } from '../components/ThroughputChart.js';
 import { useEta } from '../components/eta.js';
 import { AddFolder } from '../components/AddFolder.js';
-import { duration, laneName, plural } from '../format.js';
+import { duration, fileName, laneName, plural } from '../format.js';
 
 const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'paused'] as const;
 
@@ -13,7 +16,10 @@ function LanesTable() {
   const pause = useApp((s) => s.pause);
   const resume = useApp((s) => s.resume);
   const purge = useApp((s) => s.purge);
+  const openLaneJobs = useApp((s) => s.openLaneJobs);
+  const open = useApp((s) => s.laneJobs);
   return (
+    <div className="table-scroll">
     <table className="lanes" data-testid="lanes">
       <caption className="sr-only">Jobs per lane and state</caption>
       <thead>
@@ -34,11 +40,22 @@ function LanesTable() {
             <tr key={lane} data-lane={lane}>
               <th scope="row">{laneName(lane)}</th>
               {STATES.map((s) => (
-                <td key={s} className={`num${c[s] > 0 ? ` has-${s}` : ''}`} data-state={s}>{c[s].toLocaleString()}</td>
+                <td key={s} className={`num${c[s] > 0 ? ` has-${s}` : ''}`} data-state={s}>
+                  <button
+                    className={`count${open?.lane === lane && open.state === s ? ' open' : ''}`}
+                    onClick={() => void openLaneJobs(lane, s)}
+                    aria-label={`${c[s]} ${s} jobs in ${laneName(lane)}: list them`}
+                  >
+                    {c[s].toLocaleString()}
+                  </button>
+                </td>
               ))}
               <td>
                 {c.isPaused ? (
-                  <span className="pill pill-paused" title={pausedBy?.reason}>paused</span>
+                  <>
+                    <span className="pill pill-paused">paused</span>
+                    {pausedBy?.reason && <span className="pause-reason small muted" data-testid="pause-reason">{pausedBy.by === 'system' ? 'by the system: ' : ''}{pausedBy.reason}</span>}
+                  </>
                 ) : (
                   <span className={`pill ${c.active > 0 ? 'pill-running' : 'pill-idle'}`}>{c.active > 0 ? 'running' : 'idle'}</span>
                 )}
@@ -65,6 +82,7 @@ function LanesTable() {
         })}
       </tbody>
     </table>
+    </div>
   );
 }
 
@@ -76,6 +94,19 @@ const WORKER_ROLE_TITLES = {
 
 function Workers() {
   const workers = useApp((s) => s.workers);
+  const holding = useApp((s) => s.holding);
+  const loadHolding = useApp((s) => s.loadHolding);
+  const openPhoto = useApp((s) => s.openPhoto);
+  const setView = useApp((s) => s.setView);
+  const media = useMediaUrl();
+  const busy = workers.some((w) => w.state === 'busy');
+  // The photo each worker holds changes with every job: polled while this view shows and work runs.
+  useEffect(() => {
+    void loadHolding();
+    if (!busy) return;
+    const timer = setInterval(() => void loadHolding(), 1500);
+    return () => clearInterval(timer);
+  }, [busy, loadHolding]);
   return (
     <div className="worker-classes">
       {(['cpu', 'ml', 'interactive'] as const).map((cls) => {
@@ -97,6 +128,25 @@ function Workers() {
                     <span className="muted">{w.rssMb !== null ? `${w.rssMb} MB` : '—'}</span>
                     <span className="muted">{plural(w.jobsDone, 'job')}</span>
                     {w.restarts > 0 && <span className="warn" title={w.reason ?? undefined}>{plural(w.restarts, 'restart')}</span>}
+                    {holding
+                      .filter((h) => h.workerId === w.id)
+                      .slice(0, 2)
+                      .map((h) => (
+                        <button
+                          key={h.jobId}
+                          className="held"
+                          data-testid="worker-photo"
+                          title={h.path ?? h.jobId}
+                          onClick={() => {
+                            if (!h.photoId) return;
+                            setView('library');
+                            void openPhoto(h.photoId);
+                          }}
+                        >
+                          {h.thumbnail ? <img src={media(h.thumbnail)} alt="" /> : <span aria-hidden="true">▣</span>}
+                          <span>{h.path ? fileName(h.path) : h.jobId}</span>
+                        </button>
+                      ))}
                   </li>
                 ))}
               </ul>
@@ -110,6 +160,7 @@ function Workers() {
 
 function IngestCard() {
   const ingest = useApp((s) => s.ingest);
+  const setView = useApp((s) => s.setView);
   const scanning = useApp((s) => s.scanning);
   const eta = useEta();
   if (!ingest) {
@@ -127,20 +178,22 @@ function IngestCard() {
   return (
     <section className="card" aria-labelledby="ingest-title" data-testid="ingest">
       <h3 id="ingest-title">
-        {ingest.state === 'done' ? 'Last ingest' : 'Running ingest'} <span className="muted">{ingest.roots.join(', ')}</span>
+        {ingest.state === 'done' ? 'Last ingest' : 'Running ingest'}{' '}
+        <span className="muted">{ingest.roots.length === 1 && ingest.totals.photos === 1 && /\.[a-z0-9]{2,5}$/i.test(ingest.roots[0]!) ? `analyse again: ${fileName(ingest.roots[0]!)}` : ingest.roots.join(', ')}</span>
       </h3>
       <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Ingest progress">
         <div style={{ width: `${pct}%` }} />
       </div>
       <p className="stats">
         <span>{finished.toLocaleString()} / {plural(t.photos, 'photo')}</span>
-        <span>{t.completed.toLocaleString()} done</span>
+        {(t.completed > 0 || t.skipped === 0) && <span>{t.completed.toLocaleString()} analysed</span>}
         {t.skipped > 0 && <span>{t.skipped.toLocaleString()} unchanged</span>}
         {t.failed > 0 && <span className="bad">{t.failed.toLocaleString()} failed</span>}
         {t.queued + t.processing > 0 && <span>{(t.queued + t.processing).toLocaleString()} to go</span>}
         {eta !== null && <span>ETA {duration(eta)}</span>}
         {scanning && <span>scanning folders…</span>}
-        <span className="muted">{ingest.state}</span>
+        <span className="muted">{ingest.state === 'done' && t.skipped > 0 && t.completed === 0 && t.queued + t.processing === 0 ? 'nothing changed' : ingest.state}</span>
+        <button className="link" onClick={() => setView('folders')}>Folders and history</button>
       </p>
     </section>
   );
@@ -148,23 +201,18 @@ function IngestCard() {
 
 export function QueuesView() {
   const samples = useApp((s) => s.samples);
-  const lanes = useApp((s) => s.lanes)!;
-  const anyPaused = Object.values(lanes).some((l) => l.isPaused);
-  const pause = useApp((s) => s.pause);
-  const resume = useApp((s) => s.resume);
+  const laneJobs = useApp((s) => s.laneJobs);
   return (
     <div className="view" data-testid="view-queues">
       <div className="view-head">
         <h2>Queues</h2>
-        <div className="actions">
-          <button onClick={() => void pause('all')}>Pause all</button>
-          <button onClick={() => void resume('all')} disabled={!anyPaused}>Resume all</button>
-        </div>
+        <span className="muted small">Pause or resume everything from the bar at the top; each lane below. Click a count to list its jobs.</span>
       </div>
       <IngestCard />
       <section className="card">
         <h3>Lanes</h3>
         <LanesTable />
+        {laneJobs && <LaneJobs />}
       </section>
       <section className="card">
         <h3>Throughput</h3>
