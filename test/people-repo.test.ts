@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../src-core/store/open-store.js';
 import type { Store, StoreConfig } from '../src-core/store/store.js';
 import { PeopleError, PeopleRepo } from '../src-core/store/repos/people-repo.js';
+import { SearchRepo } from '../src-core/store/repos/search-repo.js';
 import { clusterFaceIds, clusterInTransaction, DEFAULT_CLUSTER_OPTIONS, reclusterAll } from '../src-worker/people/clusterer.js';
 import { Identities, insertPhoto } from './helpers/people-fixtures.js';
 import { storeBackends } from './helpers/store-backends.js';
@@ -166,6 +167,20 @@ for (const backend of storeBackends()) {
       assert.deepEqual(dated, [...dated].sort());
       await assert.rejects(repo.setName('nobody', 'x'), (e: unknown) => e instanceof PeopleError && e.code === 'person-not-found');
       await assert.rejects(repo.merge(ann, ann), (e: unknown) => e instanceof PeopleError && e.code === 'invalid-request');
+    });
+
+    it('a named person is found by the search field and offered by auto-complete; a hidden one is not', async () => {
+      const ann = (await repo.face(faces.ann![0]!))!.personId!;
+      await repo.setName(ann, 'Annabel Lee');
+      const search = new SearchRepo(store.sql);
+      const found = await search.page({ q: 'annabel' }, 50, 0);
+      assert.ok(found.ids.includes('p-a1'), `search "annabel" finds Ann's photo: ${found.ids.join(', ')}`);
+      assert.ok(!found.ids.some((id) => id.startsWith('p-bea')), 'and none of Bea alone');
+      const suggestions = await search.suggest('Anna');
+      assert.ok(suggestions.some((s) => s.kind === 'person' && s.text === 'Annabel Lee'), JSON.stringify(suggestions));
+      await repo.setHidden(ann, true);
+      assert.equal((await search.page({ q: 'annabel' }, 50, 0)).total, 0);
+      await repo.setHidden(ann, false);
     });
 
     it('a process killed in the middle of clustering leaves no half-made person', async () => {

@@ -9,6 +9,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NamedMigration, SqlDb, SqlParam } from '../sql/sql-db.js';
+import { registerSearchSource } from './search-repo.js';
+
+// A person's name finds their photos in the one search field (and is offered by auto-complete).
+// Hidden persons stay out of search as they stay out of the People view.
+registerSearchSource({
+  kind: 'person',
+  suggest: true,
+  sql: `SELECT f.photo_id AS photo_id, p.name AS term FROM faces f
+          JOIN face_assignments a ON a.face_id = f.id
+          JOIN persons p ON p.id = a.person_id
+         WHERE p.name IS NOT NULL AND p.hidden = 0`,
+});
 
 export const PEOPLE_MIGRATIONS: readonly NamedMigration[] = [
   {
