@@ -1,4 +1,4 @@
-import type { PhotoDetail } from '../../src-shared/photo.js';
+import type { MetadataExtra, PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
 import { defaultDataDir } from '../../src-core/paths.js';
 import type { IngestSummary } from '../engine/ingest/ingest-runner.js';
@@ -63,7 +63,10 @@ export function formatDetail(detail: PhotoDetail, view: InspectView): string {
   for (const s of detail.stages) out.push(`    ${s.stage.padEnd(10)} ${s.state.padEnd(8)} ${s.ms ?? '-'} ms${s.error ? `  ${s.errorCode}: ${s.error}` : ''}${s.note ? `  (${s.note})` : ''}`);
   if (detail.metadata) {
     const m = detail.metadata;
-    out.push(`  taken ${m.takenAt ?? '-'}  camera ${[m.make, m.model].filter(Boolean).join(' ') || '-'}  lens ${m.lens ?? '-'}`);
+    const extra = m as Partial<MetadataExtra>;
+    const dateFrom = extra.takenAtSource ? ` (from ${extra.takenAtSource}${extra.takenAtUncertain ? ', date uncertain' : ''})` : '';
+    out.push(`  taken ${m.takenAt ?? '-'}${dateFrom}  camera ${[m.make, m.model].filter(Boolean).join(' ') || '-'}  lens ${m.lens ?? '-'}`);
+    if (extra.title || extra.label || extra.pick) out.push(`  title ${extra.title ?? '-'}  label ${extra.label ?? '-'}  flag ${extra.pick ?? '-'}`);
     out.push(`  ${m.width ?? '?'}×${m.height ?? '?'}  orientation ${m.orientation ?? '-'}  ISO ${m.iso ?? '-'}  ${m.exposureTime ?? '-'} s  f/${m.fNumber ?? '-'}  ${m.focalLength ?? '-'} mm`);
     if (m.gps) out.push(`  GPS ${m.gps.lat}, ${m.gps.lon}${m.gps.alt !== null ? ` alt ${m.gps.alt} m` : ''}`);
   }

@@ -134,13 +134,27 @@ export function PhotoInfo({ detail: d }: { detail: PhotoDetailDto }) {
       <h4>Photo</h4>
       {d.metadata ? (
         <dl className="meta">
-          <Row label="Taken">{takenAtText(str(m.takenAt))}</Row>
+          <Row label="Taken">
+            {str(m.takenAt) ? (
+              <>
+                {takenAtText(str(m.takenAt))}
+                {m.takenAtUncertain === true && <span className="pill pill-paused" title={`from ${str(m.takenAtSource) ?? 'the file'}`} data-testid="date-uncertain"> date uncertain</span>}
+              </>
+            ) : null}
+          </Row>
+          <Row label="Date from">{str(m.takenAtSource)}</Row>
+          <Row label="Title">{str(m.title)}</Row>
+          <Row label="Caption">{str(m.description)}</Row>
+          <Row label="Label">{[str(m.label), m.pick === 'pick' ? 'picked' : m.pick === 'reject' ? 'rejected' : null].filter(Boolean).join(' · ') || null}</Row>
           <Row label="Camera">{cameraName(str(m.make), str(m.model))}</Row>
           <Row label="Lens">{str(m.lens)}</Row>
           <Row label="Exposure">{[exposureTimeText(num(m.exposureTime)), num(m.fNumber) ? `f/${num(m.fNumber)}` : null, num(m.iso) ? `ISO ${num(m.iso)}` : null, focalLengthText(num(m.focalLength))].filter(Boolean).join(' · ')}</Row>
           <Row label="Size">{d.derivatives ? `${d.derivatives.width} × ${d.derivatives.height} px, ${d.derivatives.format.toUpperCase()}` : null}</Row>
           <Row label="Place">{gps ? `${gps.lat.toFixed(4)}°, ${gps.lon.toFixed(4)}°` : null}</Row>
           <Row label="Keywords">{Array.isArray(m.keywords) && m.keywords.length ? (m.keywords as string[]).join(', ') : null}</Row>
+          <Row label="Keyword paths">{Array.isArray(m.hierarchicalKeywords) && m.hierarchicalKeywords.length ? (m.hierarchicalKeywords as string[]).map((k) => k.replaceAll('|', ' › ')).join(', ') : null}</Row>
+          <Row label="Named regions">{Array.isArray(m.regions) && m.regions.length ? (m.regions as { name?: string | null }[]).map((r) => r.name).filter(Boolean).join(', ') || null : null}</Row>
+          <Row label="Sidecar">{m.sidecar && typeof m.sidecar === 'object' ? str((m.sidecar as { path?: unknown }).path) : null}</Row>
           <Row label="File">{d.size >= 1024 * 1024 ? `${(d.size / 1024 / 1024).toFixed(1)} MB` : `${Math.round(d.size / 1024)} KB`}</Row>
         </dl>
       ) : (
