@@ -181,6 +181,11 @@ for (const backend of storeBackends()) {
       await repo.setHidden(ann, true);
       assert.equal((await search.page({ q: 'annabel' }, 50, 0)).total, 0);
       await repo.setHidden(ann, false);
+      // The library filtered by people: every listed person must be in the photo.
+      const bea = (await repo.face(faces.bea![0]!))!.personId!;
+      const withBoth = await search.page({ personIds: [ann, bea] }, 50, 0);
+      assert.ok(withBoth.ids.includes('p-both') && !withBoth.ids.includes('p-a1'), withBoth.ids.join(', '));
+      assert.ok((await search.page({ personIds: [ann] }, 50, 0)).ids.includes('p-a1'));
     });
 
     it('a process killed in the middle of clustering leaves no half-made person', async () => {

@@ -238,6 +238,8 @@ export const LibraryQuerySchema = PhotoFiltersSchema.extend({
   /** Free text over tags, recognised text, description, camera, lens, keywords, folders (and registered sources). */
   q: z.string().max(200).optional(),
   folder: FsPath.optional(),
+  /** Photos showing every one of these persons (the People view's "Show in Library"). */
+  personIds: z.array(z.string().min(1).max(200)).min(1).max(10).optional(),
   /** [south, west, north, east] degrees. */
   bbox: z.tuple([Lat, Lon, Lat, Lon]).optional(),
   sort: z.enum(LIBRARY_SORTS).optional(),

@@ -84,6 +84,8 @@ export interface LibraryQuery {
   takenTo?: string;
   /** Photos under this folder (absolute path, no trailing separator). */
   folder?: string;
+  /** Photos showing every one of these persons (people-repo's tables). */
+  personIds?: string[];
   /** [south, west, north, east] in degrees; photos with GPS inside it. */
   bbox?: [number, number, number, number];
   sort?: LibrarySort;
@@ -157,6 +159,10 @@ export class SearchRepo {
     if (q.folder !== undefined) {
       where.push(`p.path LIKE ? ESCAPE '\\'`);
       params.push(`${likePattern(q.folder.replace(/[\\/]+$/, ''), false)}/%`);
+    }
+    for (const personId of q.personIds ?? []) {
+      where.push(`EXISTS (SELECT 1 FROM faces f JOIN face_assignments a ON a.face_id = f.id WHERE f.photo_id = p.id AND a.person_id = ?)`);
+      params.push(personId);
     }
     if (q.bbox) {
       const [south, west, north, east] = q.bbox;

@@ -15,6 +15,7 @@ import { LIBRARY_SORTS, type LibrarySort } from '../../../src-shared/api/contrac
 import { takenAtText } from '../../../src-shared/photo-words.js';
 import type { LibraryMode } from '../state/browse-slice.js';
 import { fileName } from '../format.js';
+import { usePeople } from '../state/people.js';
 
 /** The tags worth a tile's space: not the derived ones (year:, month:, camera:, faces:, format). */
 function topTags(tags: string[]): string[] {
@@ -84,6 +85,20 @@ function Tile({ photo, index }: { photo: PhotoSummary | undefined; index: number
 }
 
 /** How many photos the whole query matches, when anything narrows the library. */
+/** The people the library is filtered by (from the People view's "Show in Library"), with a way out. */
+function PersonFilterChip() {
+  const personIds = useApp((s) => s.filter.personIds);
+  const setFilter = useApp((s) => s.setFilter);
+  const people = usePeople((s) => s.people);
+  if (!personIds?.length) return null;
+  const names = personIds.map((id) => people.find((p) => p.id === id)?.name ?? 'unnamed person');
+  return (
+    <button className="chip active" data-testid="person-filter" title="Show every photo again" onClick={() => setFilter({ personIds: undefined })}>
+      {names.join(' + ')} ×
+    </button>
+  );
+}
+
 function MatchCount() {
   const total = useApp((s) => s.total);
   const filtered = useApp((s) => isFiltered(s.filter));
@@ -298,6 +313,7 @@ export function LibraryView() {
       </div>
       <div className="chips-row">
         <StateChips />
+        <PersonFilterChip />
         <MatchCount />
       </div>
       <FilterBar />

@@ -3,6 +3,7 @@ import type { PersonDto } from '../../../src-shared/api/contract.js';
 import { useMediaUrl } from '../components/media.js';
 import { fileName } from '../format.js';
 import { usePeople } from '../state/people.js';
+import { useApp } from '../state/context.js';
 import './people.css';
 
 /** A name that edits in place: Enter or leaving the field saves, Escape cancels, empty clears it. */
@@ -146,6 +147,8 @@ export function PeopleView() {
   const load = usePeople((s) => s.load);
   const mergeSelected = usePeople((s) => s.mergeSelected);
   const clearSelection = usePeople((s) => s.clearSelection);
+  const setFilter = useApp((s) => s.setFilter);
+  const setView = useApp((s) => s.setView);
   useEffect(() => {
     void load();
   }, [load]);
@@ -176,6 +179,15 @@ export function PeopleView() {
             Merge {selected.length > 1 ? selected.length : ''}
           </button>
           <button onClick={() => void showTogether(selected)}>{selected.length > 1 ? `Photos with all ${selected.length}` : 'Their photos'}</button>
+          <button
+            data-testid="people-in-library"
+            onClick={() => {
+              setFilter({ personIds: [...selected] });
+              setView('library');
+            }}
+          >
+            Show in Library
+          </button>
           <button onClick={clearSelection}>Cancel</button>
         </div>
       )}
