@@ -16,8 +16,8 @@ import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { readXmpSidecar } from '../src-worker/metadata/exifr-reader.js';
 import { readXmpFields } from '../src-worker/metadata/xmp-fields.js';
-import { mergeSidecar, type SidecarUpdate } from '../src-worker/xmp/sidecar-merge.js';
-import { SidecarWriteError, sidecarPathFor, writeSidecar } from '../src-worker/xmp/sidecar-writer.js';
+import { mergeSidecar, type SidecarUpdate } from '../src-core/xmp/sidecar-merge.js';
+import { SidecarWriteError, sidecarPathFor, writeSidecar } from '../src-core/xmp/sidecar-writer.js';
 
 type Tags = Record<string, unknown>;
 
@@ -275,7 +275,7 @@ describe('XMP sidecar writer', { skip: hasExiftool ? false : 'exiftool is not in
     const old = readFileSync(sidecar, 'utf8');
     const here = fileURLToPath(import.meta.url);
     const fromSource = here.endsWith('.ts');
-    const writer = new URL(`../src-worker/xmp/sidecar-writer.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
+    const writer = new URL(`../src-core/xmp/sidecar-writer.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
     const script = `
       const { writeSidecar } = await import(${JSON.stringify(writer)});
       await writeSidecar(${JSON.stringify(photo)}, { rating: 5, keywords: ['new'], develop: { Exposure2012: '+1.00' } }, {

@@ -1,8 +1,10 @@
 import type { NamedMigration } from './sql/sql-db.js';
 import { METADATA_EXTRA_MIGRATIONS } from './repos/metadata-extra-repo.js';
+import { PRESETS_MIGRATIONS } from './repos/presets-repo.js';
+import { PHOTO_PRESETS_MIGRATIONS } from './repos/photo-presets-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
  * migrations). A new repository adds its list here: one import, one spread.
  */
-export const NAMED_MIGRATIONS: readonly NamedMigration[] = [...METADATA_EXTRA_MIGRATIONS];
+export const NAMED_MIGRATIONS: readonly NamedMigration[] = [...METADATA_EXTRA_MIGRATIONS, ...PRESETS_MIGRATIONS, ...PHOTO_PRESETS_MIGRATIONS];
