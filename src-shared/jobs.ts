@@ -18,13 +18,21 @@ export const MaintenanceJobData = z.object({
 });
 export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance'] as const;
+/** Write a photo's XMP sidecar (issue 15): a preset by id, or the photo's suggested one (presetId null). */
+export const PresetApplyJobData = z.object({
+  photoId: z.string().min(1).max(64),
+  presetId: z.string().min(1).max(200).nullable(),
+});
+export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
+
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
   'photo.cpu': 'cpu',
   'photo.ml': 'ml',
   maintenance: 'cpu',
+  'presets.apply': 'cpu',
 };
 
 /** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
@@ -40,6 +48,7 @@ export function nextJob(name: JobName): 'photo.ml' | null {
     case 'photo.ml':
       return null;
     case 'maintenance':
+    case 'presets.apply':
       return null;
   }
 }

@@ -3,6 +3,7 @@
  * ml processes) or both classes' high_priority lanes (the interactive process). Forked by the
  * engine's WorkerPool, here or on another machine (`shoebox worker`).
  */
+import { PresetService } from '../src-core/presets/preset-service.js';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName, type Lane } from '../src-shared/lanes.js';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const services: WorkerServices = { photos: store.photos, progress: store.progress, metadataExtra: new MetadataExtraRepo(store.sql), lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
+  const services: WorkerServices = { photos: store.photos, progress: store.progress, metadataExtra: new MetadataExtraRepo(store.sql), presets: new PresetService(store, config.cacheDir), lanes, lockRedis, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
   const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 
   for (const { workerClass, lane, concurrency } of config.queues) {

@@ -4,11 +4,13 @@ import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import { StageRunner } from '../stage-runner.js';
 import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
+import type { PresetService } from '../../src-core/presets/preset-service.js';
 import { staleReason, type JobResult, type PhotoJobRepos } from './photo-cpu.js';
 
 export interface MlJobContext extends PhotoJobRepos {
   cacheDir: string;
   stageTimeoutMs: number;
+  presets?: Pick<PresetService, 'computeContext'>;
 }
 
 /** The ML job of a photo: the model stages on the preview, then persist (the photo counts as done). */
@@ -42,5 +44,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
     await ctx.progress.completePhoto(photoId, revision);
     return { state: 'done' };
   });
+  // Issue 15: context → suggested preset; cheap, and on failure computed again when a person asks for it.
+  await ctx.presets?.computeContext(photoId).catch(() => undefined);
   return { outcome: 'done' };
 }

@@ -3,6 +3,7 @@ import { photoJobHandler, type JobHandler } from './job-handler.js';
 import { runMaintenanceJob } from './maintenance.js';
 import { runCpuJob } from './photo-cpu.js';
 import { runMlJob } from './photo-ml.js';
+import { runPresetApplyJob } from './preset-apply.js';
 
 /**
  * Job name → handler, for every job the queues carry (as Immich's job service does). A new kind of
@@ -12,5 +13,6 @@ import { runMlJob } from './photo-ml.js';
 export const JOB_HANDLERS: Readonly<Record<JobName, JobHandler>> = {
   'photo.cpu': photoJobHandler('photo.cpu', runCpuJob),
   'photo.ml': photoJobHandler('photo.ml', runMlJob),
+  'presets.apply': (job, _lane, services) => runPresetApplyJob(job, services.presets),
   maintenance: (job, _lane, services) => runMaintenanceJob(job, { redis: services.lockRedis, cacheDir: services.cacheDir }),
 };

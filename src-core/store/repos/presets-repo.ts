@@ -8,6 +8,7 @@ import { BUILTIN_PRESETS, DEFAULT_RULES } from '../../presets/builtin-presets.js
 import { readPresetFile } from '../../presets/preset-file.js';
 import { crsSettingsSchema, presetRuleSchema, type CrsSettings, type Preset, type PresetRule } from '../../../src-shared/presets.js';
 import type { NamedMigration, SqlDb } from '../sql/sql-db.js';
+import { SIDECAR_NAMINGS, type SidecarNaming } from '../../xmp/sidecar-writer.js';
 
 export const PRESETS_MIGRATIONS: NamedMigration[] = [
   {
@@ -151,6 +152,17 @@ export class PresetsRepo {
     const users = await this.db.all<{ id: string }>('SELECT id FROM preset_rules WHERE preset_id = ?', [id]);
     if (users.length > 0) throw new PresetError(`"${preset.name}" is used by rule(s) ${users.map((r) => r.id).join(', ')}: change those first`);
     await this.db.run('DELETE FROM presets WHERE id = ?', [id]);
+  }
+
+  /** How sidecars are named in this library: 'stem' (photo.xmp, Lightroom) by default, or 'full' (photo.jpg.xmp). */
+  async sidecarNaming(): Promise<SidecarNaming> {
+    const row = await this.db.get<{ value: string }>(`SELECT value FROM preset_library_state WHERE key = 'sidecar-naming'`);
+    return row?.value === 'full' ? 'full' : 'stem';
+  }
+
+  async setSidecarNaming(naming: SidecarNaming): Promise<void> {
+    if (!SIDECAR_NAMINGS.includes(naming)) throw new PresetError(`sidecar naming is ${SIDECAR_NAMINGS.join(' or ')}, not "${naming}"`);
+    await this.db.run(`INSERT INTO preset_library_state (key, value) VALUES ('sidecar-naming', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [naming]);
   }
 
   async rules(): Promise<PresetRule[]> {
