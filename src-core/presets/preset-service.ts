@@ -44,6 +44,14 @@ function facesOf(detail: PhotoDetail): XmpRegion[] {
   return out;
 }
 
+/** The photo's size as displayed: the preprocess stage's, else the metadata's (swapped for orientations 5–8). */
+function orientedSize(detail: PhotoDetail): { width: number; height: number } | null {
+  if (detail.derivatives) return { width: detail.derivatives.width, height: detail.derivatives.height };
+  const m = detail.metadata;
+  if (!m?.width || !m.height) return null;
+  return (m.orientation ?? 1) >= 5 ? { width: m.height, height: m.width } : { width: m.width, height: m.height };
+}
+
 function tagsOf(detail: PhotoDetail): string[] {
   const tags = (detail.results.tag as { tags?: unknown } | undefined)?.tags;
   return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && t.trim().length > 0 && !t.includes('|')) : [];
@@ -109,7 +117,8 @@ export class PresetService {
       update.keywords = tags;
       update.hierarchicalKeywords = tags.map((t) => `Shoebox|${t}`);
       const faces = facesOf(detail);
-      if (faces.length > 0 && detail.derivatives) update.regions = { imageWidth: detail.derivatives.width, imageHeight: detail.derivatives.height, list: faces };
+      const size = orientedSize(detail);
+      if (faces.length > 0 && size) update.regions = { imageWidth: size.width, imageHeight: size.height, list: faces };
       update.shoebox = {
         Preset: preset.name,
         PresetId: preset.id,

@@ -17,6 +17,7 @@ import { LibraryClient } from './library-client.js';
 import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
 import { runWorkers } from './worker.js';
+import { registerPresetCommands } from './presets.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
@@ -249,6 +250,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       process.stdout.write(`cancelled ${n} photo${n === 1 ? '' : 's'}\n`);
     });
 
+  registerPresetCommands(program, setExit);
   return program;
 }
 
