@@ -22,6 +22,8 @@ export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 export const PresetApplyJobData = z.object({
   photoId: z.string().min(1).max(64),
   presetId: z.string().min(1).max(200).nullable(),
+  /** Only the person's rating and label (after `rate` / `label-color`), no preset. */
+  marksOnly: z.boolean().optional(),
 });
 export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
 

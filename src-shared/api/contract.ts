@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
+import { PRESET_API } from './presets-contract.js';
 
 /**
  * The one API contract of the app: every command (request → response) and every pushed event,
@@ -256,6 +257,7 @@ export const api = {
   'settings.get': { req: Empty, res: SettingsDto },
   /** Saves settings.json; they apply at the next engine start (restartRequired says so). */
   'settings.set': { req: SettingsValues.partial().strict(), res: z.object({ settings: SettingsDto, restartRequired: z.boolean() }) },
+  ...PRESET_API,
 } as const;
 
 export type Api = typeof api;
