@@ -63,6 +63,7 @@ describe('context rules', () => {
     assert.deepEqual(labels(input({ fNumber: 8, exposureTime: 1 / 250, iso: 100 })), []);
     assert.deepEqual(labels(input({ fNumber: 8, exposureTime: 1 / 250, iso: 6400 })), ['high-iso']);
     assert.deepEqual(labels(input({ noiseSigma: 5.2 })), ['high-iso']);
+    assert.deepEqual(labels(input({ noiseSigma: 5.2, iso: 64 })), [], 'at ISO 64 the measured “noise” is texture');
     assert.deepEqual(labels(input({ stats: { ...STATS, meanLuma: 30 } })), ['low-light']);
   });
 

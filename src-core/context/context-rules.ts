@@ -11,7 +11,7 @@
  *                    00:00 (a date without a time) gives no time-of-day label.
  *   low-light        exposure value EV100 = log2(N²/t) − log2(ISO/100) below 7 (dim interior, dusk), or a
  *                    dark preview (mean luma < 50 of 255) when the exposure data is missing.
- *   high-iso         ISO ≥ 3200, or measured noise σ̂ ≥ 4 (quality stage) on any camera.
+ *   high-iso         ISO ≥ 3200; or, when no ISO is recorded, measured noise σ̂ ≥ 4 (quality stage).
  *   portrait         one or two faces, the largest covering ≥ 4 % of the frame.
  *   group            three or more faces (or 'person' boxes).
  *   landscape        no faces or people, wider than tall (≥ 1.2:1), not a document, focal length ≤ 50 mm
@@ -110,7 +110,8 @@ function lightLabels(input: ContextInput, out: ContextFinding[]): void {
     out.push({ label: 'low-light', reason: `dark preview: mean luma ${f1(input.stats.meanLuma)} of 255 (no exposure data)` });
   }
   if (iso && iso >= 3200) out.push({ label: 'high-iso', reason: `ISO ${iso} ≥ 3200` });
-  else if (input.noiseSigma !== null && input.noiseSigma >= 4) out.push({ label: 'high-iso', reason: `measured noise σ ${f1(input.noiseSigma)} ≥ 4` });
+  // Measured noise only speaks when the ISO is unknown: at a known low ISO it is the JPEG's texture, not sensor noise.
+  else if (!iso && input.noiseSigma !== null && input.noiseSigma >= 4) out.push({ label: 'high-iso', reason: `measured noise σ ${f1(input.noiseSigma)} ≥ 4 (ISO not recorded)` });
 }
 
 function peopleLabels(input: ContextInput, out: ContextFinding[]): number {
