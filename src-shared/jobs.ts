@@ -22,8 +22,8 @@ export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 export const PresetApplyJobData = z.object({
   photoId: z.string().min(1).max(64),
   presetId: z.string().min(1).max(200).nullable(),
-  /** Only the person's rating and label (after `rate` / `label-color`), no preset. */
-  marksOnly: z.boolean().optional(),
+  /** Only these marks (after `rate` / `label-color`; null clears), no preset. */
+  marks: z.object({ rating: z.number().int().min(-1).max(5).nullable().optional(), label: z.string().max(40).nullable().optional() }).optional(),
 });
 export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
 

@@ -138,6 +138,19 @@ describe('shoebox preset / rate / label-color', { skip: ready ? false : 'needs .
     assert.equal(p['XMP-crs:Texture'], undefined, "the previous preset's settings Shoebox wrote are gone");
     assert.equal(p['XMP-xmp:Rating'], -1, 'the rating stays');
     assert.equal(p['XMP-xmp:Label'], 'Red');
+    const none = await runCli(['label-color', portrait, 'none', ...data()]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(exif(path.join(photos, 'obama.xmp'))['XMP-xmp:Label'], undefined, '"none" clears the label');
+
+    // A rating another app wrote is kept when Shoebox has none to write.
+    const landscapeSidecar = path.join(photos, 'trip', 'DSCN0010.xmp');
+    execFileSync('exiftool', ['-q', '-overwrite_original', '-XMP-xmp:Rating=3', landscapeSidecar]);
+    const natural = await runCli(['preset', 'apply', 'natural', landscape, ...data()]);
+    assert.equal(natural.code, 0, natural.stderr);
+    const l = exif(landscapeSidecar);
+    assert.equal(l['XMP-xmp:Rating'], 3);
+    assert.equal(l['XMP-shoebox:Preset'], 'Natural');
+    assert.equal(l['XMP-crs:Dehaze'], undefined, "the Landscape preset's own settings went with it");
     for (const [file, hash] of originals) assert.equal(sha(file), hash, `${file} is unchanged`);
   });
 

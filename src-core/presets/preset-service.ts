@@ -27,8 +27,11 @@ export interface ApplyOutcome {
   merged: boolean;
 }
 
-/** What to write: a preset's settings (by id), the photo's suggested preset, or only the person's marks. */
-export type ApplyChoice = { presetId: string } | { suggested: true } | { marksOnly: true };
+/**
+ * What to write: a preset's settings (by id) or the photo's suggested preset — each with the marks the
+ * person set in Shoebox — or only some marks (`null` clears one: "label none").
+ */
+export type ApplyChoice = { presetId: string } | { suggested: true } | { marks: { rating?: number | null; label?: string | null } };
 
 function facesOf(detail: PhotoDetail): XmpRegion[] {
   const faces = (detail.results.detect as { faces?: { box?: unknown }[] } | undefined)?.faces ?? [];
@@ -100,7 +103,10 @@ export class PresetService {
     const update: SidecarUpdate = {};
     let presetId: string | null = null;
     let ruleId: string | null = null;
-    if (!('marksOnly' in choice)) {
+    if ('marks' in choice) {
+      update.rating = choice.marks.rating;
+      update.label = choice.marks.label;
+    } else {
       let context: PhotoContext | null = null;
       if ('suggested' in choice) {
         context = await this.contextFor(photoId);
@@ -125,11 +131,10 @@ export class PresetService {
         ...(ruleId ? { Rule: ruleId } : {}),
         ...(context ? { Context: context.findings.map((f) => f.label) } : {}),
       };
-    }
-    const marks = await this.photoState.marks(photoId);
-    if (marks) {
-      update.rating = marks.rating;
-      update.label = marks.label;
+      // Marks set in Shoebox go along; an unset one leaves what another app recorded.
+      const marks = await this.photoState.marks(photoId);
+      if (marks?.rating !== null && marks?.rating !== undefined) update.rating = marks.rating;
+      if (marks?.label) update.label = marks.label;
     }
     const written = await writeSidecar(detail.path, update, { naming: naming ?? (await this.presets.sidecarNaming()) });
     await this.photoState.recordSidecarWrite(photoId, { sidecarPath: written.sidecarPath, sha256: written.sha256, presetId });

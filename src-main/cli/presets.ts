@@ -175,7 +175,7 @@ export function registerPresetCommands(program: Command, setExit: (code: number)
       const { targets, unknown } = await resolveTargets(client, args);
       for (const u of unknown) process.stderr.write(`shoebox: ${u}\n`);
       await service.photoState.setMarks(targets.map((t) => t.photoId), marks);
-      const failed = unknown.length + (await applyHere(service, targets, { marksOnly: true }, options.json));
+      const failed = unknown.length + (await applyHere(service, targets, { marks }, options.json));
       if (failed > 0) setExit(1);
     });
   }

@@ -12,9 +12,9 @@ import { SidecarWriteError } from '../../src-core/xmp/sidecar-writer.js';
 export async function runPresetApplyJob(job: Job, presets: PresetService): Promise<ApplyOutcome> {
   const parsed = PresetApplyJobData.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
-  const { photoId, presetId, marksOnly } = parsed.data;
+  const { photoId, presetId, marks } = parsed.data;
   try {
-    return await presets.apply(photoId, marksOnly ? { marksOnly: true } : presetId === null ? { suggested: true } : { presetId });
+    return await presets.apply(photoId, marks ? { marks } : presetId === null ? { suggested: true } : { presetId });
   } catch (err) {
     if (err instanceof SidecarWriteError || err instanceof PresetApplyError) throw new UnrecoverableError(err.message);
     throw err;

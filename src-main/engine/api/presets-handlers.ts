@@ -54,7 +54,7 @@ export function presetHandlers(engine: HandlerEngine): PresetHandlers {
     },
     'photos.mark': async ({ photoIds, rating, label }) => {
       const updated = await service.photoState.setMarks(photoIds, { rating, label });
-      await queue(updated.map((photoId) => ({ photoId, presetId: null, marksOnly: true })));
+      await queue(updated.map((photoId) => ({ photoId, presetId: null, marks: { rating, label } })));
       return { updated: updated.length };
     },
   };
