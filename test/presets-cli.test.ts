@@ -132,6 +132,7 @@ describe('shoebox preset / rate / label-color', { skip: ready ? false : 'needs .
 
     const apply = await runCli(['preset', 'apply', 'Moody & Warm', portrait, ...data()]);
     assert.equal(apply.code, 0, apply.stderr);
+    assert.doesNotMatch(apply.stdout, /changed by another app/, 'only Shoebox wrote it since');
     p = exif(path.join(photos, 'obama.xmp'));
     assert.equal(p['XMP-crs:Exposure2012'], '+0.50');
     assert.deepEqual(p['XMP-crs:ToneCurvePV2012'], ['0, 0', '128, 140', '255, 255']);
@@ -145,8 +146,9 @@ describe('shoebox preset / rate / label-color', { skip: ready ? false : 'needs .
     // A rating another app wrote is kept when Shoebox has none to write.
     const landscapeSidecar = path.join(photos, 'trip', 'DSCN0010.xmp');
     execFileSync('exiftool', ['-q', '-overwrite_original', '-XMP-xmp:Rating=3', landscapeSidecar]);
-    const natural = await runCli(['preset', 'apply', 'natural', landscape, ...data()]);
+    const natural = await runCli(['preset', 'apply', 'natural', landscape, '--json', ...data()]);
     assert.equal(natural.code, 0, natural.stderr);
+    assert.equal((JSON.parse(natural.stdout) as { changedOutside: boolean }[])[0]!.changedOutside, true, 'the edit by another app is noticed');
     const l = exif(landscapeSidecar);
     assert.equal(l['XMP-xmp:Rating'], 3);
     assert.equal(l['XMP-shoebox:Preset'], 'Natural');

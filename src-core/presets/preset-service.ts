@@ -25,6 +25,8 @@ export interface ApplyOutcome {
   presetId: string | null;
   ruleId: string | null;
   merged: boolean;
+  /** The sidecar had been changed by another app since Shoebox last wrote it (it was re-read and merged). */
+  changedOutside: boolean;
 }
 
 /**
@@ -136,8 +138,10 @@ export class PresetService {
       if (marks?.rating !== null && marks?.rating !== undefined) update.rating = marks.rating;
       if (marks?.label) update.label = marks.label;
     }
+    const last = await this.photoState.lastSidecarWrite(photoId);
     const written = await writeSidecar(detail.path, update, { naming: naming ?? (await this.presets.sidecarNaming()) });
     await this.photoState.recordSidecarWrite(photoId, { sidecarPath: written.sidecarPath, sha256: written.sha256, presetId });
-    return { photoId, path: detail.path, sidecarPath: written.sidecarPath, presetId, ruleId, merged: written.merged };
+    const changedOutside = last !== null && last.sidecarPath === written.sidecarPath && last.sha256 !== written.previousSha256;
+    return { photoId, path: detail.path, sidecarPath: written.sidecarPath, presetId, ruleId, merged: written.merged, changedOutside };
   }
 }

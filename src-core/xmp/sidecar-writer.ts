@@ -84,6 +84,8 @@ export interface WriteSidecarResult {
   merged: boolean;
   /** sha256 of the text written. */
   sha256: string;
+  /** sha256 of the sidecar as it was just before (merged into), or 'absent'. */
+  previousSha256: string;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -125,7 +127,7 @@ export async function writeSidecar(photoPath: string, update: SidecarUpdate, opt
       await fs.rm(temp, { force: true }).catch(() => undefined);
       throw new SidecarWriteError(sidecar, reasonFor(err, sidecar));
     }
-    return { sidecarPath: sidecar, merged: before !== null, sha256: digest(text) };
+    return { sidecarPath: sidecar, merged: before !== null, sha256: digest(text), previousSha256: digest(before) };
   }
   throw new SidecarWriteError(sidecar, `the sidecar ${sidecar} kept changing while Shoebox merged into it (${MAX_ATTEMPTS} tries); left as it is`);
 }

@@ -72,7 +72,8 @@ async function applyHere(service: PresetService, targets: Target[], choice: Appl
     try {
       const r = await service.apply(t.photoId, choice);
       results.push({ ok: true, ...r });
-      if (!json) process.stdout.write(`${r.path} → ${r.sidecarPath}${r.presetId ? ` (${r.presetId}${r.ruleId ? `, rule ${r.ruleId}` : ''})` : ''}\n`);
+      const outside = r.changedOutside ? '; changed by another app since Shoebox wrote it: merged' : '';
+      if (!json) process.stdout.write(`${r.path} → ${r.sidecarPath}${r.presetId ? ` (${r.presetId}${r.ruleId ? `, rule ${r.ruleId}` : ''})` : ''}${outside}\n`);
     } catch (err) {
       failed++;
       const reason = err instanceof Error ? err.message : String(err);
