@@ -74,6 +74,7 @@ describe('preset API', { skip: existsSync(landscapeSource) ? false : '../shared 
     assert.deepEqual(r.findings.map((f) => f.label), ['golden-hour', 'landscape']);
     assert.equal(r.presetName, 'Landscape');
     assert.equal(r.ruleId, 'rule:landscape');
+    assert.equal((r as unknown as { rule: string }).rule, 'landscape → Landscape');
     const missing = await call('photos.context', { photoId: 'nope' });
     assert.equal(!missing.ok && missing.error.code, 'not-found');
     const apply = await call('presets.apply', { photoIds: ['p1'], presetId: 'builtin:natural' });

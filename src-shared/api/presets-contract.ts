@@ -30,7 +30,14 @@ export const PRESET_API = {
   /** A photo's context labels with their reasons, and the suggested preset with the rule that chose it. */
   'photos.context': {
     req: z.object({ photoId: PhotoId }).strict(),
-    res: z.object({ findings: z.array(contextFindingSchema), presetId: z.string().nullable(), presetName: z.string().nullable(), ruleId: z.string().nullable() }),
+    res: z.object({
+      findings: z.array(contextFindingSchema),
+      presetId: z.string().nullable(),
+      presetName: z.string().nullable(),
+      ruleId: z.string().nullable(),
+      /** The rule in words: "portrait and golden-hour → Warm portrait". */
+      rule: z.string().nullable(),
+    }),
   },
   /** Queues sidecar writes: high_priority (a person's request); presetId null = each photo's suggested preset. */
   'presets.apply': {

@@ -4,6 +4,7 @@ import type { PRESET_API } from '../../../src-shared/api/presets-contract.js';
 import type { PresetApplyJobData } from '../../../src-shared/jobs.js';
 import { libraryPaths } from '../../../src-core/paths.js';
 import { PresetService } from '../../../src-core/presets/preset-service.js';
+import { describeRule } from '../../../src-core/presets/select-preset.js';
 import { PresetFileError } from '../../../src-core/presets/preset-file.js';
 import { PresetError } from '../../../src-core/store/repos/presets-repo.js';
 import type { Lanes } from '../../../src-core/queues.js';
@@ -46,7 +47,8 @@ export function presetHandlers(engine: HandlerEngine): PresetHandlers {
       if (!(await engine.store.photos.get(photoId))) throw new ApiError('not-found', `no photo "${photoId}" in the library`);
       const ctx = await service.contextFor(photoId);
       const preset = ctx.presetId ? await service.presets.get(ctx.presetId) : null;
-      return { findings: ctx.findings, presetId: ctx.presetId, presetName: preset?.name ?? null, ruleId: ctx.ruleId };
+      const rule = (await service.presets.rules()).find((r) => r.id === ctx.ruleId);
+      return { findings: ctx.findings, presetId: ctx.presetId, presetName: preset?.name ?? null, ruleId: ctx.ruleId, rule: rule ? describeRule(rule, preset?.name ?? rule.presetId) : null };
     },
     'presets.apply': async ({ photoIds, presetId }) => {
       if (presetId !== null && !(await service.presets.get(presetId))) throw new ApiError('not-found', `no preset "${presetId}"`);

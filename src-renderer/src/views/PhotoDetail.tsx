@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { PresetSuggestion } from './PresetSuggestion.js';
 import { useApp } from '../state/context.js';
 import { StageStrip } from '../components/StageStrip.js';
 import { useMediaUrl } from '../components/media.js';
@@ -165,6 +166,7 @@ export function PhotoDetailPanel() {
             </dl>
           </>
         )}
+        <PresetSuggestion photoId={d.id} revision={d.revision} />
         <h4>Similar photos</h4>
         <SimilarStrip />
         <h4>Metadata</h4>
