@@ -1,7 +1,7 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { LANES, WORKER_CLASSES, queueName, type Lane, type WorkerClass } from '../src-shared/lanes.js';
-import { JOB_CLASS, PhotoJobData, photoJobId, type JobName, type MaintenanceJobData } from '../src-shared/jobs.js';
+import { JOB_CLASS, PhotoJobData, PresetApplyJobData, photoJobId, type JobName, type MaintenanceJobData } from '../src-shared/jobs.js';
 import { redisOptions, type RedisEndpoint } from './redis-endpoint.js';
 
 /** BullMQ's key prefix; queue names are `<class>-<lane>`. */
@@ -92,6 +92,15 @@ export class Lanes {
           })),
         );
       }
+    }
+  }
+
+  /** Queues sidecar writes (issue 15); each request is its own job, so asking again writes again. */
+  async addPresetApply(jobs: readonly { lane: Lane; data: PresetApplyJobData }[]): Promise<void> {
+    for (const { lane, data } of jobs) {
+      PresetApplyJobData.parse(data);
+      const id = `presets_apply-${data.photoId}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+      await this.queue(JOB_CLASS['presets.apply'], lane).add('presets.apply' satisfies JobName, data, this.jobOptions(id));
     }
   }
 

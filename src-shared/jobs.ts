@@ -19,7 +19,16 @@ export const MaintenanceJobData = z.object({
 });
 export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', ...PEOPLE_JOB_NAMES] as const;
+/** Write a photo's XMP sidecar (issue 15): a preset by id, or the photo's suggested one (presetId null). */
+export const PresetApplyJobData = z.object({
+  photoId: z.string().min(1).max(64),
+  presetId: z.string().min(1).max(200).nullable(),
+  /** Only these marks (after `rate` / `label-color`; null clears), no preset. */
+  marks: z.object({ rating: z.number().int().min(-1).max(5).nullable().optional(), label: z.string().max(40).nullable().optional() }).optional(),
+});
+export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
+
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', ...PEOPLE_JOB_NAMES] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
@@ -28,6 +37,7 @@ export const JOB_CLASS: Record<JobName, WorkerClass> = {
   maintenance: 'cpu',
   'people.cluster-faces': 'cpu',
   'people.recluster': 'cpu',
+  'presets.apply': 'cpu',
 };
 
 /** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
@@ -45,6 +55,7 @@ export function nextJob(name: JobName): 'photo.ml' | null {
     case 'maintenance':
     case 'people.cluster-faces':
     case 'people.recluster':
+    case 'presets.apply':
       return null;
   }
 }

@@ -3,6 +3,7 @@
  * ml processes) or both classes' high_priority lanes (the interactive process). Forked by the
  * engine's WorkerPool, here or on another machine (`shoebox worker`).
  */
+import { PresetService } from '../src-core/presets/preset-service.js';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName, type Lane } from '../src-shared/lanes.js';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     cacheDir: config.cacheDir,
     stageTimeoutMs: config.stageTimeoutMs,
     sql: store.sql,
+    presets: new PresetService(store, config.cacheDir),
   };
   const dispatch = (job: Job, lane: Lane): Promise<unknown> => handlerFor(JOB_HANDLERS, job.name)(job, lane, services);
 

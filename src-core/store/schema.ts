@@ -3,6 +3,8 @@ import { FOLDERS_MIGRATIONS } from './repos/folders-repo.js';
 import { METADATA_EXTRA_MIGRATIONS } from './repos/metadata-extra-repo.js';
 import { PEOPLE_MIGRATIONS } from './repos/people-repo.js';
 import { STAGE_RUNS_MIGRATIONS } from './repos/stage-runs-repo.js';
+import { PRESETS_MIGRATIONS } from './repos/presets-repo.js';
+import { PHOTO_PRESETS_MIGRATIONS } from './repos/photo-presets-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
@@ -13,4 +15,6 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...STAGE_RUNS_MIGRATIONS,
   ...PEOPLE_MIGRATIONS,
   ...FOLDERS_MIGRATIONS,
+  ...PRESETS_MIGRATIONS,
+  ...PHOTO_PRESETS_MIGRATIONS,
 ];

@@ -18,6 +18,7 @@ import { registerPeopleCommands } from './people.js';
 import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
 import { runWorkers } from './worker.js';
+import { registerPresetCommands } from './presets.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
@@ -253,6 +254,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerPeopleCommands(program);
+  registerPresetCommands(program, setExit);
   return program;
 }
 

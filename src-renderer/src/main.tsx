@@ -5,6 +5,7 @@ import { bindEvents } from './state/events.js';
 import { createAppStore } from './state/store.js';
 import { bindPeople } from './state/people.js';
 import { StoreProvider } from './state/context.js';
+import { createPresetsStore, PresetsProvider } from './state/presets-store.js';
 import { MediaContext } from './components/media-context.js';
 import './styles.css';
 
@@ -20,7 +21,9 @@ if ('error' in client) {
   root.render(
     <StoreProvider store={store}>
       <MediaContext.Provider value={client.mediaUrl}>
-        <App />
+        <PresetsProvider store={createPresetsStore(client)}>
+          <App />
+        </PresetsProvider>
       </MediaContext.Provider>
     </StoreProvider>,
   );

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
+import { PRESET_API } from './presets-contract.js';
 
 /**
  * The one API contract of the app: every command (request → response) and every pushed event,
@@ -404,6 +405,7 @@ export const api = {
   /** Queues a full recluster (maintenance lane, exclusive lock); what a person said is kept. */
   'people.recluster': { req: Empty, res: Ok },
   ...browseApi,
+  ...PRESET_API,
 } as const;
 
 export type Api = typeof api;

@@ -4,6 +4,7 @@ import { nextJob, PhotoJobData, type JobName } from '../../src-shared/jobs.js';
 import type { Lane } from '../../src-shared/lanes.js';
 import type { Lanes } from '../../src-core/queues.js';
 import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
+import type { PresetService } from '../../src-core/presets/preset-service.js';
 import type { CpuJobContext, JobResult, PhotoJobRepos } from './photo-cpu.js';
 
 /** What a worker process holds open for its handlers: opened once at start, closed when it leaves. */
@@ -16,6 +17,8 @@ export interface WorkerServices extends PhotoJobRepos, Pick<CpuJobContext, 'meta
   stageTimeoutMs: number;
   /** The store's SQL surface, for repositories whose jobs open their own transactions (people). */
   sql: SqlDb;
+  /** Contexts, suggested presets and sidecar writes (issue 15). */
+  presets: PresetService;
 }
 
 /** One kind of job: what a worker does with a job of that name, taken from `lane`. */

@@ -4,12 +4,14 @@ import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import { StageRunner } from '../stage-runner.js';
 import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
+import type { PresetService } from '../../src-core/presets/preset-service.js';
 import { staleReason, type JobResult, type PhotoJobRepos } from './photo-cpu.js';
 import { enqueueClusterFaces } from './people.js';
 
 export interface MlJobContext extends PhotoJobRepos {
   cacheDir: string;
   stageTimeoutMs: number;
+  presets?: Pick<PresetService, 'computeContext'>;
 }
 
 /** The ML job of a photo: the model stages on the preview, then persist (the photo counts as done). */
@@ -44,5 +46,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
     return { state: 'done' };
   });
   await enqueueClusterFaces(job, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)
+  // Issue 15: context → suggested preset; cheap, and on failure computed again when a person asks for it.
+  await ctx.presets?.computeContext(photoId).catch(() => undefined);
   return { outcome: 'done' };
 }

@@ -4,6 +4,7 @@ import { runMaintenanceJob } from './maintenance.js';
 import { runCpuJob } from './photo-cpu.js';
 import { runMlJob } from './photo-ml.js';
 import { runPeopleJob } from './people.js';
+import { runPresetApplyJob } from './preset-apply.js';
 
 /**
  * Job name → handler, for every job the queues carry (as Immich's job service does). A new kind of
@@ -13,6 +14,7 @@ import { runPeopleJob } from './people.js';
 export const JOB_HANDLERS: Readonly<Record<JobName, JobHandler>> = {
   'photo.cpu': photoJobHandler('photo.cpu', runCpuJob),
   'photo.ml': photoJobHandler('photo.ml', runMlJob),
+  'presets.apply': (job, _lane, services) => runPresetApplyJob(job, services.presets),
   maintenance: (job, _lane, services) => runMaintenanceJob(job, { redis: services.lockRedis, cacheDir: services.cacheDir }),
   'people.cluster-faces': (job, _lane, services) => runPeopleJob(job, services),
   'people.recluster': (job, _lane, services) => runPeopleJob(job, services),

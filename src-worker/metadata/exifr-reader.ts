@@ -1,6 +1,7 @@
 /** The first reader: exifr over the file's bytes (EXIF, GPS, XMP, IPTC), and over XMP sidecars. */
 import exifr from 'exifr';
 import { errorText } from './values.js';
+import { decodeXmpEntities } from './xml-entities.js';
 
 /**
  * exifr options. Values stay raw (reviveValues: false) so dates come as the recorded strings and
@@ -91,12 +92,12 @@ export async function readWithExifr(bytes: Buffer): Promise<ExifrReading> {
     const reasons = [...new Set(parsed.errors.map(errorText))];
     warnings.push(`EXIF segment unreadable: ${reasons.join('; ')}`);
   }
-  return { parsed, formatKnown, warnings };
+  return { parsed: parsed && decodeXmpEntities(parsed), formatKnown, warnings };
 }
 
 /** An XMP sidecar's namespaces (`{ xmp: {...}, dc: {...}, lr: {...}, … }`); throws when it is not XMP. */
 export async function readXmpSidecar(xml: Buffer): Promise<Parsed> {
   const parsed = (await exifr.sidecar(xml, { ...EXIFR_OPTIONS, xmp: true }, 'xmp')) as Parsed | undefined;
   if (!parsed || typeof parsed !== 'object') throw new Error('no XMP packet found');
-  return parsed;
+  return decodeXmpEntities(parsed);
 }

@@ -11,6 +11,7 @@ import type { PhotoListItem, Store } from '../../../src-core/store/store.js';
 import type { Handlers } from './dispatch.js';
 import { createPeopleHandlers } from './people-handlers.js';
 import { createBrowseHandlers } from './browse-handlers.js';
+import { presetHandlers } from './presets-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
 export type HandlerEngine = Pick<Engine, 'store' | 'ingest' | 'config' | 'log'> & {
@@ -237,6 +238,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       return { ok: true };
     },
     'lanes.purge': async ({ lane }) => ({ removed: await ops.purge(lane) }),
+    ...presetHandlers(engine),
 
     'settings.get': async () => settingsDto(engine.config),
     'settings.set': async (patch) => {

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { PresetSuggestion } from './PresetSuggestion.js';
 import { useApp } from '../state/context.js';
 import { useMediaUrl } from '../components/media.js';
 import { DetectionOverlays, resultsOf } from '../components/detections.js';
@@ -69,6 +70,7 @@ export function PhotoDetailPanel() {
         )}
         <FaceChips photoId={d.id} />
         <PhotoInfo detail={d} />
+        <PresetSuggestion photoId={d.id} revision={d.revision} />
       </>
     );
   }
