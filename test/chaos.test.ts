@@ -38,7 +38,9 @@ describe('chaos ingest (short form)', () => {
     assert.equal(result.duplicated, 0, `stored twice: ${JSON.stringify(result.duplicates)}`);
     // Every stage of every photo ran at least once, and the kills made some run again.
     assert.ok(result.stageRuns.executions >= result.completed * 6, `stage executions: ${JSON.stringify(result.stageRuns)}`);
-    assert.ok(result.stageRuns.reExecutions > 0, 'worker kills mid-job make stages run again (at-least-once)');
+    // A kill that landed mid-stage leaves that run unfinished; each such stage ran again (at-least-once).
+    // (A kill of an idle worker interrupts nothing, so how many there are depends on timing.)
+    assert.ok(result.stageRuns.reExecutions >= result.stageRuns.unfinished, `stage runs: ${JSON.stringify(result.stageRuns)}`);
     assert.equal(result.integrity, 'ok');
     assert.deepEqual(result.unspecific, [], 'every failure has a specific reason');
     assert.deepEqual(result.leftovers, [], 'no redis-server or worker left running');

@@ -11,10 +11,12 @@ import { handlerFor, photoJobHandler, type WorkerServices } from '../src-worker/
 import { JOB_HANDLERS } from '../src-worker/jobs/registry.js';
 
 /** Services with a Lanes stand-in that records what would be queued (no Redis needed for the wiring). */
-function services(): { services: WorkerServices; queued: PhotoJobSpec[] } {
+function services(photoState = 'processing'): { services: WorkerServices; queued: PhotoJobSpec[] } {
   const queued: PhotoJobSpec[] = [];
   const lanes = { addPhotoJobs: async (specs: PhotoJobSpec[]) => void queued.push(...specs) };
-  return { services: { lanes, cacheDir: '/nowhere', stageTimeoutMs: 1000 } as unknown as WorkerServices, queued };
+  // The photo as the store knows it when the job ends (the follow-up is queued only if it still applies).
+  const photos = { get: async (id: string) => (id === 'p1' ? { id, revision: 2, state: photoState } : null) };
+  return { services: { lanes, photos, cacheDir: '/nowhere', stageTimeoutMs: 1000 } as unknown as WorkerServices, queued };
 }
 
 const job = (name: string, data: unknown) => ({ name, data, id: `${name}-1` }) as unknown as Job;
@@ -51,5 +53,12 @@ describe('job handlers', () => {
     const mlDone = photoJobHandler('photo.ml', async () => ({ outcome: 'done' }));
     await mlDone(job('photo.ml', photo), 'default', s);
     assert.equal(queued.length, 1, 'nothing after a stale job or the last job of the pipeline');
+  });
+
+  it('queues no follow-up for a photo cancelled while its job ran', async () => {
+    const { services: s, queued } = services('cancelled');
+    const cpuDone = photoJobHandler('photo.cpu', async () => ({ outcome: 'done' }));
+    await cpuDone(job('photo.cpu', photo), 'default', s);
+    assert.deepEqual(queued, []);
   });
 });

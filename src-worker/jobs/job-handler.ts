@@ -38,12 +38,19 @@ export function photoJobHandler(
     if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
     const result = await run(job as Job<PhotoJobData>, services);
     const follow = nextJob(name);
-    if (result.outcome === 'done' && follow) {
+    // A photo cancelled (or re-read at a new revision) while this job ran gets no follow-up: it would
+    // only sit in the lane as a stale job.
+    if (result.outcome === 'done' && follow && (await stillWanted(services, parsed.data))) {
       // If we die between the store write and this add, the engine's sweep queues it.
       await services.lanes.addPhotoJobs([{ name: follow, lane, data: parsed.data }]);
     }
     return result;
   };
+}
+
+async function stillWanted(services: WorkerServices, data: PhotoJobData): Promise<boolean> {
+  const photo = await services.photos.get(data.photoId);
+  return photo !== null && photo.revision === data.revision && photo.state !== 'cancelled';
 }
 
 /** The handler registered for a job name; an unknown name cannot succeed on a retry either. */
