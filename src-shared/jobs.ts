@@ -14,30 +14,33 @@ export const PhotoJobData = z.object({
 export type PhotoJobData = z.infer<typeof PhotoJobData>;
 
 export const MaintenanceJobData = z.object({
-  task: z.enum(['prune-cache', 'optimize-store']),
+  task: z.enum(['prune-cache', 'optimize-store', 'regroup']),
 });
 export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance'] as const;
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'group'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
   'photo.cpu': 'cpu',
   'photo.ml': 'ml',
   maintenance: 'cpu',
+  group: 'cpu',
 };
 
 /** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
-export function photoJobId(name: 'photo.cpu' | 'photo.ml', data: PhotoJobData): string {
+export function photoJobId(name: 'photo.cpu' | 'photo.ml' | 'group', data: PhotoJobData): string {
   return `${name.replace('.', '_')}-${data.photoId}-r${data.revision}`;
 }
 
 /** The pipeline graph in one place: what runs after a job of this name completed. */
-export function nextJob(name: JobName): 'photo.ml' | null {
+export function nextJob(name: JobName): 'photo.ml' | 'group' | null {
   switch (name) {
     case 'photo.cpu':
       return 'photo.ml';
     case 'photo.ml':
+      return 'group';
+    case 'group':
       return null;
     case 'maintenance':
       return null;

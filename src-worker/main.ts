@@ -16,6 +16,7 @@ import { cappedJitterDelay } from './backoff.js';
 import { runCpuJob } from './jobs/photo-cpu.js';
 import { runMaintenanceJob } from './jobs/maintenance.js';
 import { runMlJob } from './jobs/photo-ml.js';
+import { runGroupJob } from './jobs/group.js';
 import { lowerProcessPriority } from './process-priority.js';
 import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
@@ -79,14 +80,14 @@ async function main(): Promise<void> {
   };
 
   const dispatch = async (job: Job, lane: Lane): Promise<unknown> => {
-    if (job.name === 'maintenance') return runMaintenanceJob(job, { redis: lockRedis, cacheDir: config.cacheDir });
+    if (job.name === 'maintenance') return runMaintenanceJob(job, { redis: lockRedis, cacheDir: config.cacheDir, store });
     const parsed = PhotoJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
     const photoJob = job as Job<PhotoJobData>;
     const ctx = { store, cacheDir: config.cacheDir, stageTimeoutMs: config.stageTimeoutMs };
-    const result = job.name === 'photo.cpu' ? await runCpuJob(photoJob, ctx) : job.name === 'photo.ml' ? await runMlJob(photoJob, ctx) : null;
+    const result = job.name === 'photo.cpu' ? await runCpuJob(photoJob, ctx) : job.name === 'photo.ml' ? await runMlJob(photoJob, ctx) : job.name === 'group' ? await runGroupJob(photoJob, ctx) : null;
     if (result === null) throw new UnrecoverableError(`internal: unknown job name "${job.name}"`);
-    const follow = nextJob(job.name as 'photo.cpu' | 'photo.ml');
+    const follow = nextJob(job.name as 'photo.cpu' | 'photo.ml' | 'group');
     if (result.outcome === 'done' && follow) {
       // If we die between the store write and this add, the engine's sweep queues it.
       await lanes.addPhotoJobs([{ name: follow, lane, data: parsed.data }]);

@@ -1,0 +1,33 @@
+import type { Job } from 'bullmq';
+import path from 'node:path';
+import type { PhotoJobData } from '../../src-shared/jobs.js';
+import type { Store } from '../../src-main/engine/store/store.js';
+import { groupPhoto, regroupAll, type RegroupResult } from '../../src-core/culling/culling-service.js';
+import { measureFaceSharpness } from '../culling/face-sharpness.js';
+import type { JobResult } from './photo-cpu.js';
+
+export interface GroupJobContext {
+  store: Store;
+  cacheDir: string;
+}
+
+const probeIn = (cacheDir: string) => (previewPath: string, faces: Parameters<typeof measureFaceSharpness>[1]) =>
+  measureFaceSharpness(path.join(cacheDir, previewPath), faces);
+
+/**
+ * The `group` job of a photo, after its analysis persisted: joins, merges or starts its duplicate and
+ * burst groups (one transaction). A job for an older revision of the photo does nothing.
+ */
+export async function runGroupJob(job: Job<PhotoJobData>, ctx: GroupJobContext): Promise<JobResult> {
+  const photo = await ctx.store.getPhoto(job.data.photoId);
+  if (!photo) return { outcome: 'stale', why: 'photo no longer in the library' };
+  if (photo.revision !== job.data.revision) return { outcome: 'stale', why: `photo is at revision ${photo.revision}, job was for ${job.data.revision}` };
+  if (photo.state !== 'done') return { outcome: 'stale', why: `photo is ${photo.state}, not analysed` };
+  const result = await groupPhoto(ctx.store, photo.id, { faceSharpness: probeIn(ctx.cacheDir) });
+  return result.skipped ? { outcome: 'stale', why: result.skipped } : { outcome: 'done' };
+}
+
+/** The maintenance task `regroup` (its caller holds the exclusive lock). */
+export function runRegroup(ctx: GroupJobContext): Promise<RegroupResult> {
+  return regroupAll(ctx.store, { faceSharpness: probeIn(ctx.cacheDir) });
+}
