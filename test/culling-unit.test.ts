@@ -140,7 +140,7 @@ describe('culling: best of a group', () => {
 
   it('reads old results: eyesClosed without eyeState, facesSharpness without per-face values', () => {
     const feats = toFeatures({
-      id: 'p', path: 'p.jpg', revision: 0, contentHash: null, dhash: 'ff', width: 10, height: 10, takenAt: null, make: 'A', model: 'B',
+      id: 'p', path: 'p.jpg', revision: 0, contentHash: null, dhash: 'ff', width: 10, height: 10, takenAt: null, subMs: null, subMsRead: false, make: 'A', model: 'B',
       previewPath: null, thumbnailPath: null,
       detect: { faces: [{ box: [0, 0, 0.5, 0.5], eyesClosed: true }, { box: [0.5, 0.5, 0.2, 0.2], eyesClosed: false }] },
       quality: { score: 3, parts: { sharpness: 0.5, facesSharpness: 0.42 } },
@@ -189,5 +189,16 @@ describe('culling: groups from pairs', () => {
   });
   it('default thresholds are the calibrated ones', () => {
     assert.equal(DEFAULT_THRESHOLDS.burstGapMs, 2000);
+  });
+});
+
+describe('culling: sub-seconds', () => {
+  it('reads EXIF SubSecTime digits as a fraction of a second', async () => {
+    const { subSecondsToMs } = await import('../src-worker/culling/sub-seconds.js');
+    assert.equal(subSecondsToMs('4'), 400);
+    assert.equal(subSecondsToMs('04'), 40);
+    assert.equal(subSecondsToMs(400), 400);
+    assert.equal(subSecondsToMs('x'), null);
+    assert.equal(subSecondsToMs(undefined), null);
   });
 });

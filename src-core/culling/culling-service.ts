@@ -17,9 +17,17 @@ export const BURST_GAP_SETTING = 'burstGapSeconds';
 /** Fills in face sharpness that the stored analysis lacks (measured from the preview by the worker). */
 export type FaceSharpnessProbe = (previewPath: string, faces: readonly FaceFeature[]) => Promise<(number | null)[]>;
 
-export interface CullingOptions {
-  thresholds?: Partial<GroupingThresholds>;
+/** Reads the sub-seconds of a photo's capture time from its file (EXIF SubSecTimeOriginal). */
+export type SubSecondsProbe = (photoPath: string) => Promise<number | null>;
+
+/** What the worker measures from files when the stored analysis lacks it. */
+export interface Probes {
   faceSharpness?: FaceSharpnessProbe;
+  subSeconds?: SubSecondsProbe;
+}
+
+export interface CullingOptions extends Probes {
+  thresholds?: Partial<GroupingThresholds>;
 }
 
 export async function thresholdsFor(repo: GroupsRepo, override: Partial<GroupingThresholds> = {}): Promise<GroupingThresholds> {
@@ -27,12 +35,17 @@ export async function thresholdsFor(repo: GroupsRepo, override: Partial<Grouping
   return { ...DEFAULT_THRESHOLDS, ...(Number.isFinite(gap) && gap > 0 ? { burstGapMs: gap * 1000 } : {}), ...override };
 }
 
-async function loadFeatures(repo: GroupsRepo, ids: readonly string[], probe?: FaceSharpnessProbe): Promise<Map<string, PhotoFeatures>> {
+async function loadFeatures(repo: GroupsRepo, ids: readonly string[], probes: Probes = {}): Promise<Map<string, PhotoFeatures>> {
   const out = new Map<string, PhotoFeatures>();
   for (const row of await repo.photoRows(ids)) {
+    if (probes.subSeconds && row.takenAt && !row.subMsRead) {
+      // Once per revision: burst frames taken within one second differ only in their sub-seconds.
+      row.subMs = await probes.subSeconds(row.path).catch(() => null);
+      await repo.setSubSeconds(row.id, row.revision, row.subMs);
+    }
     const f = toFeatures(row);
-    if (probe && f.previewPath && f.faces.some((x) => x.sharpness === null)) {
-      const measured = await probe(f.previewPath, f.faces).catch(() => null);
+    if (probes.faceSharpness && f.previewPath && f.faces.some((x) => x.sharpness === null)) {
+      const measured = await probes.faceSharpness(f.previewPath, f.faces).catch(() => null);
       if (measured) f.faces = f.faces.map((x, i) => (x.sharpness === null ? { ...x, sharpness: measured[i] ?? null } : x));
     }
     out.set(f.id, f);
@@ -46,7 +59,7 @@ async function relatedOf(
   repo: GroupsRepo,
   self: PhotoFeatures,
   t: GroupingThresholds,
-  probe?: FaceSharpnessProbe,
+  probes: Probes,
 ): Promise<{ edges: Edge[]; features: Map<string, PhotoFeatures> }> {
   const reach = Math.max(t.dupDistance, t.burstDistance);
   const candidates = new Set<string>();
@@ -58,7 +71,7 @@ async function relatedOf(
     for (const id of await repo.photosTakenBetween(make, model, iso(self.takenMs - t.burstGapMs), iso(self.takenMs + t.burstGapMs))) candidates.add(id);
   }
   candidates.delete(self.id);
-  const features = await loadFeatures(repo, [...candidates], probe);
+  const features = await loadFeatures(repo, [...candidates], probes);
   features.set(self.id, self);
   const edges: Edge[] = [];
   for (const id of candidates) {
@@ -91,9 +104,9 @@ export async function groupPhoto(store: Store, photoId: string, options: Culling
   const t = await thresholdsFor(repo, options.thresholds);
   const [row] = await repo.photoRows([photoId]);
   if (!row) return { groups: {}, skipped: 'photo no longer in the library' };
-  const self = (await loadFeatures(repo, [photoId], options.faceSharpness)).get(photoId)!;
+  const self = (await loadFeatures(repo, [photoId], options)).get(photoId)!;
   if (!self.vector) return { groups: {}, skipped: 'no descriptor yet' };
-  const { edges, features } = await relatedOf(store, repo, self, t, options.faceSharpness);
+  const { edges, features } = await relatedOf(store, repo, self, t, options);
   return repo.transaction(async (tx) => {
     const groups: GroupPhotoResult['groups'] = {};
     for (const kind of GROUP_KINDS) {
@@ -129,19 +142,19 @@ export async function regroupAll(store: Store, options: CullingOptions & { pageS
     const ids = await repo.analysedPhotoIds(after, options.pageSize ?? 200);
     if (!ids.length) break;
     after = ids[ids.length - 1]!;
-    const page = await loadFeatures(repo, ids);
+    const page = await loadFeatures(repo, ids, { subSeconds: options.subSeconds });
     for (const id of ids) {
       const self = page.get(id);
       if (!self?.vector) continue;
       photos++;
       // Each pair once: kept by its smaller id.
-      for (const e of (await relatedOf(store, repo, self, t)).edges) if (e.a < e.b) edges.push(e);
+      for (const e of (await relatedOf(store, repo, self, t, { subSeconds: options.subSeconds })).edges) if (e.a < e.b) edges.push(e);
     }
   }
   const plans: { kind: GroupKind; members: string[] }[] = [];
   for (const kind of GROUP_KINDS) for (const members of components(edges, await repo.links(kind, null), kind)) plans.push({ kind, members });
   const involved = [...new Set(plans.flatMap((p) => p.members))];
-  const features = await loadFeatures(repo, involved, options.faceSharpness);
+  const features = await loadFeatures(repo, involved, options);
   const counts: Record<GroupKind, number> = { duplicate: 0, burst: 0 };
   await repo.transaction(async (tx) => {
     for (const kind of GROUP_KINDS) await tx.clearMachineGroups(kind);

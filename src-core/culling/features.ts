@@ -51,6 +51,10 @@ export function takenAtMs(takenAt: string | null): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
+function addSubSeconds(ms: number | null, subMs: number | null): number | null {
+  return ms === null ? null : ms + (subMs !== null && subMs >= 0 && subMs < 1000 ? subMs : 0);
+}
+
 export function decodeVector(embed: unknown): Float32Array | null {
   const r = obj(embed);
   if (typeof r.vector !== 'string' || typeof r.dims !== 'number' || r.dims < 1) return null;
@@ -93,7 +97,7 @@ export function toFeatures(row: CullPhotoRow): PhotoFeatures {
     dhash,
     width: row.width ?? 0,
     height: row.height ?? 0,
-    takenMs: takenAtMs(row.takenAt),
+    takenMs: addSubSeconds(takenAtMs(row.takenAt), row.subMs),
     camera: row.make && row.model ? `${row.make.trim()}\u0000${row.model.trim()}` : null,
     vector: decodeVector(row.embed),
     faces,

@@ -58,6 +58,11 @@ export const GROUPS_MIGRATIONS: readonly NamedMigration[] = [
         value TEXT NOT NULL
       );
       CREATE INDEX cull_metadata_taken_idx ON photo_metadata(taken_at);
+      CREATE TABLE cull_capture (
+        photo_id TEXT PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        sub_ms INTEGER
+      );
     `,
   },
 ];
@@ -107,6 +112,10 @@ export interface CullPhotoRow {
   width: number | null;
   height: number | null;
   takenAt: string | null;
+  /** Milliseconds within takenAt's second (EXIF SubSecTimeOriginal), read by the group job; null when not recorded or not read yet. */
+  subMs: number | null;
+  /** Whether the group job has looked for sub-seconds at this revision. */
+  subMsRead: boolean;
   make: string | null;
   model: string | null;
   previewPath: string | null;
@@ -198,6 +207,8 @@ export class GroupsRepo {
         width: number | string | null;
         height: number | string | null;
         taken_at: string | null;
+        sub_ms: number | string | null;
+        cc_rev: number | string | null;
         make: string | null;
         model: string | null;
         preview_path: string | null;
@@ -207,13 +218,14 @@ export class GroupsRepo {
         re: string | null;
       }>(
         `SELECT p.id, p.path, p.revision, p.content_hash, d.dhash, d.width, d.height, m.taken_at, m.make, m.model,
-                d.preview_path, d.thumbnail_path, rd.json AS rd, rq.json AS rq, re.json AS re
+                d.preview_path, d.thumbnail_path, rd.json AS rd, rq.json AS rq, re.json AS re, cc.sub_ms, cc.revision AS cc_rev
            FROM photos p
            LEFT JOIN photo_derivatives d ON d.photo_id = p.id
            LEFT JOIN photo_metadata m ON m.photo_id = p.id
            LEFT JOIN photo_results rd ON rd.photo_id = p.id AND rd.stage = 'detect'
            LEFT JOIN photo_results rq ON rq.photo_id = p.id AND rq.stage = 'quality'
            LEFT JOIN photo_results re ON re.photo_id = p.id AND re.stage = 'embed'
+           LEFT JOIN cull_capture cc ON cc.photo_id = p.id AND cc.revision = p.revision
           WHERE p.id IN (${placeholders(ids.length)})`,
         ids,
       );
@@ -227,6 +239,8 @@ export class GroupsRepo {
           width: r.width == null ? null : Number(r.width),
           height: r.height == null ? null : Number(r.height),
           takenAt: r.taken_at,
+          subMs: r.sub_ms == null ? null : Number(r.sub_ms),
+          subMsRead: r.cc_rev != null,
           make: r.make,
           model: r.model,
           previewPath: r.preview_path,
@@ -262,6 +276,15 @@ export class GroupsRepo {
       [afterId ?? '', limit],
     );
     return rows.map((r) => r.id);
+  }
+
+  /** Records the sub-seconds of a photo's capture time (null: none recorded). */
+  async setSubSeconds(photoId: string, revision: number, subMs: number | null): Promise<void> {
+    await this.db.run(
+      `INSERT INTO cull_capture (photo_id, revision, sub_ms) VALUES (?, ?, ?)
+       ON CONFLICT (photo_id) DO UPDATE SET revision = excluded.revision, sub_ms = excluded.sub_ms`,
+      [photoId, revision, subMs],
+    );
   }
 
   /** Other photos with exactly the same bytes. */
