@@ -6,7 +6,8 @@
  *              distance ≤ dupHamming — unless it is a mirror image (the dHash of one is nearer the
  *              other's mirrored dHash) or the two carry different capture times (the next frame,
  *              not a copy).
- *   burst      same camera (make + model), both capture times recorded and at most burstGapMs apart,
+ *   burst      same camera (make + model), both capture times recorded, different (an edit keeps its
+ *              source's time to the sub-second; frames never share one) and at most burstGapMs apart,
  *              descriptor distance ≤ burstDistance, not a mirror. No capture time: never a burst.
  */
 import type { PhotoFeatures } from './features.js';
@@ -20,8 +21,8 @@ export interface GroupingThresholds {
 
 /** Chosen on the eval sets (README "Culling"); the burst gap is the library setting's default. */
 export const DEFAULT_THRESHOLDS: GroupingThresholds = {
-  dupDistance: 0.06,
-  dupHamming: 14,
+  dupDistance: 0.04,
+  dupHamming: 20,
   burstDistance: 0.3,
   burstGapMs: 2000,
 };
@@ -94,6 +95,7 @@ export function classifyPair(a: PhotoFeatures, b: PhotoFeatures, t: GroupingThre
     a.camera === b.camera &&
     a.takenMs !== null &&
     b.takenMs !== null &&
+    a.takenMs !== b.takenMs &&
     Math.abs(a.takenMs - b.takenMs) <= t.burstGapMs &&
     e.distance <= t.burstDistance
   ) {

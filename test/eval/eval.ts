@@ -9,9 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EvalSection, EvalSectionResult } from './eval-section.js';
+import { cullingEval } from './culling-eval.js';
 
 /** Every section, in the order they run. A new section: one import, one entry. */
-const SECTIONS: EvalSection[] = [];
+const SECTIONS: EvalSection[] = [cullingEval];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');
