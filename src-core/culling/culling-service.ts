@@ -118,7 +118,34 @@ export async function groupPhoto(store: Store, photoId: string, options: Culling
       const membersOf = await tx.memberIdsOf([...created.keys()]);
       const plan = planJoin(photoId, kind, related, groupOf, membersOf, links);
       if (!plan) continue;
-      groups[kind] = await rankAndWrite(tx, kind, plan.keepGroupId, plan.members, features);
+      // The group as a whole, re-checked pair by pair: a member only loosely related (see
+      // grouping.ts) leaves, and what is left is written; a split-off part becomes its own group.
+      const missing = plan.members.filter((id) => !features.has(id));
+      for (const [id, f] of await loadFeatures(tx, missing)) features.set(id, f);
+      const memberFeatures = plan.members.map((id) => features.get(id)).filter((f): f is PhotoFeatures => !!f);
+      const internal: Edge[] = [];
+      for (let i = 0; i < memberFeatures.length; i++) {
+        for (let j = i + 1; j < memberFeatures.length; j++) {
+          const k = classifyPair(memberFeatures[i]!, memberFeatures[j]!, t);
+          // A member's old relations count even when the pair reads as the other kind now.
+          if (k) internal.push({ a: memberFeatures[i]!.id, b: memberFeatures[j]!.id, kind });
+        }
+      }
+      const allLinks = await tx.links(kind, plan.members);
+      const parts = components(internal, allLinks, kind);
+      const own = parts.find((p) => p.includes(photoId));
+      if (!own) {
+        // Not related enough to any group: a group it was in loses it.
+        await tx.removeMember(photoId, kind);
+      }
+      const ownId = own ? await rankAndWrite(tx, kind, plan.keepGroupId, own, features) : null;
+      if (ownId) groups[kind] = ownId;
+      let spareId = own ? null : plan.keepGroupId;
+      for (const part of parts) {
+        if (part === own) continue;
+        await rankAndWrite(tx, kind, spareId, part, features);
+        spareId = null;
+      }
     }
     return { groups };
   });
