@@ -28,6 +28,8 @@ export interface Probes {
 
 export interface CullingOptions extends Probes {
   thresholds?: Partial<GroupingThresholds>;
+  /** Called inside the group job's transaction after its first group write (the kill test pauses here). */
+  insideTransaction?: () => Promise<void>;
 }
 
 export async function thresholdsFor(repo: GroupsRepo, override: Partial<GroupingThresholds> = {}): Promise<GroupingThresholds> {
@@ -140,6 +142,7 @@ export async function groupPhoto(store: Store, photoId: string, options: Culling
       }
       const ownId = own ? await rankAndWrite(tx, kind, plan.keepGroupId, own, features) : null;
       if (ownId) groups[kind] = ownId;
+      await options.insideTransaction?.();
       let spareId = own ? null : plan.keepGroupId;
       for (const part of parts) {
         if (part === own) continue;

@@ -13,6 +13,7 @@ import { libraryPaths } from '../engine/paths.js';
 import { RedisServerNotFound } from '../engine/redis/find-redis-server.js';
 import { formatDetail, formatFailed, formatStatus, formatSummary } from './format.js';
 import { LibraryClient } from './library-client.js';
+import { registerCullingCommands } from './culling-commands.js';
 import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
 import { runWorkers, WorkerUsageError } from './worker.js';
@@ -285,6 +286,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const n = await withClient(flagsOf(options), (c) => c.ops.cancel(id));
       process.stdout.write(`cancelled ${n} photo${n === 1 ? '' : 's'}\n`);
     });
+  registerCullingCommands(program, (options, fn) => withClient(flagsOf(options), fn), dataOption, jsonOption);
 
   return program;
 }

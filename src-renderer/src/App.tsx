@@ -7,6 +7,7 @@ import { QueuesView } from './views/QueuesView.js';
 import { LibraryView } from './views/LibraryView.js';
 import { FailedView } from './views/FailedView.js';
 import { SettingsView } from './views/SettingsView.js';
+import { CullingView } from './views/CullingView.js';
 import { duration, plural } from './format.js';
 
 const VIEWS: { id: View; label: string; key: string }[] = [
@@ -14,6 +15,7 @@ const VIEWS: { id: View; label: string; key: string }[] = [
   { id: 'library', label: 'Library', key: '2' },
   { id: 'failed', label: 'Failed', key: '3' },
   { id: 'settings', label: 'Settings', key: '4' },
+  { id: 'culling', label: 'Culling', key: '5' },
 ];
 
 export function Unconnected({ message }: { message: string }) {
@@ -168,6 +170,8 @@ export function App() {
             <QueuesView />
           ) : view === 'library' ? (
             <LibraryView />
+          ) : view === 'culling' ? (
+            <CullingView />
           ) : view === 'failed' ? (
             <FailedView />
           ) : (

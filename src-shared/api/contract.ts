@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { cullingApi } from './culling-contract.js';
 import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 
@@ -256,6 +257,8 @@ export const api = {
   'settings.get': { req: Empty, res: SettingsDto },
   /** Saves settings.json; they apply at the next engine start (restartRequired says so). */
   'settings.set': { req: SettingsValues.partial().strict(), res: z.object({ settings: SettingsDto, restartRequired: z.boolean() }) },
+  // ── culling (src-shared/api/culling-contract.ts) ──
+  ...cullingApi,
 } as const;
 
 export type Api = typeof api;

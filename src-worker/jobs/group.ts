@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PhotoJobData } from '../../src-shared/jobs.js';
 import type { Store } from '../../src-main/engine/store/store.js';
@@ -10,6 +11,23 @@ import type { JobResult } from './photo-cpu.js';
 export interface GroupJobContext {
   store: Store;
   cacheDir: string;
+}
+
+/**
+ * Fault injection for the kill test (test/culling-engine.test.ts) only: with SHOEBOX_TEST_GROUP_PAUSE_DIR
+ * set, the first group job of the library to get there writes `paused-<pid>` in that folder and waits
+ * inside its transaction, so the test can kill the worker half-way through a group write.
+ */
+async function testPause(): Promise<void> {
+  const dir = process.env.SHOEBOX_TEST_GROUP_PAUSE_DIR;
+  if (!dir) return;
+  try {
+    await fs.writeFile(path.join(dir, 'paused-once'), String(process.pid), { flag: 'wx' });
+  } catch {
+    return; // someone paused already
+  }
+  await fs.writeFile(path.join(dir, `paused-${process.pid}`), '');
+  await new Promise((resolve) => setTimeout(resolve, 60_000));
 }
 
 const probeIn = (cacheDir: string) => (previewPath: string, faces: Parameters<typeof measureFaceSharpness>[1]) =>
@@ -24,7 +42,7 @@ export async function runGroupJob(job: Job<PhotoJobData>, ctx: GroupJobContext):
   if (!photo) return { outcome: 'stale', why: 'photo no longer in the library' };
   if (photo.revision !== job.data.revision) return { outcome: 'stale', why: `photo is at revision ${photo.revision}, job was for ${job.data.revision}` };
   if (photo.state !== 'done') return { outcome: 'stale', why: `photo is ${photo.state}, not analysed` };
-  const result = await groupPhoto(ctx.store, photo.id, { faceSharpness: probeIn(ctx.cacheDir), subSeconds: readSubSeconds });
+  const result = await groupPhoto(ctx.store, photo.id, { faceSharpness: probeIn(ctx.cacheDir), subSeconds: readSubSeconds, insideTransaction: testPause });
   return result.skipped ? { outcome: 'stale', why: result.skipped } : { outcome: 'done' };
 }
 

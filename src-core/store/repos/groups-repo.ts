@@ -451,6 +451,18 @@ export class GroupsRepo {
     return Number(row?.n ?? 0);
   }
 
+  /** Groups in which the person has not picked or rejected anything yet. */
+  async countUnreviewed(kind?: GroupKind): Promise<number> {
+    const row = await this.db.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM cull_groups g
+        WHERE ${kind ? 'g.kind = ? AND ' : ''}NOT EXISTS (
+          SELECT 1 FROM cull_members m JOIN cull_decisions c ON c.photo_id = m.photo_id
+           WHERE m.group_id = g.id AND (c.picked = 1 OR c.rejected = 1))`,
+      kind ? [kind] : [],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   // ── the person's decisions ────────────────────────────────────────────
 
   async decisions(photoIds: readonly string[]): Promise<Map<string, Decision>> {

@@ -9,6 +9,7 @@ import { photoIdFromJobId, type LibraryOperations } from '../operations.js';
 import { endpointFromUrl } from '../redis/endpoint.js';
 import type { PhotoListItem, Store } from '../store/store.js';
 import type { Handlers } from './dispatch.js';
+import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
 export type HandlerEngine = Pick<Engine, 'store' | 'ingest' | 'config' | 'log'> & {
@@ -256,6 +257,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       writeSavedSettings(engine.config.dataDir, parsed.data);
       return { settings: settingsDto(engine.config), restartRequired: true };
     },
+    ...createCullingHandlers(store, maintenanceLanes(engine.lanes)),
   };
 }
 

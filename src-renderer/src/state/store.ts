@@ -19,8 +19,9 @@ import type {
 import type { Lane } from '../../../src-shared/lanes.js';
 import type { PhotoState } from '../../../src-shared/stages.js';
 import { STAGES } from '../../../src-shared/stages.js';
+import { createCullingSlice, type CullingSlice } from './culling-slice.js';
 
-export type View = 'queues' | 'library' | 'failed' | 'settings';
+export type View = 'queues' | 'library' | 'culling' | 'failed' | 'settings';
 export type Load<T> = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; data: T } | { status: 'error'; message: string };
 
 export interface ThroughputSample {
@@ -115,7 +116,7 @@ interface UiSlice {
   dismissToast(id: number): void;
 }
 
-export type AppState = ConnectionSlice & EngineSlice & LibrarySlice & FailedSlice & SettingsSlice & UiSlice;
+export type AppState = ConnectionSlice & EngineSlice & LibrarySlice & FailedSlice & SettingsSlice & UiSlice & CullingSlice;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -380,6 +381,8 @@ export function createAppStore(client: ApiClient) {
         if (result) set({ settings: { status: 'ready', data: result.settings } });
         return result !== undefined;
       },
+
+      ...createCullingSlice<AppState>(client, set, get, (kind, text) => get().toast(kind, text)),
 
       // ui
       view: 'queues',
