@@ -142,7 +142,7 @@ for (const backend of storeBackends()) {
         ],
       );
       assert.equal(dup.members.find((m) => m.machinePick)!.photoId, 'dup-a', "the machine's pick is kept apart from the person's");
-      assert.equal(await repo.countUnreviewed(), 0);
+      assert.equal(await repo.countUnreviewed(), 1, 'the burst: a split is not a pick or a reject');
       // Arriving again (a re-run group job) does not undo the split either.
       await groupPhoto(store, 'burst-3');
       const burst = (await repo.listGroups({ kind: 'burst', limit: 10 }))[0]!;
@@ -157,17 +157,19 @@ for (const backend of storeBackends()) {
     it('a merge by the person survives a regroup', async () => {
       const groups = await repo.listGroups({ limit: 10 });
       const burst = groups.find((g) => g.kind === 'burst')!;
-      // Make a second burst group to merge: burst-3 with a new frame.
+      // A second series five minutes later, which the person says is the same scene.
       await store.createIngest('ing2', ['/photos']);
-      await addPhoto(store, 'ing2', { id: 'burst-4', axis: 3, jitter: 0.5, takenAt: '2024-05-01T10:00:03', camera: ['Canon', 'EOS R5'] });
-      await groupPhoto(store, 'burst-4');
+      for (const [id, t] of [['burst-5', '10:05:00'], ['burst-6', '10:05:01']] as const) {
+        await addPhoto(store, 'ing2', { id, axis: 3, jitter: 0.2, takenAt: `2024-05-01T${t}`, camera: ['Canon', 'EOS R5'] });
+        await groupPhoto(store, id);
+      }
       const second = (await repo.listGroups({ kind: 'burst', limit: 10 })).find((g) => g.id !== burst.id)!;
-      assert.deepEqual(second.members.map((m) => m.photoId).sort(), ['burst-3', 'burst-4']);
+      assert.deepEqual(second.members.map((m) => m.photoId).sort(), ['burst-5', 'burst-6']);
       await mergeGroups(store, burst.id, second.id);
       await regroupAll(store);
       const bursts = await repo.listGroups({ kind: 'burst', limit: 10 });
       assert.equal(bursts.length, 1);
-      assert.deepEqual(bursts[0]!.members.map((m) => m.photoId).sort(), ['burst-1', 'burst-2', 'burst-3', 'burst-4']);
+      assert.deepEqual(bursts[0]!.members.map((m) => m.photoId).sort(), ['burst-1', 'burst-2', 'burst-5', 'burst-6'], 'merged, and burst-3 still split out');
     });
 
     it('a write that fails half-way leaves the groups as they were (no half group)', async () => {
