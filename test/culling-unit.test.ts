@@ -138,9 +138,22 @@ describe('culling: best of a group', () => {
     assert.ok(ranked[1]!.reasons.some((r) => r.endsWith('smaller copy')), ranked[1]!.reasons.join());
   });
 
+  it('in a duplicate group the full-size copy wins over a small copy that measures "sharper"', () => {
+    const ranked = rankGroup([f('small', { width: 400, height: 300, laplacianVariance: 3000 }), f('full', { width: 800, height: 600, laplacianVariance: 1000 })], 'duplicate');
+    assert.equal(ranked[0]!.photoId, 'full');
+    assert.ok(!ranked.some((r) => r.reasons.includes('softer than the best frame')), JSON.stringify(ranked));
+  });
+
+  it('reasons name what differs: clipping shared by every frame is not repeated', () => {
+    const ranked = rankGroup([f('a', { clippedHighlights: 0.1 }), f('b', { clippedHighlights: 0.1, laplacianVariance: 1100 })]);
+    assert.ok(ranked.every((r) => !r.reasons.includes('highlights clipped')));
+    const other = rankGroup([f('a', { clippedHighlights: 0.01 }), f('b', { clippedHighlights: 0.2 })]);
+    assert.deepEqual(other.find((r) => r.photoId === 'b')!.reasons.includes('highlights clipped'), true);
+  });
+
   it('reads old results: eyesClosed without eyeState, facesSharpness without per-face values', () => {
     const feats = toFeatures({
-      id: 'p', path: 'p.jpg', revision: 0, contentHash: null, dhash: 'ff', width: 10, height: 10, takenAt: null, subMs: null, subMsRead: false, make: 'A', model: 'B',
+      id: 'p', path: 'p.jpg', revision: 0, contentHash: null, dhash: 'ff', width: 10, height: 10, takenAt: null, subMs: null, subMsRead: false, frameLap: null, make: 'A', model: 'B',
       previewPath: null, thumbnailPath: null,
       detect: { faces: [{ box: [0, 0, 0.5, 0.5], eyesClosed: true }, { box: [0.5, 0.5, 0.2, 0.2], eyesClosed: false }] },
       quality: { score: 3, parts: { sharpness: 0.5, facesSharpness: 0.42 } },

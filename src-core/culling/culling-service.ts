@@ -20,10 +20,14 @@ export type FaceSharpnessProbe = (previewPath: string, faces: readonly FaceFeatu
 /** Reads the sub-seconds of a photo's capture time from its file (EXIF SubSecTimeOriginal). */
 export type SubSecondsProbe = (photoPath: string) => Promise<number | null>;
 
+/** Raw Laplacian variance of the preview at a fixed working size (the group job's frame-sharpness measure). */
+export type FrameSharpnessProbe = (previewPath: string) => Promise<number | null>;
+
 /** What the worker measures from files when the stored analysis lacks it. */
 export interface Probes {
   faceSharpness?: FaceSharpnessProbe;
   subSeconds?: SubSecondsProbe;
+  frameSharpness?: FrameSharpnessProbe;
 }
 
 export interface CullingOptions extends Probes {
@@ -40,10 +44,13 @@ export async function thresholdsFor(repo: GroupsRepo, override: Partial<Grouping
 async function loadFeatures(repo: GroupsRepo, ids: readonly string[], probes: Probes = {}): Promise<Map<string, PhotoFeatures>> {
   const out = new Map<string, PhotoFeatures>();
   for (const row of await repo.photoRows(ids)) {
-    if (probes.subSeconds && row.takenAt && !row.subMsRead) {
+    const needsSub = probes.subSeconds && row.takenAt && !row.subMsRead;
+    const needsLap = probes.frameSharpness && row.previewPath && row.frameLap === null;
+    if (needsSub || needsLap) {
       // Once per revision: burst frames taken within one second differ only in their sub-seconds.
-      row.subMs = await probes.subSeconds(row.path).catch(() => null);
-      await repo.setSubSeconds(row.id, row.revision, row.subMs);
+      if (needsSub) row.subMs = await probes.subSeconds!(row.path).catch(() => null);
+      if (needsLap) row.frameLap = await probes.frameSharpness!(row.previewPath!).catch(() => null);
+      await repo.setCapture(row.id, row.revision, row.subMs, row.frameLap);
     }
     const f = toFeatures(row);
     if (probes.faceSharpness && f.previewPath && f.faces.some((x) => x.sharpness === null)) {
@@ -90,7 +97,7 @@ async function rankAndWrite(tx: GroupsRepo, kind: GroupKind, keepId: string | nu
   const missing = memberIds.filter((id) => !known.has(id));
   const more = await loadFeatures(tx, missing);
   const feats = memberIds.map((id) => known.get(id) ?? more.get(id)).filter((f): f is PhotoFeatures => !!f);
-  const ranked = rankGroup(feats);
+  const ranked = rankGroup(feats, kind);
   return tx.writeGroup({ id: keepId, kind, members: ranked.map((r) => ({ photoId: r.photoId, score: r.score, reasons: r.reasons, machinePick: r.pick })) });
 }
 
@@ -172,13 +179,13 @@ export async function regroupAll(store: Store, options: CullingOptions & { pageS
     const ids = await repo.analysedPhotoIds(after, options.pageSize ?? 200);
     if (!ids.length) break;
     after = ids[ids.length - 1]!;
-    const page = await loadFeatures(repo, ids, { subSeconds: options.subSeconds });
+    const page = await loadFeatures(repo, ids, { subSeconds: options.subSeconds, frameSharpness: options.frameSharpness });
     for (const id of ids) {
       const self = page.get(id);
       if (!self?.vector) continue;
       photos++;
       // Each pair once: kept by its smaller id.
-      for (const e of (await relatedOf(store, repo, self, t, { subSeconds: options.subSeconds })).edges) if (e.a < e.b) edges.push(e);
+      for (const e of (await relatedOf(store, repo, self, t, { subSeconds: options.subSeconds, frameSharpness: options.frameSharpness })).edges) if (e.a < e.b) edges.push(e);
     }
   }
   const plans: { kind: GroupKind; members: string[] }[] = [];

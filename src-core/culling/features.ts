@@ -102,7 +102,8 @@ export function toFeatures(row: CullPhotoRow): PhotoFeatures {
     vector: decodeVector(row.embed),
     faces,
     sharpness: numOrNull(parts.sharpness),
-    laplacianVariance: numOrNull(parts.laplacianVariance),
+    // The group job's own measure first: the quality stage's is noise-corrected, which can zero it.
+    laplacianVariance: row.frameLap ?? numOrNull(parts.laplacianVariance),
     clippedHighlights: numOrNull(parts.clippedHighlights) ?? 0,
     clippedShadows: numOrNull(parts.clippedShadows) ?? 0,
     quality: numOrNull(quality.score),

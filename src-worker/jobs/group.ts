@@ -6,6 +6,7 @@ import type { Store } from '../../src-main/engine/store/store.js';
 import { groupPhoto, regroupAll, type RegroupResult } from '../../src-core/culling/culling-service.js';
 import { measureFaceSharpness } from '../culling/face-sharpness.js';
 import { readSubSeconds } from '../culling/sub-seconds.js';
+import { frameSharpness } from '../culling/frame-sharpness.js';
 import type { JobResult } from './photo-cpu.js';
 
 export interface GroupJobContext {
@@ -42,11 +43,11 @@ export async function runGroupJob(job: Job<PhotoJobData>, ctx: GroupJobContext):
   if (!photo) return { outcome: 'stale', why: 'photo no longer in the library' };
   if (photo.revision !== job.data.revision) return { outcome: 'stale', why: `photo is at revision ${photo.revision}, job was for ${job.data.revision}` };
   if (photo.state !== 'done') return { outcome: 'stale', why: `photo is ${photo.state}, not analysed` };
-  const result = await groupPhoto(ctx.store, photo.id, { faceSharpness: probeIn(ctx.cacheDir), subSeconds: readSubSeconds, insideTransaction: testPause });
+  const result = await groupPhoto(ctx.store, photo.id, { faceSharpness: probeIn(ctx.cacheDir), subSeconds: readSubSeconds, frameSharpness: (preview: string) => frameSharpness(path.join(ctx.cacheDir, preview)), insideTransaction: testPause });
   return result.skipped ? { outcome: 'stale', why: result.skipped } : { outcome: 'done' };
 }
 
 /** The maintenance task `regroup` (its caller holds the exclusive lock). */
 export function runRegroup(ctx: GroupJobContext): Promise<RegroupResult> {
-  return regroupAll(ctx.store, { faceSharpness: probeIn(ctx.cacheDir), subSeconds: readSubSeconds });
+  return regroupAll(ctx.store, { faceSharpness: probeIn(ctx.cacheDir), subSeconds: readSubSeconds, frameSharpness: (preview: string) => frameSharpness(path.join(ctx.cacheDir, preview)) });
 }

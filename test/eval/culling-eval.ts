@@ -72,7 +72,7 @@ async function writeExif(file: string, args: string[]): Promise<void> {
   await run('exiftool', ['-q', '-overwrite_original', ...args, file]);
 }
 
-async function buildSet(sharedDir: string, dir: string, quick: boolean): Promise<Truth[]> {
+export async function buildSet(sharedDir: string, dir: string, quick: boolean): Promise<Truth[]> {
   fs.mkdirSync(dir, { recursive: true });
   const truth: Truth[] = [];
   const sources = SOURCES.slice(0, quick ? QUICK_SOURCES : SOURCES.length);

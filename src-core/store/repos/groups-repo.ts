@@ -65,6 +65,8 @@ export const GROUPS_MIGRATIONS: readonly NamedMigration[] = [
       );
     `,
   },
+  // The group job's own sharpness measure of the preview (raw Laplacian variance, see frame-sharpness.ts).
+  { id: 'groups/002-frame-sharpness', sql: `ALTER TABLE cull_capture ADD COLUMN lap {{float}}` },
 ];
 
 /** One photo's membership as the machine wrote it. */
@@ -116,6 +118,8 @@ export interface CullPhotoRow {
   subMs: number | null;
   /** Whether the group job has looked for sub-seconds at this revision. */
   subMsRead: boolean;
+  /** The group job's raw Laplacian variance of the preview at 512 px; null until measured. */
+  frameLap: number | null;
   make: string | null;
   model: string | null;
   previewPath: string | null;
@@ -209,6 +213,7 @@ export class GroupsRepo {
         taken_at: string | null;
         sub_ms: number | string | null;
         cc_rev: number | string | null;
+        cc_lap: number | string | null;
         make: string | null;
         model: string | null;
         preview_path: string | null;
@@ -218,7 +223,7 @@ export class GroupsRepo {
         re: string | null;
       }>(
         `SELECT p.id, p.path, p.revision, p.content_hash, d.dhash, d.width, d.height, m.taken_at, m.make, m.model,
-                d.preview_path, d.thumbnail_path, rd.json AS rd, rq.json AS rq, re.json AS re, cc.sub_ms, cc.revision AS cc_rev
+                d.preview_path, d.thumbnail_path, rd.json AS rd, rq.json AS rq, re.json AS re, cc.sub_ms, cc.revision AS cc_rev, cc.lap AS cc_lap
            FROM photos p
            LEFT JOIN photo_derivatives d ON d.photo_id = p.id
            LEFT JOIN photo_metadata m ON m.photo_id = p.id
@@ -241,6 +246,7 @@ export class GroupsRepo {
           takenAt: r.taken_at,
           subMs: r.sub_ms == null ? null : Number(r.sub_ms),
           subMsRead: r.cc_rev != null,
+          frameLap: r.cc_lap == null ? null : Number(r.cc_lap),
           make: r.make,
           model: r.model,
           previewPath: r.preview_path,
@@ -278,12 +284,12 @@ export class GroupsRepo {
     return rows.map((r) => r.id);
   }
 
-  /** Records the sub-seconds of a photo's capture time (null: none recorded). */
-  async setSubSeconds(photoId: string, revision: number, subMs: number | null): Promise<void> {
+  /** Records what the group job measured of a photo: capture sub-seconds (null: none recorded) and frame sharpness. */
+  async setCapture(photoId: string, revision: number, subMs: number | null, lap: number | null): Promise<void> {
     await this.db.run(
-      `INSERT INTO cull_capture (photo_id, revision, sub_ms) VALUES (?, ?, ?)
-       ON CONFLICT (photo_id) DO UPDATE SET revision = excluded.revision, sub_ms = excluded.sub_ms`,
-      [photoId, revision, subMs],
+      `INSERT INTO cull_capture (photo_id, revision, sub_ms, lap) VALUES (?, ?, ?, ?)
+       ON CONFLICT (photo_id) DO UPDATE SET revision = excluded.revision, sub_ms = excluded.sub_ms, lap = excluded.lap`,
+      [photoId, revision, subMs, lap],
     );
   }
 
