@@ -95,6 +95,8 @@ function f(id: string, over: Partial<PhotoFeatures> = {}): PhotoFeatures {
     id,
     path: `${id}.jpg`,
     contentHash: id,
+    fileBytes: 3_000_000,
+    mtimeMs: 0,
     dhash: 0n,
     width: 4000,
     height: 3000,
@@ -116,7 +118,7 @@ const face = (eyeState: FaceFeature['eyeState'], sharpness: number): FaceFeature
 describe('culling: best of a group', () => {
   it('a blurred frame is never the pick while a sharp one exists, even with better eyes and size', () => {
     const ranked = rankGroup([
-      f('blurred', { laplacianVariance: 150, faces: [face('open', 0.2)], width: 6000, height: 4000 }),
+      f('blurred', { laplacianVariance: 150, faces: [face('open', 0.2)], quality: 5 }),
       f('sharp', { laplacianVariance: 1300, faces: [face('closed', 0.9)] }),
     ]);
     assert.equal(ranked.find((r) => r.pick)!.photoId, 'sharp');
@@ -144,6 +146,12 @@ describe('culling: best of a group', () => {
     assert.ok(!ranked.some((r) => r.reasons.includes('softer than the best frame')), JSON.stringify(ranked));
   });
 
+  it('between same-size copies the least compressed, oldest file wins over a recompressed one that measures sharper', () => {
+    const ranked = rankGroup([f('q55', { fileBytes: 900_000, laplacianVariance: 1250, mtimeMs: 2 }), f('source', { fileBytes: 3_000_000, laplacianVariance: 1000, mtimeMs: 1 })], 'duplicate');
+    assert.equal(ranked[0]!.photoId, 'source');
+    assert.ok(ranked[1]!.reasons.includes('more compressed copy'), ranked[1]!.reasons.join());
+  });
+
   it('reasons name what differs: clipping shared by every frame is not repeated', () => {
     const ranked = rankGroup([f('a', { clippedHighlights: 0.1 }), f('b', { clippedHighlights: 0.1, laplacianVariance: 1100 })]);
     assert.ok(ranked.every((r) => !r.reasons.includes('highlights clipped')));
@@ -153,7 +161,7 @@ describe('culling: best of a group', () => {
 
   it('reads old results: eyesClosed without eyeState, facesSharpness without per-face values', () => {
     const feats = toFeatures({
-      id: 'p', path: 'p.jpg', revision: 0, contentHash: null, dhash: 'ff', width: 10, height: 10, takenAt: null, subMs: null, subMsRead: false, frameLap: null, make: 'A', model: 'B',
+      id: 'p', path: 'p.jpg', revision: 0, size: 1, mtimeMs: 0, contentHash: null, dhash: 'ff', width: 10, height: 10, takenAt: null, subMs: null, subMsRead: false, frameLap: null, make: 'A', model: 'B',
       previewPath: null, thumbnailPath: null,
       detect: { faces: [{ box: [0, 0, 0.5, 0.5], eyesClosed: true }, { box: [0.5, 0.5, 0.2, 0.2], eyesClosed: false }] },
       quality: { score: 3, parts: { sharpness: 0.5, facesSharpness: 0.42 } },

@@ -19,6 +19,9 @@ export interface PhotoFeatures {
   id: string;
   path: string;
   contentHash: string | null;
+  /** File bytes and modification time (ms), for telling copies apart. */
+  fileBytes: number;
+  mtimeMs: number;
   /** 64-bit difference hash as a bigint, null when preprocess has not run. */
   dhash: bigint | null;
   width: number;
@@ -94,6 +97,8 @@ export function toFeatures(row: CullPhotoRow): PhotoFeatures {
     id: row.id,
     path: row.path,
     contentHash: row.contentHash,
+    fileBytes: row.size,
+    mtimeMs: row.mtimeMs,
     dhash,
     width: row.width ?? 0,
     height: row.height ?? 0,

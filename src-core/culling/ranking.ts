@@ -24,10 +24,10 @@ export interface RankedPhoto {
 
 /** Under this share of the group's sharpest comparable frame, a frame reads as blurred. */
 export const BLURRED_SHARE = 0.55;
-/** The quality stage's working size (long side): above it every photo is measured at the same scale. */
-const QUALITY_WORKING_SIDE = 512;
-/** Photos whose measured long side is at least this share of the group's largest are compared for sharpness. */
-const COMPARABLE_SIZE = 0.8;
+/** Photos whose long side is at least this share of the group's largest are compared for sharpness. */
+const COMPARABLE_SIZE = 0.9;
+/** Between copies of one picture, sharpness within this share of the sharpest counts as equal (recompression and brightening move it). */
+const SAME_SHARPNESS = 0.75;
 /** Face focus under this share of the group's best faces: "faces out of focus". */
 const SOFT_FACES_SHARE = 0.6;
 
@@ -35,6 +35,7 @@ const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
 interface Scored {
   f: PhotoFeatures;
+  bppRel: number;
   comparable: boolean;
   blurred: boolean;
   sharpRel: number;
@@ -52,13 +53,16 @@ function faceFocus(f: PhotoFeatures): number | null {
 }
 
 const lap = (f: PhotoFeatures): number => f.laplacianVariance ?? (f.sharpness !== null ? (300 * f.sharpness) / Math.max(1e-6, 1 - f.sharpness) : 0);
-/** The long side the quality stage measured sharpness at (it never enlarges). */
-const measuredSide = (f: PhotoFeatures): number => Math.min(QUALITY_WORKING_SIDE, Math.max(f.width, f.height));
+const longSide = (f: PhotoFeatures): number => Math.max(f.width, f.height);
+/** Bytes per pixel: the less a copy was compressed, the more it has. */
+const bytesPerPixel = (f: PhotoFeatures): number => (f.width * f.height > 0 ? f.fileBytes / (f.width * f.height) : 0);
 
 export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 'burst' = 'burst'): RankedPhoto[] {
   if (!photos.length) return [];
-  const maxSide = Math.max(...photos.map(measuredSide), 1);
-  const isComparable = (f: PhotoFeatures): boolean => measuredSide(f) >= COMPARABLE_SIZE * maxSide;
+  const maxSide = Math.max(...photos.map(longSide), 1);
+  const isComparable = (f: PhotoFeatures): boolean => longSide(f) >= COMPARABLE_SIZE * maxSide;
+  const maxBpp = Math.max(...photos.map(bytesPerPixel), 1e-9);
+  const oldest = Math.min(...photos.map((f) => f.mtimeMs));
   const maxLap = Math.max(...photos.filter(isComparable).map(lap), 1e-6);
   const maxFace = Math.max(...photos.filter(isComparable).map((f) => faceFocus(f) ?? 0), 1e-6);
   const maxPixels = Math.max(...photos.map((f) => f.width * f.height), 1);
@@ -68,7 +72,8 @@ export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 
   const scored: Scored[] = photos.map((f) => {
     const comparable = isComparable(f);
     // A smaller copy's sharpness is not comparable: it counts as its original's (resolution decides).
-    const sharpRel = comparable ? clamp01(lap(f) / maxLap) : 1;
+    const measured = comparable ? clamp01(lap(f) / maxLap) : 1;
+    const sharpRel = dup && measured >= SAME_SHARPNESS ? 1 : measured;
     const ff = faceFocus(f);
     const faceRel = ff === null || !comparable ? null : clamp01(ff / maxFace);
     const known = f.faces.filter((x) => x.eyeState !== 'unknown');
@@ -80,8 +85,9 @@ export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 
     // Weights follow the culler's order; a closed eye costs more than a soft background. Between
     // copies of one picture, size comes first.
     const w = dup
-      ? { face: anyFaces ? 10 : 0, eyes: anyFaces ? 10 : 0, sharp: 20, exposure: 10, res: anyFaces ? 40 : 60, quality: 10 }
-      : { face: anyFaces ? 30 : 0, eyes: anyFaces ? 25 : 0, sharp: anyFaces ? 20 : 45, exposure: 10, res: anyFaces ? 10 : 35, quality: 5 };
+      ? { face: anyFaces ? 10 : 0, eyes: anyFaces ? 10 : 0, sharp: 20, exposure: 10, res: anyFaces ? 30 : 50, quality: 0, bpp: 10 }
+      : { face: anyFaces ? 30 : 0, eyes: anyFaces ? 25 : 0, sharp: anyFaces ? 20 : 45, exposure: 10, res: anyFaces ? 10 : 35, quality: 5, bpp: 0 };
+    const bppRel = clamp01(bytesPerPixel(f) / maxBpp);
     const score =
       w.face * (faceRel ?? sharpRel) +
       w.eyes * (eyesOpenShare ?? 0.5) -
@@ -89,8 +95,11 @@ export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 
       w.sharp * sharpRel +
       w.exposure * exposure +
       w.res * resRel +
-      w.quality * quality;
-    return { f, comparable, blurred: comparable && sharpRel < BLURRED_SHARE, sharpRel, faceRel, eyesOpenShare, closedFaces, exposure, resRel, score };
+      w.quality * quality +
+      w.bpp * bppRel +
+      // Between otherwise equal copies the oldest file is most likely the original.
+      (dup && f.mtimeMs === oldest ? 1 : 0);
+    return { f, bppRel, comparable, blurred: comparable && sharpRel < BLURRED_SHARE, sharpRel, faceRel, eyesOpenShare, closedFaces, exposure, resRel, score };
   });
 
   const order = [...scored].sort((a, b) => Number(a.blurred) - Number(b.blurred) || b.score - a.score || a.f.id.localeCompare(b.f.id));
@@ -102,6 +111,7 @@ export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 
     eyesDiffer: new Set(scored.map((s) => `${s.closedFaces}/${s.f.faces.length}`)).size > 1,
     leastHighlights: Math.min(...scored.map((s) => s.f.clippedHighlights)),
     leastShadows: Math.min(...scored.map((s) => s.f.clippedShadows)),
+    dup,
   };
   return order.map((s) => ({
     photoId: s.f.id,
@@ -114,7 +124,7 @@ export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 
 function reasonsFor(
   s: Scored,
   pick: boolean,
-  g: { sharpest: number; anyBlurred: boolean; sizesDiffer: boolean; eyesDiffer: boolean; leastHighlights: number; leastShadows: number },
+  g: { sharpest: number; anyBlurred: boolean; sizesDiffer: boolean; eyesDiffer: boolean; leastHighlights: number; leastShadows: number; dup: boolean },
   maxFace: number,
 ): string[] {
   const r: string[] = [];
@@ -127,6 +137,7 @@ function reasonsFor(
   // Clipping: said where this photo clips clearly more than the group's cleanest.
   if (s.f.clippedHighlights > 0.03 && s.f.clippedHighlights > g.leastHighlights + 0.02) r.push('highlights clipped');
   if (s.f.clippedShadows > 0.08 && s.f.clippedShadows > g.leastShadows + 0.03) r.push('shadows clipped');
+  if (g.dup && s.bppRel < 0.6) r.push('more compressed copy');
   if (g.sizesDiffer) {
     if (s.resRel < 0.7) r.push(s.resRel < 0.3 ? 'much smaller copy' : 'smaller copy');
     else if (s.resRel >= 0.95) r.push('full resolution');

@@ -25,6 +25,8 @@ export async function realFeatures(
     id,
     path: `${id}.jpg`,
     contentHash,
+    fileBytes: bytes.length,
+    mtimeMs: 0,
     dhash: BigInt(`0x${d.dhash}`),
     width: d.width,
     height: d.height,

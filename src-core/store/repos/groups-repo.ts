@@ -109,6 +109,9 @@ export interface CullPhotoRow {
   id: string;
   path: string;
   revision: number;
+  /** File size in bytes and modification time (ms): a copy's compression and age. */
+  size: number;
+  mtimeMs: number;
   contentHash: string | null;
   dhash: string | null;
   width: number | null;
@@ -206,6 +209,8 @@ export class GroupsRepo {
         id: string;
         path: string;
         revision: number | string;
+        size: number | string;
+        mtime_ms: number | string;
         content_hash: string | null;
         dhash: string | null;
         width: number | string | null;
@@ -222,7 +227,7 @@ export class GroupsRepo {
         rq: string | null;
         re: string | null;
       }>(
-        `SELECT p.id, p.path, p.revision, p.content_hash, d.dhash, d.width, d.height, m.taken_at, m.make, m.model,
+        `SELECT p.id, p.path, p.revision, p.size, p.mtime_ms, p.content_hash, d.dhash, d.width, d.height, m.taken_at, m.make, m.model,
                 d.preview_path, d.thumbnail_path, rd.json AS rd, rq.json AS rq, re.json AS re, cc.sub_ms, cc.revision AS cc_rev, cc.lap AS cc_lap
            FROM photos p
            LEFT JOIN photo_derivatives d ON d.photo_id = p.id
@@ -239,6 +244,8 @@ export class GroupsRepo {
           id: r.id,
           path: r.path,
           revision: Number(r.revision),
+          size: Number(r.size),
+          mtimeMs: Number(r.mtime_ms),
           contentHash: r.content_hash,
           dhash: r.dhash,
           width: r.width == null ? null : Number(r.width),
