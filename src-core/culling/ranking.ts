@@ -108,6 +108,7 @@ export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 
     sharpest: Math.max(...scored.filter((s) => s.comparable).map((s) => s.sharpRel)),
     anyBlurred: scored.some((s) => s.blurred),
     sizesDiffer: scored.some((s) => s.resRel < 0.95),
+    sharpDiffers: scored.some((s) => s.comparable && s.sharpRel < 0.999),
     eyesDiffer: new Set(scored.map((s) => `${s.closedFaces}/${s.f.faces.length}`)).size > 1,
     leastHighlights: Math.min(...scored.map((s) => s.f.clippedHighlights)),
     leastShadows: Math.min(...scored.map((s) => s.f.clippedShadows)),
@@ -124,12 +125,12 @@ export function rankGroup(photos: readonly PhotoFeatures[], kind: 'duplicate' | 
 function reasonsFor(
   s: Scored,
   pick: boolean,
-  g: { sharpest: number; anyBlurred: boolean; sizesDiffer: boolean; eyesDiffer: boolean; leastHighlights: number; leastShadows: number; dup: boolean },
+  g: { sharpest: number; anyBlurred: boolean; sizesDiffer: boolean; sharpDiffers: boolean; eyesDiffer: boolean; leastHighlights: number; leastShadows: number; dup: boolean },
   maxFace: number,
 ): string[] {
   const r: string[] = [];
   if (s.blurred) r.push(s.sharpRel < 0.3 ? 'motion blur' : 'softer than the best frame');
-  else if (s.comparable && s.sharpRel >= g.sharpest - 1e-9 && (g.anyBlurred || g.sizesDiffer || pick)) r.push('sharpest');
+  else if (s.comparable && s.sharpRel >= g.sharpest - 1e-9 && g.sharpDiffers) r.push('sharpest');
   if (s.faceRel !== null && s.faceRel < SOFT_FACES_SHARE && maxFace > 0.05) r.push('faces out of focus');
   if (s.closedFaces > 0) {
     if (g.eyesDiffer || pick) r.push(s.closedFaces === s.f.faces.length ? 'eyes closed' : `eyes closed on ${s.closedFaces} of ${s.f.faces.length} faces`);
@@ -140,6 +141,7 @@ function reasonsFor(
   if (g.dup && s.bppRel < 0.6) r.push('more compressed copy');
   if (g.sizesDiffer) {
     if (s.resRel < 0.7) r.push(s.resRel < 0.3 ? 'much smaller copy' : 'smaller copy');
+    else if (s.resRel < 0.95) r.push(g.dup ? 'cropped or slightly smaller' : 'slightly smaller');
     else if (s.resRel >= 0.95) r.push('full resolution');
   }
   if (pick && r.length === 0) r.push('best overall');
