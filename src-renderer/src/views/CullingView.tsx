@@ -6,8 +6,8 @@ import { useApp } from '../state/context.js';
 import './culling.css';
 
 const fileName = (p: string): string => p.split(/[\\/]/).pop() ?? p;
-/** Side of one loupe crop, in preview pixels shown at 100 %. */
-const LOUPE = 220;
+/** Side of one loupe crop, in preview pixels shown at 100 % (smaller on a short window). */
+const loupeSide = (): number => (window.innerHeight < 720 ? 150 : 220);
 
 const KINDS = [
   { id: 'all', label: 'All' },
@@ -50,6 +50,7 @@ function Frame({ photo, selected, onSelect }: { photo: CullPhoto; selected: bool
 /** A 100 % crop of the preview around a point (normalised), the image's own pixels. */
 function LoupeCrop({ src, cx, cy, label }: { src: string; cx: number; cy: number; label: string }) {
   const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+  const LOUPE = loupeSide();
   const left = size ? Math.min(0, Math.max(LOUPE - size.w, LOUPE / 2 - cx * size.w)) : 0;
   const top = size ? Math.min(0, Math.max(LOUPE - size.h, LOUPE / 2 - cy * size.h)) : 0;
   return (
@@ -95,10 +96,11 @@ function Loupe({ photo }: { photo: CullPhoto }) {
 
 function GroupRow({ group, index, active, photoIndex }: { group: CullGroup; index: number; active: boolean; photoIndex: number }) {
   const select = useApp((s) => s.cullSelect);
+  const loupe = useApp((s) => s.culling.loupe);
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     if (active) ref.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  }, [active, photoIndex]);
+  }, [active, photoIndex, loupe]);
   return (
     <section ref={ref} className={`cull-group card${active ? ' active' : ''}`} data-group-id={group.id} aria-label={`${group.kind} group ${index + 1}`}>
       <div className="cull-group-head">
@@ -179,7 +181,7 @@ export function CullingView() {
         <kbd>←</kbd>
         <kbd>→</kbd> frame · <kbd>↑</kbd>
         <kbd>↓</kbd> group · <kbd>P</kbd> pick · <kbd>X</kbd> reject · <kbd>U</kbd> undo · <kbd>Enter</kbd> next group to review · <kbd>L</kbd> loupe 100 %
-        <span className="cull-safe"> · nothing is ever deleted from disk</span>
+        <span className="cull-safe">Nothing is ever deleted from disk.</span>
       </p>
       {c.status === 'error' ? (
         <div className="center-state" role="alert">
@@ -198,7 +200,7 @@ export function CullingView() {
           <p className="muted">Bursts and near-duplicate copies appear here as photos finish their analysis.</p>
         </div>
       ) : (
-        <div className="cull-body">
+        <div className={`cull-body${c.loupe ? ' loupe-on' : ''}`}>
           <div className="cull-groups">
             {c.groups.map((g, i) => (
               <GroupRow key={g.id} group={g} index={i} active={i === c.groupIndex} photoIndex={c.photoIndex} />
