@@ -3,12 +3,21 @@
  * maintenance job under the exclusive lock) and the person's decisions. Each write is one transaction,
  * so a process killed mid-way leaves the groups as they were before, never half a group.
  */
-import type { Store } from '../../src-main/engine/store/store.js';
+import type { SqlDb } from '../store/sql/sql-db.js';
 import { GroupsRepo, GROUP_KINDS, NO_DECISION, type Decision, type GroupKind, type PersonLink } from '../store/repos/groups-repo.js';
 import { toFeatures, type FaceFeature, type PhotoFeatures } from './features.js';
 import { components, planJoin, type Edge } from './grouping.js';
 import { rankGroup } from './ranking.js';
 import { classifyPair, DEFAULT_THRESHOLDS, type GroupingThresholds } from './similarity.js';
+
+/**
+ * What culling needs of the library's store: the SQL surface its repository runs on, and the
+ * k-nearest-neighbour query over the descriptors (the engine's Store has both).
+ */
+export interface Store {
+  readonly sql: SqlDb;
+  similarPhotos(photoId: string, k: number): Promise<{ photoId: string; distance: number }[]>;
+}
 
 /** Neighbours asked of the vector index per photo. */
 export const NEIGHBOURS_K = 64;
