@@ -10,6 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { GroupsRepo } from '../src-core/store/repos/groups-repo.js';
+import { createCullingHandlers } from '../src-main/engine/api/culling-handlers.js';
+import { dispatch, type Handlers } from '../src-main/engine/api/dispatch.js';
 import type { Engine } from '../src-main/engine/engine.js';
 import { runCli } from './helpers/cli.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
@@ -99,6 +101,31 @@ describe('culling through a real engine', () => {
     const only = JSON.parse((await runCli(['groups', '--json', '--kind', 'duplicate', '--data', dataDir])).stdout) as CliGroups;
     assert.deepEqual(only.groups.map((g) => g.kind), ['duplicate']);
     assert.ok(!only.groups[0]!.photos.some((p) => p.path.endsWith('mirror.jpg')), 'the mirror image is not a duplicate');
+  });
+
+  it('the API: groups with counts, pick then undo, clear errors for bad input', async () => {
+    const handlers = createCullingHandlers(engine.store, engine.lanes) as Handlers;
+    const call = (method: string, input: unknown) => dispatch(handlers, method, input);
+    const listed = (await call('culling.groups', { kind: 'burst' })) as { ok: true; result: { groups: { photos: { photoId: string; pick: boolean; faces: unknown[] }[] }[]; counts: { burst: number; toReview: number } } };
+    assert.equal(listed.ok, true);
+    assert.equal(listed.result.counts.burst, 1);
+    const frames = listed.result.groups[0]!.photos;
+    const other = frames.find((p) => !p.pick)!;
+    const picked = (await call('culling.pick', { photoId: other.photoId })) as { ok: true; result: { previous: { photoId: string; picked: boolean }[] } };
+    let after = (await call('culling.groups', { kind: 'burst' })) as typeof listed;
+    assert.deepEqual(after.result.groups[0]!.photos.filter((p) => p.pick).map((p) => p.photoId), [other.photoId]);
+    await call('culling.restore', { decisions: picked.result.previous });
+    after = (await call('culling.groups', { kind: 'burst' })) as typeof listed;
+    assert.deepEqual(after.result.groups[0]!.photos.filter((p) => p.pick).map((p) => p.photoId), frames.filter((p) => p.pick).map((p) => p.photoId), 'undo restores the machine pick');
+    const bad = (await call('culling.groups', { kind: 'mirror' })) as { ok: false; error: { code: string; message: string } };
+    assert.equal(bad.ok, false);
+    assert.equal(bad.error.code, 'bad-request');
+    const missing = (await call('culling.pick', { photoId: 'no-such-photo' })) as { ok: false; error: { code: string; message: string } };
+    assert.equal(missing.error.code, 'not-found');
+    const [dup, burst] = [(await call('culling.groups', { kind: 'duplicate' })) as typeof listed, after].map((r) => (r.result.groups[0] as unknown as { id: string }).id);
+    const mixed = (await call('culling.merge', { intoGroupId: dup, fromGroupId: burst })) as { ok: false; error: { code: string; message: string } };
+    assert.equal(mixed.error.code, 'bad-request');
+    assert.match(mixed.error.message, /cannot be merged/);
   });
 
   it('shoebox pick / reject record the person’s decisions; an unknown photo is a clear error', async () => {
