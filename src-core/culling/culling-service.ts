@@ -135,7 +135,11 @@ export async function groupPhoto(store: Store, photoId: string, options: Culling
       const groupOf = new Map(memberships.map((m) => [m.photoId, { groupId: m.groupId, createdAt: created.get(m.groupId) ?? '' }]));
       const membersOf = await tx.memberIdsOf([...created.keys()]);
       const plan = planJoin(photoId, kind, related, groupOf, membersOf, links);
-      if (!plan) continue;
+      if (!plan) {
+        // Related to nothing (now): a re-analysed photo that changed leaves the group it was in.
+        await tx.removeMember(photoId, kind);
+        continue;
+      }
       // The group as a whole, re-checked pair by pair: a member only loosely related (see
       // grouping.ts) leaves, and what is left is written; a split-off part becomes its own group.
       const missing = plan.members.filter((id) => !features.has(id));
