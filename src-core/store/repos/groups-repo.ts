@@ -460,7 +460,12 @@ export class GroupsRepo {
   }
 
   async countGroups(kind?: GroupKind): Promise<number> {
-    const row = await this.db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM cull_groups${kind ? ' WHERE kind = ?' : ''}`, kind ? [kind] : []);
+    // A group whose photos left the library (rows cascade away) is no group under two photos.
+    const row = await this.db.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM cull_groups g
+        WHERE ${kind ? 'g.kind = ? AND ' : ''}(SELECT COUNT(*) FROM cull_members m WHERE m.group_id = g.id) >= 2`,
+      kind ? [kind] : [],
+    );
     return Number(row?.n ?? 0);
   }
 
@@ -468,7 +473,7 @@ export class GroupsRepo {
   async countUnreviewed(kind?: GroupKind): Promise<number> {
     const row = await this.db.get<{ n: number | string }>(
       `SELECT COUNT(*) AS n FROM cull_groups g
-        WHERE ${kind ? 'g.kind = ? AND ' : ''}NOT EXISTS (
+        WHERE ${kind ? 'g.kind = ? AND ' : ''}(SELECT COUNT(*) FROM cull_members m2 WHERE m2.group_id = g.id) >= 2 AND NOT EXISTS (
           SELECT 1 FROM cull_members m JOIN cull_decisions c ON c.photo_id = m.photo_id
            WHERE m.group_id = g.id AND (c.picked = 1 OR c.rejected = 1))`,
       kind ? [kind] : [],
