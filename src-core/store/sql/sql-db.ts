@@ -94,7 +94,11 @@ export async function applyNamedMigrations(db: SqlDb, migrations: readonly Named
   }
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_named_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
   const applied: string[] = [];
+  // Already applied ones are skipped without a write transaction: two SQLite connections of one process
+  // (two stores opened at once) must not both take BEGIN IMMEDIATE, whose busy wait blocks the thread.
+  const recorded = new Set((await db.all<{ id: string }>('SELECT id FROM schema_named_migrations')).map((r) => r.id));
   for (const migration of migrations) {
+    if (recorded.has(migration.id)) continue;
     const done = await db.transaction(async (tx) => {
       if (tx.dialect.kind === 'postgres') {
         await tx.get(`SELECT pg_advisory_xact_lock(hashtext('shoebox-named-migrations:' || current_schema()))`);
