@@ -21,7 +21,7 @@ export interface RetryPolicy {
 export const BACKOFF_TYPE = 'capped-jitter';
 
 export interface PhotoJobSpec {
-  name: 'photo.cpu' | 'photo.ml';
+  name: 'photo.cpu' | 'photo.ml' | 'group';
   lane: Lane;
   data: PhotoJobData;
 }

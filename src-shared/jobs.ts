@@ -15,7 +15,7 @@ export const PhotoJobData = z.object({
 export type PhotoJobData = z.infer<typeof PhotoJobData>;
 
 export const MaintenanceJobData = z.object({
-  task: z.enum(['prune-cache', 'optimize-store']),
+  task: z.enum(['prune-cache', 'optimize-store', 'regroup']),
 });
 export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 
@@ -28,7 +28,7 @@ export const PresetApplyJobData = z.object({
 });
 export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', ...PEOPLE_JOB_NAMES] as const;
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', 'group', ...PEOPLE_JOB_NAMES] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
@@ -38,19 +38,22 @@ export const JOB_CLASS: Record<JobName, WorkerClass> = {
   'people.cluster-faces': 'cpu',
   'people.recluster': 'cpu',
   'presets.apply': 'cpu',
+  group: 'cpu',
 };
 
 /** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
-export function photoJobId(name: 'photo.cpu' | 'photo.ml', data: PhotoJobData): string {
+export function photoJobId(name: 'photo.cpu' | 'photo.ml' | 'group', data: PhotoJobData): string {
   return `${name.replace('.', '_')}-${data.photoId}-r${data.revision}`;
 }
 
 /** The pipeline graph in one place: what runs after a job of this name completed. */
-export function nextJob(name: JobName): 'photo.ml' | null {
+export function nextJob(name: JobName): 'photo.ml' | 'group' | null {
   switch (name) {
     case 'photo.cpu':
       return 'photo.ml';
     case 'photo.ml':
+      return 'group';
+    case 'group':
       return null;
     case 'maintenance':
     case 'people.cluster-faces':

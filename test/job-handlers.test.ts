@@ -52,7 +52,10 @@ describe('job handlers', () => {
     await cpuStale(job('photo.cpu', photo), 'default', s);
     const mlDone = photoJobHandler('photo.ml', async () => ({ outcome: 'done' }));
     await mlDone(job('photo.ml', photo), 'default', s);
-    assert.equal(queued.length, 1, 'nothing after a stale job or the last job of the pipeline');
+    assert.deepEqual(queued[1], { name: 'group', lane: 'default', data: photo }, 'an analysed photo is grouped next');
+    const groupDone = photoJobHandler('group', async () => ({ outcome: 'done' }));
+    await groupDone(job('group', photo), 'default', s);
+    assert.equal(queued.length, 2, 'nothing after a stale job or the last job of the pipeline');
   });
 
   it('queues no follow-up for a photo cancelled while its job ran', async () => {

@@ -54,7 +54,8 @@ describe('job ids and the pipeline graph', () => {
     assert.equal(photoIdFromJobId(id), 'abc123');
     assert.equal(photoIdFromJobId('abc123'), 'abc123');
     assert.equal(nextJob('photo.cpu'), 'photo.ml');
-    assert.equal(nextJob('photo.ml'), null);
+    assert.equal(nextJob('photo.ml'), 'group');
+    assert.equal(nextJob('group'), null);
   });
   it('the sweep picks the ML job once the CPU stages are done', () => {
     const base = { id: 'p', revision: 0, ingestId: null, state: 'processing' as const };

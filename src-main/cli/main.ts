@@ -15,6 +15,7 @@ import { RedisServerNotFound } from '../engine/redis/find-redis-server.js';
 import { formatDetail, formatFailed, formatStatus, formatSummary } from './format.js';
 import { LibraryClient } from './library-client.js';
 import { registerPeopleCommands } from './people.js';
+import { registerCullingCommands } from './culling-commands.js';
 import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
 import { runWorkers } from './worker.js';
@@ -252,6 +253,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const n = await withClient(flagsOf(options), (c) => c.ops.cancel(id));
       process.stdout.write(`cancelled ${n} photo${n === 1 ? '' : 's'}\n`);
     });
+  registerCullingCommands(program, (options, fn) => withClient(flagsOf(options), fn), dataOption, jsonOption);
 
   registerPeopleCommands(program);
   registerPresetCommands(program, setExit);

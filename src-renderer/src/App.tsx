@@ -10,15 +10,17 @@ import { SettingsView } from './views/SettingsView.js';
 import { PeopleView } from './views/PeopleView.js';
 import { FoldersView } from './views/FoldersView.js';
 import { Viewer } from './views/Viewer.js';
+import { CullingView } from './views/CullingView.js';
 import { duration, plural } from './format.js';
 
 const VIEWS: { id: View; label: string; key: string }[] = [
   { id: 'queues', label: 'Queues', key: '1' },
   { id: 'library', label: 'Library', key: '2' },
-  { id: 'folders', label: 'Folders', key: '5' },
+  { id: 'culling', label: 'Culling', key: '6' },
+  { id: 'people', label: 'People', key: '5' },
+  { id: 'folders', label: 'Folders', key: '7' },
   { id: 'failed', label: 'Failed', key: '3' },
   { id: 'settings', label: 'Settings', key: '4' },
-  { id: 'people', label: 'People', key: '5' },
 ];
 
 export function Unconnected({ message }: { message: string }) {
@@ -201,6 +203,8 @@ export function App() {
             <LibraryView />
           ) : view === 'folders' ? (
             <FoldersView />
+          ) : view === 'culling' ? (
+            <CullingView />
           ) : view === 'failed' ? (
             <FailedView />
           ) : view === 'people' ? (

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { cullingApi } from './culling-contract.js';
 import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 import { PRESET_API } from './presets-contract.js';
@@ -406,6 +407,8 @@ export const api = {
   'people.recluster': { req: Empty, res: Ok },
   ...browseApi,
   ...PRESET_API,
+  // ── culling (src-shared/api/culling-contract.ts) ──
+  ...cullingApi,
 } as const;
 
 export type Api = typeof api;

@@ -4,11 +4,14 @@ import { nextJob, PhotoJobData, type JobName } from '../../src-shared/jobs.js';
 import type { Lane } from '../../src-shared/lanes.js';
 import type { Lanes } from '../../src-core/queues.js';
 import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
+import type { PhotosRepo } from '../../src-core/store/repos/photos-repo.js';
 import type { PresetService } from '../../src-core/presets/preset-service.js';
 import type { CpuJobContext, JobResult, PhotoJobRepos } from './photo-cpu.js';
 
 /** What a worker process holds open for its handlers: opened once at start, closed when it leaves. */
 export interface WorkerServices extends PhotoJobRepos, Pick<CpuJobContext, 'metadataExtra'> {
+  /** Photo reads, and its neighbours in the vector index (grouping). */
+  photos: Pick<PhotosRepo, 'get' | 'getDetail' | 'similar'>;
   /** To queue the follow-up job of a photo. */
   lanes: Lanes;
   /** For the locks of exclusive jobs. */
@@ -30,7 +33,7 @@ export type JobHandler = (job: Job, lane: Lane, services: WorkerServices) => Pro
  * (`nextJob`, src-shared/jobs.ts) is queued on the same lane.
  */
 export function photoJobHandler(
-  name: 'photo.cpu' | 'photo.ml',
+  name: 'photo.cpu' | 'photo.ml' | 'group',
   run: (job: Job<PhotoJobData>, services: WorkerServices) => Promise<JobResult>,
 ): JobHandler {
   return async (job, lane, services) => {

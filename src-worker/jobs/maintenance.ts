@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MaintenanceJobData } from '../../src-shared/jobs.js';
 import { withRedisLock } from '../redis-lock.js';
+import { runRegroup, type GroupJobContext } from './group.js';
 
 /** Temp files older than this were left by a process that died mid-write. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -34,7 +35,7 @@ async function pruneStaleTempFiles(cacheDir: string): Promise<number> {
 }
 
 /** Maintenance jobs run one at a time across every worker machine, under a Redis lock. */
-export async function runMaintenanceJob(job: Job, ctx: { redis: Redis; cacheDir: string }): Promise<unknown> {
+export async function runMaintenanceJob(job: Job, ctx: { redis: Redis } & GroupJobContext): Promise<unknown> {
   const data = MaintenanceJobData.parse(job.data);
   const result = await withRedisLock(ctx.redis, `maintenance-${data.task}`, 60_000, async () => {
     switch (data.task) {
@@ -42,6 +43,8 @@ export async function runMaintenanceJob(job: Job, ctx: { redis: Redis; cacheDir:
         return { removedTempFiles: await pruneStaleTempFiles(ctx.cacheDir) };
       case 'optimize-store':
         return { skipped: 'the store optimises itself on close' };
+      case 'regroup':
+        return runRegroup(ctx);
     }
   });
   return result.ran ? result.value : { skipped: 'another worker holds the lock' };

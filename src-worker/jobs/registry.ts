@@ -2,6 +2,7 @@ import type { JobName } from '../../src-shared/jobs.js';
 import { photoJobHandler, type JobHandler } from './job-handler.js';
 import { runMaintenanceJob } from './maintenance.js';
 import { runCpuJob } from './photo-cpu.js';
+import { runGroupJob } from './group.js';
 import { runMlJob } from './photo-ml.js';
 import { runPeopleJob } from './people.js';
 import { runPresetApplyJob } from './preset-apply.js';
@@ -15,7 +16,8 @@ export const JOB_HANDLERS: Readonly<Record<JobName, JobHandler>> = {
   'photo.cpu': photoJobHandler('photo.cpu', runCpuJob),
   'photo.ml': photoJobHandler('photo.ml', runMlJob),
   'presets.apply': (job, _lane, services) => runPresetApplyJob(job, services.presets),
-  maintenance: (job, _lane, services) => runMaintenanceJob(job, { redis: services.lockRedis, cacheDir: services.cacheDir }),
+  group: photoJobHandler('group', runGroupJob),
+  maintenance: (job, _lane, services) => runMaintenanceJob(job, { ...services, redis: services.lockRedis }),
   'people.cluster-faces': (job, _lane, services) => runPeopleJob(job, services),
   'people.recluster': (job, _lane, services) => runPeopleJob(job, services),
 };

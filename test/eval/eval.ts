@@ -9,11 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EvalSection, EvalSectionResult } from './eval-section.js';
+import { cullingEval } from './culling-eval.js';
 import { peopleEval } from './people-eval.js';
 import { signalsEval } from './signals-eval.js';
 
 /** Every section, in the order they run. A new section: one import, one entry. */
-const SECTIONS: EvalSection[] = [signalsEval, peopleEval];
+const SECTIONS: EvalSection[] = [signalsEval, cullingEval, peopleEval];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');

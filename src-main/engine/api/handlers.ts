@@ -12,6 +12,7 @@ import type { Handlers } from './dispatch.js';
 import { createPeopleHandlers } from './people-handlers.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { presetHandlers } from './presets-handlers.js';
+import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
 export type HandlerEngine = Pick<Engine, 'store' | 'ingest' | 'config' | 'log'> & {
@@ -262,6 +263,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       return { settings: settingsDto(engine.config), restartRequired: true };
     },
     ...createBrowseHandlers(engine, ingests),
+    ...createCullingHandlers(store, maintenanceLanes(engine.lanes)),
   };
 }
 

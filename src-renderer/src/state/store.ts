@@ -22,7 +22,9 @@ import { STAGES } from '../../../src-shared/stages.js';
 import { createBrowseSlice, type BrowseSlice } from './browse-slice.js';
 import { ingestNotice } from '../../../src-shared/ingest-notice.js';
 
-export type View = 'queues' | 'library' | 'folders' | 'people' | 'failed' | 'settings';
+import { createCullingSlice, type CullingSlice } from './culling-slice.js';
+
+export type View = 'queues' | 'library' | 'folders' | 'people' | 'culling' | 'failed' | 'settings';
 export type Load<T> = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; data: T } | { status: 'error'; message: string };
 
 export interface ThroughputSample {
@@ -118,7 +120,7 @@ interface UiSlice {
   dismissToast(id: number): void;
 }
 
-export type AppState = ConnectionSlice & EngineSlice & LibrarySlice & FailedSlice & SettingsSlice & UiSlice & BrowseSlice;
+export type AppState = ConnectionSlice & EngineSlice & LibrarySlice & FailedSlice & SettingsSlice & UiSlice & BrowseSlice & CullingSlice;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -385,6 +387,8 @@ export function createAppStore(client: ApiClient) {
         if (result) set({ settings: { status: 'ready', data: result.settings } });
         return result !== undefined;
       },
+
+      ...createCullingSlice<AppState>(client, set, get, (kind, text) => get().toast(kind, text)),
 
       // ui
       view: 'queues',
