@@ -142,6 +142,24 @@ for (const backend of storeBackends()) {
       ]);
     });
 
+    it('sees a face stored twice (the people check; a photo\'s group membership per kind is the schema\'s key)', async () => {
+      await clear();
+      const [a] = await register([path.join(dir, 'f1.jpg')]);
+      const face = (id: string) =>
+        store.sql.run(
+          `INSERT INTO faces (id, photo_id, revision, face_index, box_x, box_y, box_w, box_h, score, size_px, sharpness, gate, model, dims, embedding, clustered, created_at, updated_at)
+           VALUES (?, ?, 0, 0, 0.1, 0.2, 0.3, 0.4, 0.95, 120, NULL, 'ok', 'm', 1, ${store.kind === 'postgres' ? `'{0.5}'` : 'zeroblob(4)'}, 0, 'now', 'now')`,
+          [id, a!],
+        );
+      await face('face-1');
+      assert.deepEqual(await accountDuplicates(store.sql), []);
+      await face('face-2'); // the same detected face again, under another id
+      const faces = await accountDuplicates(store.sql);
+      assert.deepEqual(faces.map((f) => [f.check, f.count]), [['face row per detected face', 2]]);
+      await store.sql.run('DELETE FROM faces');
+
+    });
+
     it('the integrity check reports an unknown state, a failure without a reason and an orphan row', async () => {
       await clear();
       const [a, b] = await register([path.join(dir, 'i1.jpg'), path.join(dir, 'i2.jpg')]);

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NamedMigration, SqlDb } from '../sql/sql-db.js';
 
+
 export const GROUP_KINDS = ['duplicate', 'burst'] as const;
 export type GroupKind = (typeof GROUP_KINDS)[number];
 

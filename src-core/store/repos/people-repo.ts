@@ -10,6 +10,24 @@
 import { randomUUID } from 'node:crypto';
 import type { NamedMigration, SqlDb, SqlParam } from '../sql/sql-db.js';
 import { registerSearchSource } from './search-repo.js';
+import { registerDuplicateCheck } from '../accounting.js';
+
+// Accounting: a detected face is stored once (same photo, revision and box → one row; the schema's key
+// is the row id, so this is the check that can see a face written twice).
+registerDuplicateCheck({
+  name: 'face row per detected face',
+  async find(db) {
+    const rows = await db.all<{ photo_id: string; revision: number | string; box_x: number; box_y: number; box_w: number; box_h: number }>(
+      'SELECT photo_id, revision, box_x, box_y, box_w, box_h FROM faces',
+    );
+    const counts = new Map<string, number>();
+    for (const r of rows) {
+      const key = `${r.photo_id} r${Number(r.revision)} [${[r.box_x, r.box_y, r.box_w, r.box_h].map((v) => Number(v).toFixed(3)).join(', ')}]`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts].filter(([, n]) => n > 1).map(([key, count]) => ({ check: 'face row per detected face', key, count }));
+  },
+});
 
 // A person's name finds their photos in the one search field (and is offered by auto-complete).
 // Hidden persons stay out of search as they stay out of the People view.
