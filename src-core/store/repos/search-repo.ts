@@ -9,6 +9,7 @@
  */
 import { expandTerm, queryTerms } from '../../../src-shared/search-terms.js';
 import { likePattern, type SqlDb, type SqlParam } from '../sql/sql-db.js';
+import type { PhotoFilters } from '../store.js';
 
 export type SearchKind = 'tag' | 'description' | 'text' | 'camera' | 'lens' | 'keyword' | 'folder' | (string & {});
 
@@ -68,20 +69,11 @@ export function registerSearchSource(source: SearchSource): void {
 export const LIBRARY_SORTS = ['taken', 'added', 'quality', 'name'] as const;
 export type LibrarySort = (typeof LIBRARY_SORTS)[number];
 
-export interface LibraryQuery {
+/** The Library's whole query: the grid's filters, free text, a folder, people, a map box, and the order. */
+export interface LibraryQuery extends Omit<PhotoFilters, 'state' | 'ingestId' | 'ids'> {
   state?: string;
   /** Free text: every word must match some source (a synonym counts). */
   q?: string;
-  /** One whole tag, case-insensitive. */
-  tag?: string;
-  hasFaces?: boolean;
-  qualityMin?: number;
-  qualityMax?: number;
-  /** Substring of "make model", case-insensitive. */
-  camera?: string;
-  /** Inclusive YYYY-MM-DD bounds on the recorded capture day. */
-  takenFrom?: string;
-  takenTo?: string;
   /** Photos under this folder (absolute path, no trailing separator). */
   folder?: string;
   /** Photos showing every one of these persons (people-repo's tables). */
