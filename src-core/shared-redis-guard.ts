@@ -73,7 +73,9 @@ export async function guardSharedRedis(endpoint: RedisEndpoint): Promise<string[
   if (endpoint.kind !== 'tcp') return [];
   requireNetworkPassword(endpoint);
   const client = new Redis({ ...redisOptions(endpoint), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 10_000 });
-  client.on('error', () => undefined); // reported through the rejected promise below
+  // ioredis reports the cause (wrong password, untrusted certificate) here and rejects with "Connection is closed".
+  let cause: Error | null = null;
+  client.on('error', (error: Error) => (cause = error));
   try {
     await client.connect();
     const info = await client.info();
@@ -82,7 +84,7 @@ export async function guardSharedRedis(endpoint: RedisEndpoint): Promise<string[
     return verdict.warnings;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = (cause as Error | null)?.message ?? (error instanceof Error ? error.message : String(error));
     if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(message)) {
       throw new ConfigError(`the Redis at ${where(endpoint)} refused the password in the URL: ${message}`);
     }
