@@ -1,5 +1,6 @@
 import { LANES, type Lane } from '../../../src-shared/lanes.js';
 import { useApp } from '../state/context.js';
+import { HostsCard } from './HostsCard.js';
 import { ThroughputChart } from '../components/ThroughputChart.js';
 import { useEta } from '../components/eta.js';
 import { AddFolder } from '../components/AddFolder.js';
@@ -171,6 +172,7 @@ export function QueuesView() {
         <ThroughputChart samples={samples} />
       </section>
       <Workers />
+      <HostsCard />
     </div>
   );
 }
