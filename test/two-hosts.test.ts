@@ -72,7 +72,34 @@ function forwardPostgres(port: number): Promise<net.Server> {
   });
 }
 
-const hostB = (hosts: HostView[]): HostView | undefined => hosts.find((h) => h.host === 'host-b' && h.role === 'worker');
+const hostB = (hosts: HostView[]): HostView | undefined => hosts.find((h) => h.host === 'desk' && h.role === 'worker');
+
+/** Splits one shell command line: words, "double-quoted words" with $VARS expanded, a trailing & dropped. */
+export function shellWords(line: string, vars: Record<string, string>): string[] {
+  const expand = (word: string) =>
+    word.replace(/\$([A-Z_]+)/g, (_, name: string) => {
+      if (!(name in vars)) throw new Error(`the README uses $${name}, which the test does not set`);
+      return vars[name]!;
+    });
+  const words = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? expand(m[1]) : expand(m[2]!)));
+  return words.at(-1) === '&' ? words.slice(0, -1) : words;
+}
+
+/** The README's "More than one machine" section: its shell blocks, one command per line. */
+function readmeBlocks(): string[][] {
+  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const start = readme.indexOf('## More than one machine');
+  assert.ok(start >= 0, 'README has a "More than one machine" section');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.trim().split('\n'));
+}
+
+/** `export A=1 B="x$A"`: the variables it sets, each expanded with those known before it. */
+function exportsOf(line: string, vars: Record<string, string>): Record<string, string> {
+  const out = { ...vars };
+  for (const m of line.replace(/^export\s+/, '').matchAll(/([A-Z_]+)=("[^"]*"|\S+)/g)) out[m[1]!] = shellWords(m[2]!, out)[0]!;
+  return out;
+}
 
 describe('two hosts: the engine on A, shoebox worker on B, B killed and back', { skip: skip ?? false, timeout: 900_000 }, () => {
   const schema = `shoebox_two_hosts_${tag}`;
@@ -84,18 +111,21 @@ describe('two hosts: the engine on A, shoebox worker on B, B killed and back', {
   let engine: ServeChild | null = null;
   let workerB: ChildProcess | null = null;
   let redisUrl = '';
-  let storeUrlFromB = '';
   let storeUrlOnA = '';
   let redis: Redis | null = null;
   let bOutput = '';
+  /** The README's commands, as argv with this test's values. */
+  const readme = { vars: {} as Record<string, string>, redis: [] as string[], serve: [] as string[], worker: [] as string[] };
 
   const startWorkerOnB = (): ChildProcess => {
     const { command, args } = cliInvocation();
-    // `ip netns exec` runs it on host B; the same command a person types on the second machine.
+    // The README's line for the other machine (`NAME=value shoebox worker …`), run on host B by `ip netns exec`.
+    const assignments = readme.worker.filter((w, i) => i < readme.worker.indexOf('shoebox'));
+    const env = Object.fromEntries(assignments.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
     const child = spawn(
       'ip',
-      ['netns', 'exec', nsB, command, ...args, 'worker', '--redis', redisUrl, '--store', storeUrlFromB, '--data', dataDir, '--cpu-workers', '1', '--ml-workers', '1'],
-      { cwd: repoRoot, env: { ...process.env, SHOEBOX_HOST_NAME: 'host-b', SHOEBOX_INTERACTIVE_WORKER: '0', SHOEBOX_SHUTDOWN_GRACE_MS: '3000' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      ['netns', 'exec', nsB, command, ...args, ...readme.worker.slice(readme.worker.indexOf('shoebox') + 1), '--cpu-workers', '1', '--ml-workers', '1'],
+      { cwd: repoRoot, env: { ...process.env, SHOEBOX_INTERACTIVE_WORKER: '0', SHOEBOX_SHUTDOWN_GRACE_MS: '3000', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout!.on('data', (c: Buffer) => (bOutput += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (bOutput = (bOutput + c.toString()).slice(-8000)));
@@ -113,20 +143,28 @@ describe('two hosts: the engine on A, shoebox worker on B, B killed and back', {
     ip('-n', nsB, 'link', 'set', vethB, 'up');
     ip('-n', nsB, 'link', 'set', 'lo', 'up');
 
-    // Host A: redis-server with a password, noeviction and an append-only file, on A's veth address only.
-    const redisPort = 16379;
-    redisServer = spawn('redis-server', ['--bind', A, '--port', String(redisPort), '--requirepass', PASSWORD, '--maxmemory-policy', 'noeviction', '--appendonly', 'yes', '--save', '', '--dir', redisDir], { stdio: 'ignore' });
-    redisUrl = `redis://:${PASSWORD}@${A}:${redisPort}`;
-    redis = new Redis(redisOptions(endpointFromUrl(redisUrl)));
-    redis.on('error', () => undefined);
-    await waitFor(async () => (await redis!.ping().catch(() => '')) === 'PONG', 20_000, 'redis-server on host A');
-
     // Postgres, reachable from B through A's veth address.
     const pgPort = 15432;
     pgForward = await forwardPostgres(pgPort);
     const db = postgresLocal.pathname.slice(1) || 'test';
     storeUrlOnA = `postgres://${postgresLocal.username || 'postgres'}@${A}:${pgPort}/${db}?schema=${schema}`;
-    storeUrlFromB = storeUrlOnA;
+
+    // The README's variables, with this test's values: its first block, then A's commands and B's.
+    const [exports, onEngine, onOther] = readmeBlocks();
+    assert.ok(exports && onEngine && onOther, 'the README section has three shell blocks');
+    const known = { ...exportsOf(exports[0]!, {}), ENGINE: A, PORT: '16379', SECRET: PASSWORD, LIBRARY: dataDir, HOME: redisDir };
+    readme.vars = { ...exportsOf(exports[1]!, known), STORE: storeUrlOnA };
+    readme.redis = shellWords(onEngine.find((l) => l.startsWith('redis-server '))!, readme.vars);
+    readme.serve = shellWords(onEngine.find((l) => l.startsWith('shoebox serve '))!, readme.vars);
+    readme.worker = shellWords(onOther.find((l) => / shoebox worker /.test(l))!, readme.vars);
+    redisUrl = readme.vars.REDIS!;
+
+    // Host A: redis-server with a password, noeviction and an append-only file, on A's veth address only.
+    redisServer = spawn(readme.redis[0]!, readme.redis.slice(1), { stdio: 'ignore' });
+    redis = new Redis(redisOptions(endpointFromUrl(redisUrl)));
+    redis.on('error', () => undefined);
+    await waitFor(async () => (await redis!.ping().catch(() => '')) === 'PONG', 20_000, 'redis-server on host A');
+
 
     for (const name of fs.readdirSync(path.join(photosDir, 'jpg'))) {
       if (name.endsWith('.jpg')) fs.copyFileSync(path.join(photosDir, 'jpg', name), path.join(photos, name));
@@ -166,7 +204,8 @@ describe('two hosts: the engine on A, shoebox worker on B, B killed and back', {
 
   it('A finishes every photo after B is killed mid-ingest; B rejoins without restarting A; lost=0 duplicated=0', async () => {
     // Host A: the engine with its own workers, on the shared Redis and Postgres.
-    engine = await startServe(dataDir, ['--redis', redisUrl, '--store', storeUrlOnA], { SHOEBOX_HOST_NAME: 'host-a', SHOEBOX_INTERACTIVE_WORKER: '0' });
+    assert.deepEqual(readme.serve.slice(0, 2), ['shoebox', 'serve']);
+    engine = await startServe(dataDir, readme.serve.slice(2), { SHOEBOX_HOST_NAME: 'host-a', SHOEBOX_INTERACTIVE_WORKER: '0' });
     const enginePid = engine.child.pid!;
     // Host B: shoebox worker inside its namespace.
     workerB = startWorkerOnB();
@@ -191,7 +230,7 @@ describe('two hosts: the engine on A, shoebox worker on B, B killed and back', {
     await waitFor(async () => !!hostB(await listHosts(redis!))?.gone, 60_000, 'host B to be shown gone');
     const status = await startCli(['status', '--data', dataDir]).done;
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /host-b \(worker\)\s+cpu-0\s+cpu\s+gone\s+\d+\s+gone since \d{4}-\d\d-\d\dT/);
+    assert.match(status.stdout, /desk \(worker\)\s+cpu-0\s+cpu\s+gone\s+\d+\s+gone since \d{4}-\d\d-\d\dT/);
     assert.match(status.stdout, /host-a \(engine\)\s+cpu-0\s+cpu\s+(ready|busy)/);
 
     // A's own workers finish every photo (B's jobs come back through BullMQ's stalled-job check).
