@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { judgeHosts } from '../src-core/host-registry.js';
 import { JOB_PAYLOAD_VERSION, localVersions, modelsFingerprint, publishEngineVersions, versionMismatch } from '../src-core/host-versions.js';
 import { endpointFromUrl, redisOptions } from '../src-core/redis-endpoint.js';
@@ -104,9 +105,14 @@ async function startRedis(dir: string, extra: string[]): Promise<{ port: number;
 describe('a shared Redis, checked against real redis-servers', () => {
   const dir = makeTempDir('shared-redis');
   const servers: ChildProcess[] = [];
-  after(() => {
+  after(async () => {
     for (const s of servers) s.kill('SIGKILL');
     removeDir(dir);
+    if (process.env.SHOEBOX_SKIP_POSTGRES === '1') return;
+    const client = new pg.Client({ connectionString: postgresBase });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS shoebox_guard_${process.pid} CASCADE`);
+    await client.end();
   });
 
   it('refuses allkeys-lru, a missing or wrong password; warns without AOF; accepts a protected one', async () => {
@@ -177,6 +183,17 @@ describe('a shared Redis, checked against real redis-servers', () => {
       assert.equal(mismatch.code, 2, mismatch.stderr);
       assert.match(mismatch.stderr, /versions differ from the engine's \(models "manifest v1 [0-9a-f]{12}" here, "manifest v1 000000000000" on the engine\)/);
       assert.doesNotMatch(mismatch.stdout, /serving the queues/);
+
+      // A worker that started with the engine's versions stops, exit code 2, when the engine's change under it.
+      await publishEngineVersions(redis, localVersions());
+      const worker = startCli(['worker', '--redis', `redis://:pw@127.0.0.1:${good.port}`, '--store', store, '--data', data, '--cpu-workers', '1', '--ml-workers', '1']);
+      let out = '';
+      worker.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      await waitFor(() => /serving the queues/.test(out), 120_000, 'the worker to start');
+      await publishEngineVersions(redis, { jobPayload: JOB_PAYLOAD_VERSION + 1, models: localVersions().models });
+      const stopped = await worker.done;
+      assert.equal(stopped.code, 2, stopped.stderr);
+      assert.match(stopped.stderr, /job payload version \d+ here, \d+ on the engine.*takes no jobs/);
     } finally {
       redis.disconnect();
     }

@@ -52,7 +52,8 @@ export function formatStatus(status: LibraryStatus): string {
     for (const w of status.workers) rows.push([w.id, String(w.pid ?? '-'), w.state, String(w.jobsDone), String(w.rssMb ?? '-'), String(w.restarts), w.reason ?? '']);
     out.push('', table(rows));
   }
-  if (status.hosts.length) out.push('', formatHosts(status.hosts));
+  // Only with another machine: on one machine the workers table above says it all.
+  if (status.hosts.some((h) => h.role === 'worker')) out.push('', formatHosts(status.hosts));
   out.push('', `Photos: ${Object.entries(status.photos).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (status.lastIngest) {
     const t = status.lastIngest.totals;
