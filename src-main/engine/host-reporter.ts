@@ -12,6 +12,7 @@ import type { WorkerPool } from './worker-pool.js';
 export class HostReporter {
   private timer: NodeJS.Timeout | null = null;
   private refusal: string | null = null;
+  private reporting = false;
   readonly versions: HostVersions = localVersions();
 
   constructor(
@@ -33,7 +34,13 @@ export class HostReporter {
     void this.report();
   }
 
+  /**
+   * One report. Skipped while Redis is not connected (its commands would queue until it is back,
+   * and a stopping engine must not wait on them) or while the previous report is still under way.
+   */
   async report(): Promise<void> {
+    if (this.reporting || this.redis.status !== 'ready') return;
+    this.reporting = true;
     try {
       if (this.role === 'worker' && this.refusal === null) {
         const refusal = await this.checkVersions();
@@ -53,6 +60,8 @@ export class HostReporter {
       });
     } catch (error) {
       this.log.warn(`host report: ${String(error)}`); // Redis unreachable for now: the next report retries
+    } finally {
+      this.reporting = false;
     }
   }
 
