@@ -58,6 +58,20 @@ function pidsOfB(): number[] {
   }
 }
 
+/**
+ * What an earlier run killed before its clean-up (kill -9 of the test runner) left behind: its
+ * namespace (no process left in it) and its root-side veth end, which holds A's address.
+ */
+function removeLeftovers(): void {
+  for (const name of ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => /^sbx-hostb-\d+$/.test(n))) {
+    if (ip('netns', 'pids', name).trim() === '') ip('netns', 'del', name);
+  }
+  for (const link of ip('-o', 'link', 'show').split('\n')) {
+    const name = /^\d+: (sbxa\d+)@/.exec(link)?.[1];
+    if (name) ip('link', 'del', name);
+  }
+}
+
 /** A TCP forward from A's veth address to Postgres on 127.0.0.1 (Postgres itself listens on loopback only). */
 function forwardPostgres(port: number): Promise<net.Server> {
   const server = net.createServer((inbound) => {
@@ -133,6 +147,7 @@ describe('two hosts: the engine on A, shoebox worker on B, B killed and back', {
   };
 
   before(async () => {
+    removeLeftovers();
     // The network: host B's namespace and the veth pair.
     ip('netns', 'add', nsB);
     ip('link', 'add', vethA, 'type', 'veth', 'peer', 'name', vethB);
