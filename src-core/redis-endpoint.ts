@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { RedisOptions } from 'ioredis';
 
 import type { RedisEndpoint } from '../src-shared/redis-endpoint.js';
@@ -19,8 +20,18 @@ export function endpointFromUrl(url: string): RedisEndpoint {
     username: parsed.username ? decodeURIComponent(parsed.username) : null,
     password: parsed.password ? decodeURIComponent(parsed.password) : null,
     tls: parsed.protocol === 'rediss:',
+    caFile: caFileOf(parsed, url),
     db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
   };
+}
+
+/** `rediss://…?ca=/path/ca.pem`: the CA file must exist and only makes sense with TLS. */
+function caFileOf(parsed: URL, url: string): string | null {
+  const caFile = parsed.searchParams.get('ca');
+  if (caFile === null) return null;
+  if (parsed.protocol !== 'rediss:') throw new Error(`"ca=" in "${url}" needs a rediss:// (TLS) URL`);
+  if (!fs.existsSync(caFile)) throw new Error(`the Redis CA file ${caFile} (from "ca=" in the Redis URL) does not exist`);
+  return caFile;
 }
 
 /**
@@ -42,6 +53,6 @@ export function redisOptions(endpoint: RedisEndpoint): RedisOptions {
     port: endpoint.port,
     username: endpoint.username ?? undefined,
     db: endpoint.db ?? 0,
-    tls: endpoint.tls ? {} : undefined,
+    tls: endpoint.tls ? (endpoint.caFile ? { ca: fs.readFileSync(endpoint.caFile) } : {}) : undefined,
   };
 }

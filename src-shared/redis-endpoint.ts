@@ -10,6 +10,8 @@ export const RedisEndpoint = z.discriminatedUnion('kind', [
     password: z.string().nullable(),
     username: z.string().nullable().optional(),
     tls: z.boolean().optional(),
+    /** rediss:// only: a PEM file of the CA that signed the Redis server's certificate (`?ca=/path`). */
+    caFile: z.string().nullable().optional(),
     db: z.number().int().optional(),
   }),
 ]);

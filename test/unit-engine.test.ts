@@ -145,7 +145,7 @@ describe('configuration', () => {
   it('parses store and Redis URLs', () => {
     assert.deepEqual(parseStoreUrl('postgres://u@h:5432/db?schema=lib2'), { kind: 'postgres', url: 'postgres://u@h:5432/db', schema: 'lib2' });
     assert.deepEqual(endpointFromUrl('redis://:secret@10.0.0.5:6380/2'), {
-      kind: 'tcp', host: '10.0.0.5', port: 6380, username: null, password: 'secret', tls: false, db: 2,
+      kind: 'tcp', host: '10.0.0.5', port: 6380, username: null, password: 'secret', tls: false, caFile: null, db: 2,
     });
   });
 });

@@ -1,3 +1,4 @@
+import type { HostView } from '../../src-shared/hosts.js';
 import type { MetadataExtra, PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
 import { defaultDataDir } from '../../src-core/paths.js';
@@ -22,6 +23,19 @@ export function formatSummary(summary: IngestSummary, dataDir: string): string {
   return lines.join('\n');
 }
 
+/** One line per worker of every machine on the shared Redis; a machine that stopped reporting is "gone since <time>". */
+export function formatHosts(hosts: HostView[]): string {
+  const rows = [['host', 'worker', 'class', 'state', 'jobs', 'heartbeat']];
+  for (const host of hosts) {
+    const name = `${host.host} (${host.role})`;
+    const heartbeat = host.gone ? `gone since ${host.at}` : host.at;
+    if (host.refusal) rows.push([name, '-', '-', 'refusing work', '-', `${heartbeat}: ${host.refusal}`]);
+    for (const w of host.workers) rows.push([name, w.id, w.workerClass, host.gone ? 'gone' : w.state, String(w.jobsDone), heartbeat]);
+    if (!host.workers.length && !host.refusal) rows.push([name, '-', '-', host.gone ? 'gone' : 'no workers', '-', heartbeat]);
+  }
+  return table(rows);
+}
+
 export function formatStatus(status: LibraryStatus): string {
   const out: string[] = [`Library ${status.dataDir}`];
   out.push(status.engine.running ? `Engine running (pid ${status.engine.pid})` : 'No engine running (queue counts need one; showing the store)');
@@ -38,6 +52,8 @@ export function formatStatus(status: LibraryStatus): string {
     for (const w of status.workers) rows.push([w.id, String(w.pid ?? '-'), w.state, String(w.jobsDone), String(w.rssMb ?? '-'), String(w.restarts), w.reason ?? '']);
     out.push('', table(rows));
   }
+  // Only with another machine: on one machine the workers table above says it all.
+  if (status.hosts.some((h) => h.role === 'worker')) out.push('', formatHosts(status.hosts));
   out.push('', `Photos: ${Object.entries(status.photos).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (status.lastIngest) {
     const t = status.lastIngest.totals;

@@ -9,6 +9,9 @@ import { createFileLogger, type Logger } from '../../src-core/logger.js';
 import { libraryPaths, type LibraryPaths } from '../../src-core/paths.js';
 import { Lanes } from '../../src-core/queues.js';
 import { endpointFromUrl, type RedisEndpoint } from '../../src-core/redis-endpoint.js';
+import { guardSharedRedis } from '../../src-core/shared-redis-guard.js';
+import { HostReporter } from './host-reporter.js';
+import { publishEngineVersions } from '../../src-core/host-versions.js';
 import { RedisSupervisor } from './redis/redis-supervisor.js';
 import { openStore } from '../../src-core/store/open-store.js';
 import type { Store, WorkerStatus } from '../../src-core/store/store.js';
@@ -84,6 +87,8 @@ export class Engine {
   private statusFlush: NodeJS.Timeout | null = null;
   private readonly pendingStatuses = new Map<string, WorkerStatus>();
   private stopped = false;
+  /** Reports this machine's workers to Redis, beside those of `shoebox worker` machines. */
+  private hostReporter: HostReporter | null = null;
   redisMemoryWarning: string | null = null;
 
   private constructor(
@@ -116,6 +121,7 @@ export class Engine {
     try {
       if (config.redisUrl) {
         endpoint = endpointFromUrl(config.redisUrl);
+        for (const warning of await guardSharedRedis(endpoint)) log.warn(warning);
       } else {
         redis = new RedisSupervisor({ redisDir: paths.redisDir, binary: config.redisServerBinary, maxMemoryMb: config.redisMaxMemoryMb, log });
         endpoint = await redis.start();
@@ -163,7 +169,11 @@ export class Engine {
     const engine = new Engine(config, paths, log, store, lanes, pool, redis, endpoint);
     pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
     redis?.on('restarted', () => log.warn('redis-server was restarted; its AOF was reloaded'));
+    engine.hostReporter = new HostReporter(lanes.redis, pool, 'engine', log);
+    // Workers on other machines compare their job-payload and model versions with these.
+    await publishEngineVersions(lanes.redis, engine.hostReporter.versions);
     pool.start();
+    engine.hostReporter.start();
     await pool.waitUntilReady();
     await engine.flushStatuses();
     await sweep(store, lanes, log);
@@ -225,9 +235,11 @@ export class Engine {
     this.stopped = true;
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     if (this.statusFlush) clearInterval(this.statusFlush);
+    this.hostReporter?.stop();
     if (options.force) this.pool.kill();
     else await this.pool.stop(options.graceMs ?? this.config.shutdownGraceMs);
     await this.flushStatuses();
+    await this.hostReporter?.report();
     await this.lanes.close();
     await this.redis?.stop();
     removeEngineFile(this.paths.engineFile);

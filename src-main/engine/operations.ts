@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { listHosts, type HostView } from '../../src-core/host-registry.js';
 import { isLane, LANES, type Lane } from '../../src-shared/lanes.js';
 import { JOB_STAGES } from '../../src-shared/stages.js';
 import { photoJobId, type PhotoJobData } from '../../src-shared/jobs.js';
@@ -25,6 +26,8 @@ export interface LibraryStatus {
   lanes: Record<Lane, LaneCounts> | null;
   pauses: PauseRecord[];
   workers: WorkerStatus[];
+  /** Every machine serving the queues, from the shared Redis (needs a running engine's lanes). */
+  hosts: HostView[];
   photos: Record<string, number>;
   lastIngest: (IngestRecord & { totals: IngestTotals }) | null;
 }
@@ -64,6 +67,7 @@ export class LibraryOperations {
       lanes: this.lanes ? await this.lanes.counts() : null,
       pauses: await this.store.engineState.listPauses(),
       workers: this.enginePid !== null ? await this.store.engineState.listWorkers() : [],
+      hosts: this.lanes ? await listHosts(this.lanes.redis) : [],
       photos: await this.store.photos.countByState(),
       lastIngest: ingest ? { ...ingest, totals: await this.store.ingests.totals(ingest.id) } : null,
     };

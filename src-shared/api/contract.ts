@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { cullingApi } from './culling-contract.js';
+import { HostView as HostViewSchema } from '../hosts.js';
 import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 import { PRESET_API } from './presets-contract.js';
@@ -350,6 +351,8 @@ export const api = {
       lanes: AllLaneCounts.nullable(),
       pauses: z.array(PauseSchema),
       workers: z.array(WorkerStatusSchema),
+      /** Every machine serving the queues (this one and each `shoebox worker`); gone = stopped reporting. */
+      hosts: z.array(HostViewSchema),
       photos: z.record(z.string(), z.number()),
       lastIngest: IngestInfo.nullable(),
     }),

@@ -161,6 +161,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
         lanes: status.lanes,
         pauses: status.pauses,
         workers: engine.pool.statuses(),
+        hosts: status.hosts,
         photos: status.photos,
         lastIngest: status.lastIngest ? toIngestInfo(status.lastIngest, status.lastIngest.totals) : null,
       };

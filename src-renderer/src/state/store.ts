@@ -16,6 +16,7 @@ import type {
   SettingsValues,
   WorkerStatusDto,
 } from '../../../src-shared/api/contract.js';
+import type { HostView } from '../../../src-shared/hosts.js';
 import type { Lane } from '../../../src-shared/lanes.js';
 import type { PhotoState } from '../../../src-shared/stages.js';
 import { STAGES } from '../../../src-shared/stages.js';
@@ -48,6 +49,8 @@ interface EngineSlice {
   lanes: AllLaneCounts | null;
   pauses: EventPayload<'lanes.pauses'>['pauses'];
   workers: WorkerStatusDto[];
+  /** Every machine serving the queues (status.get); more than one when `shoebox worker` runs elsewhere. */
+  hosts: HostView[];
   photoCounts: Record<string, number>;
   ingest: IngestInfo | null;
   scanning: boolean;
@@ -179,6 +182,7 @@ export function createAppStore(client: ApiClient) {
       lanes: null,
       pauses: [],
       workers: [],
+      hosts: [],
       photoCounts: {},
       ingest: null,
       scanning: false,
@@ -192,6 +196,7 @@ export function createAppStore(client: ApiClient) {
             lanes: status.lanes,
             pauses: status.pauses,
             workers: status.workers,
+            hosts: status.hosts,
             photoCounts: status.photos,
             ingest: status.lastIngest,
             loadError: null,

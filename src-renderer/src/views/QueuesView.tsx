@@ -3,6 +3,7 @@ import { LANES, type Lane } from '../../../src-shared/lanes.js';
 import { useApp } from '../state/context.js';
 import { LaneJobs } from '../components/LaneJobs.js';
 import { useMediaUrl } from '../components/media.js';
+import { HostsCard } from './HostsCard.js';
 import { ThroughputChart } from '../components/ThroughputChart.js';
 import { useEta } from '../components/eta.js';
 import { AddFolder } from '../components/AddFolder.js';
@@ -219,6 +220,7 @@ export function QueuesView() {
         <ThroughputChart samples={samples} />
       </section>
       <Workers />
+      <HostsCard />
     </div>
   );
 }
