@@ -26,6 +26,8 @@ describe('runtime settings', () => {
       objectDetector: 'nanodet',
       modelsDir: null,
       sqliteVec: true,
+      sqliteVecPath: null,
+      sqliteBinding: null,
     });
   });
 
@@ -36,6 +38,8 @@ describe('runtime settings', () => {
       SHOEBOX_OBJECT_DETECTOR: ' centernet ',
       SHOEBOX_MODELS_DIR: 'some/models',
       SHOEBOX_NO_SQLITE_VEC: '1',
+      SHOEBOX_SQLITE_VEC_PATH: '/opt/shoebox/vec0.so',
+      SHOEBOX_SQLITE_BINDING: '/opt/shoebox/better_sqlite3.node',
     });
     assert.deepEqual(s, {
       mlThreads: 4,
@@ -43,6 +47,8 @@ describe('runtime settings', () => {
       objectDetector: 'centernet',
       modelsDir: path.resolve('some/models'),
       sqliteVec: false,
+      sqliteVecPath: '/opt/shoebox/vec0.so',
+      sqliteBinding: '/opt/shoebox/better_sqlite3.node',
     });
     assert.equal(readRuntimeSettings({ SHOEBOX_NO_SQLITE_VEC: 'false' }).sqliteVec, true);
     assert.equal(readRuntimeSettings({ SHOEBOX_ML_THREADS: '' }).mlThreads, null);
