@@ -7,8 +7,7 @@
 import { ExifTool } from 'exiftool-vendored';
 import { ShoeboxError } from '../../src-shared/errors.js';
 
-export type MetadataMode = 'all' | 'without-gps' | 'none';
-export const METADATA_MODES: readonly MetadataMode[] = ['all', 'without-gps', 'none'];
+import type { MetadataMode } from '../../src-shared/exports.js';
 
 export interface ExportMetadata {
   mode: MetadataMode;
@@ -35,7 +34,7 @@ export async function closeExportExiftool(): Promise<void> {
 /** exiftool's arguments for one export (pure; exported for tests). */
 export function metadataArgs(originalPath: string, meta: ExportMetadata): string[] {
   const args = [
-    '-TagsFromFile', originalPath, '-all:all', '-unsafe',
+    '-overwrite_original', '-TagsFromFile', originalPath, '-all:all', '-unsafe',
     '--Orientation', '--ICC_Profile:all', '--IFD1:all', '--ThumbnailImage', '--PreviewImage',
   ];
   if (meta.mode === 'without-gps') args.push('--GPS:all', '--XMP-exif:GPS*', '--Composite:GPS*');

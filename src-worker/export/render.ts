@@ -6,28 +6,14 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { z } from 'zod';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { CrsSettings } from '../../src-shared/presets.js';
 import { adjustmentsFromCrs, applyPixelPass, pixelPassIsNeutral } from './adjustments.js';
 import { openExportSource } from './export-source.js';
-import { METADATA_MODES, writeExportMetadata, type MetadataMode } from './export-metadata.js';
+import { writeExportMetadata } from './export-metadata.js';
+import { EXPORT_EXTENSIONS, EXPORT_FORMATS, renderOptionsSchema, type ExportFormat, type RenderOptions } from '../../src-shared/exports.js';
 
-export const EXPORT_FORMATS = ['jpeg', 'webp', 'avif'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { jpeg: 'jpg', webp: 'webp', avif: 'avif' };
-
-export const renderOptionsSchema = z.object({
-  format: z.enum(EXPORT_FORMATS).default('jpeg'),
-  quality: z.number().int().min(1).max(100).default(85),
-  /** Long edge in px; null keeps the original size (never enlarged). */
-  longEdge: z.number().int().min(16).max(65_535).nullable().default(null),
-  /** Megapixel cap; null for none. */
-  maxMegapixels: z.number().positive().max(200).nullable().default(null),
-  colorSpace: z.enum(['srgb', 'p3']).default('srgb'),
-  metadata: z.enum(METADATA_MODES as [MetadataMode, ...MetadataMode[]]).default('all'),
-});
-export type RenderOptions = z.infer<typeof renderOptionsSchema>;
+export { EXPORT_EXTENSIONS, EXPORT_FORMATS, renderOptionsSchema, type ExportFormat, type RenderOptions };
 
 export interface RenderInput {
   originalPath: string;
