@@ -87,7 +87,10 @@ async function queueAndFollow(options: CommonOptions, exportId: string, setExit:
     if (!lanes) {
       await client.close();
       client = null;
-      engine = await Engine.start(loadConfig(flagsOf(options)), { consoleLevel: 'error' });
+      const config = loadConfig(flagsOf(options));
+      // Exports need CPU workers only: no ML process (and its models) unless asked for.
+      const mlAsked = (options as { mlWorkers?: number }).mlWorkers !== undefined;
+      engine = await Engine.start(mlAsked ? config : { ...config, mlWorkers: 0 }, { consoleLevel: 'error' });
       lanes = engine.lanes;
       repo = new ExportsRepo(engine.store.sql);
     }

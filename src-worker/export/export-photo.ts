@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, lstat, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, rename, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { CrsSettings } from '../../src-shared/presets.js';
@@ -46,6 +46,25 @@ export function isDiskFull(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const text = err instanceof Error ? err.message : String(err);
   return code === 'ENOSPC' || code === 'EDQUOT' || /no space left|ENOSPC|disk full|quota exceeded/i.test(text);
+}
+
+/** Less than this free in the target folder after a failed write: the failure was the full disk. */
+const NEARLY_FULL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A failed write is "disk full" when the error says so, or (exiftool words its write errors its own way)
+ * when the target folder's file system has next to nothing left.
+ */
+async function failedForSpace(err: unknown, dir: string): Promise<boolean> {
+  if (isDiskFull(err)) return true;
+  // A photo's own problem (missing, corrupt original…) stays that photo's failure.
+  if (err instanceof ShoeboxError && err.code !== 'internal') return false;
+  try {
+    const fsStats = await statfs(dir);
+    return fsStats.bavail * fsStats.bsize < NEARLY_FULL_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 /** Puts `tmp` at `final` without replacing anything there. */
@@ -114,7 +133,7 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
     return { outcome: 'done', file: final, bytes, reused: false };
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    if (isDiskFull(err)) {
+    if (await failedForSpace(err, record.targetDir)) {
       const why = `disk full: no space left in ${record.targetDir} (export paused; free space, then resume it)`;
       await exports.setState(data.exportId, 'paused', why);
       return { outcome: 'paused', why };
