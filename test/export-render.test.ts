@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -195,6 +195,15 @@ describe('export render on real photos', { skip: needsSharedPhotos }, () => {
     const n0 = await sharp(neutral).stats();
     const w0 = await sharp(warm).stats();
     assert.ok(w0.channels[0]!.mean - w0.channels[2]!.mean > n0.channels[0]!.mean - n0.channels[2]!.mean + 10, 'warmer: more red than blue');
+  });
+
+  it('fails a damaged original with corrupt-file in the decoder\'s words, writing nothing', async () => {
+    const file = outFile();
+    await assert.rejects(
+      renderExport({ originalPath: path.join(photosDir, 'jpg', 'corrupted.jpg'), settings: {}, options: opts({ longEdge: 256 }), keywords: [], rating: null }, file),
+      (err: unknown) => err instanceof ShoeboxError && err.code === 'corrupt-file' && /Corrupt JPEG data/.test(err.message),
+    );
+    assert.throws(() => readFileSync(file), /ENOENT/);
   });
 
   it('fails a vanished original with missing-file', async () => {

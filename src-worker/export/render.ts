@@ -8,7 +8,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { CrsSettings } from '../../src-shared/presets.js';
-import { adjustmentsFromCrs, applyPixelPass, pixelPassIsNeutral } from './adjustments.js';
+import { adjustmentsFromCrs, applyPixelPass, pixelPassIsNeutral, type RenderedAdjustments } from './adjustments.js';
+import { mapDecodeError } from '../stages/preprocess.js';
 import { openExportSource } from './export-source.js';
 import { writeExportMetadata } from './export-metadata.js';
 import { EXPORT_EXTENSIONS, EXPORT_FORMATS, renderOptionsSchema, type ExportFormat, type RenderOptions } from '../../src-shared/exports.js';
@@ -67,15 +68,15 @@ function encode(img: sharp.Sharp, options: RenderOptions): sharp.Sharp {
   }
 }
 
-/** Renders `input` into `outFile` (overwritten). */
-export async function renderExport(input: RenderInput, outFile: string): Promise<RenderResult> {
-  const options = renderOptionsSchema.parse(input.options);
-  const source = await openExportSource(await readOriginal(input.originalPath));
-  const size = targetSize(source.width, source.height, options);
-  const adjustments = adjustmentsFromCrs(input.settings);
+function isWriteError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
 
+/** The resized pipeline with the preset's renderable adjustments applied. */
+async function adjusted(image: sharp.Sharp, size: { width: number; height: number }, adjustments: RenderedAdjustments): Promise<sharp.Sharp> {
   // Resize first (cheap), in sRGB (sharp converts from an embedded profile), 8 bits per channel.
-  let img = source.image.resize(size.width, size.height, { fit: 'inside' }).toColourspace('srgb');
+  let img = image.resize(size.width, size.height, { fit: 'inside' }).toColourspace('srgb');
   if (!pixelPassIsNeutral(adjustments) || adjustments.clarity > 0) {
     const { data, info } = await materialise(img);
     if (!pixelPassIsNeutral(adjustments)) applyPixelPass(data, info.channels, adjustments);
@@ -90,15 +91,25 @@ export async function renderExport(input: RenderInput, outFile: string): Promise
   if (adjustments.sharpness > 0) {
     img = img.sharpen({ sigma: adjustments.sharpenRadius, m1: 0, m2: adjustments.sharpness / 50 });
   }
+  return img;
+}
+
+/** Renders `input` into `outFile` (overwritten). */
+export async function renderExport(input: RenderInput, outFile: string): Promise<RenderResult> {
+  const options = renderOptionsSchema.parse(input.options);
+  const source = await openExportSource(await readOriginal(input.originalPath));
+  const size = targetSize(source.width, source.height, options);
+  const adjustments = adjustmentsFromCrs(input.settings);
+
   let info: sharp.OutputInfo;
   try {
-    const out = await encode(img, options).toBuffer({ resolveWithObject: true });
+    const out = await encode(await adjusted(source.image, size, adjustments), options).toBuffer({ resolveWithObject: true });
     info = out.info;
     await writeFile(outFile, out.data);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw err;
-    if (err instanceof ShoeboxError) throw err;
-    throw new ShoeboxError('corrupt-file', `the original could not be rendered: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if (isWriteError(err) || err instanceof ShoeboxError) throw err;
+    // Most damage shows only when the pixels are decoded: say so in the decoder's words.
+    throw mapDecodeError(err, source.format);
   }
   await writeExportMetadata(outFile, input.originalPath, {
     mode: options.metadata,
