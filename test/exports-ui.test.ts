@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { createExport } from '../src-core/export/plan-export.js';
 import { libraryPaths } from '../src-core/paths.js';
 import { openStore } from '../src-core/store/open-store.js';
@@ -82,4 +83,42 @@ test('the Queues view shows an export paused for a full disk; Resume finishes it
   assert.deepEqual(readdirSync(target).sort(), ['DSCN0010.jpg', 'DSCN0012.jpg', 'DSCN0021.jpg']);
   await page.getByTestId('exports-panel').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(artifacts, 'exports-queues-done-1440.png') });
+});
+
+test('Export… on the photo detail renders the photo with a preset into a folder', { skip, timeout: 240_000 }, async () => {
+  const folder = path.join(dataDir, 'Black and white');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Library' }).click();
+  await page.locator('.tile').first().click();
+  const form = page.getByTestId('export-form');
+  await form.getByRole('button', { name: /Export…/ }).click();
+  await form.getByRole('option', { name: 'Black & white' }).waitFor({ state: 'attached', timeout: 30_000 });
+  await form.getByLabel('Export folder').fill(folder);
+  await form.getByLabel('Preset').selectOption({ label: 'Black & white' });
+  await form.getByLabel('Long edge in pixels').fill('300');
+  await form.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(artifacts, 'exports-form-1440.png') });
+  await page.setViewportSize({ width: 800, height: 600 });
+  await form.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(artifacts, 'exports-form-800.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await form.getByRole('button', { name: 'Export', exact: true }).click();
+  await form.getByRole('status').waitFor({ timeout: 30_000 });
+  assert.match((await form.getByRole('status').textContent()) ?? '', /Export queued: 1 photo → .*Black and white/);
+  const bad = page.getByTestId('export-form');
+  await bad.getByLabel('Export folder').fill('relative/folder');
+  await bad.getByRole('button', { name: 'Export', exact: true }).click();
+  await bad.getByRole('alert').waitFor({ timeout: 30_000 });
+  assert.match((await bad.getByRole('alert').textContent()) ?? '', /absolute path/);
+
+  const deadline = Date.now() + 180_000;
+  while (!(existsSync(folder) && readdirSync(folder).some((n) => n.endsWith('.jpg')))) {
+    if (Date.now() > deadline) throw new Error('the export from the detail never landed');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const file = path.join(folder, readdirSync(folder).find((n) => n.endsWith('.jpg'))!);
+  const stats = await sharp(file).stats();
+  assert.ok(Math.abs(stats.channels[0]!.mean - stats.channels[2]!.mean) < 1.5, 'the Black & white preset was rendered');
+  const meta = await sharp(file).metadata();
+  assert.equal(Math.max(meta.width!, meta.height!), 300);
 });

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../src-shared/api/client.js';
-import type { Res } from '../../../src-shared/api/contract.js';
+import type { Req, Res } from '../../../src-shared/api/contract.js';
 
 export type ExportDto = Res<'exports.get'>;
 
@@ -14,6 +14,10 @@ export interface ExportsState {
   busy: string | null;
   refresh(): Promise<void>;
   act(action: 'pause' | 'resume' | 'cancel', id: string): Promise<void>;
+  /** Creates and queues an export; answers it, or throws the API's reason. */
+  create(input: Req<'exports.create'>): Promise<ExportDto>;
+  /** The library's presets, for the export form's choice. */
+  presets(): Promise<Array<{ id: string; name: string }>>;
 }
 
 let client: ApiClient | null = null;
@@ -43,6 +47,16 @@ export const useExports = create<ExportsState>()((set, get) => ({
     } finally {
       set({ busy: null });
     }
+  },
+  async create(input) {
+    if (!client) throw new Error('exports: no API client bound');
+    const created = await client['exports.create'](input);
+    await get().refresh();
+    return created;
+  },
+  async presets() {
+    if (!client) return [];
+    return (await client['presets.list']({})).presets.map((p) => ({ id: p.id, name: p.name }));
   },
 }));
 
