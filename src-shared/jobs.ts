@@ -28,7 +28,7 @@ export const PresetApplyJobData = z.object({
 });
 export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', 'group', ...PEOPLE_JOB_NAMES] as const;
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', 'group', ...PEOPLE_JOB_NAMES, 'export.photo'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
@@ -39,6 +39,7 @@ export const JOB_CLASS: Record<JobName, WorkerClass> = {
   'people.recluster': 'cpu',
   'presets.apply': 'cpu',
   group: 'cpu',
+  'export.photo': 'cpu',
 };
 
 /** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
@@ -59,6 +60,7 @@ export function nextJob(name: JobName): 'photo.ml' | 'group' | null {
     case 'people.cluster-faces':
     case 'people.recluster':
     case 'presets.apply':
+    case 'export.photo':
       return null;
   }
 }

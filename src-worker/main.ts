@@ -17,6 +17,7 @@ import { cappedJitterDelay } from './backoff.js';
 import { handlerFor, type WorkerServices } from './jobs/job-handler.js';
 import { JOB_HANDLERS } from './jobs/registry.js';
 import { closeExiftool } from './metadata/exiftool-process.js';
+import { closeExportExiftool } from './export/export-metadata.js';
 import { MetadataExtraRepo } from '../src-core/store/repos/metadata-extra-repo.js';
 import { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
 import { lowerProcessPriority } from './process-priority.js';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     // close() stops taking jobs and waits for the ones in hand to finish.
     await Promise.all(workers.map((w) => w.close()));
     await closeExiftool();
+    await closeExportExiftool();
     await lanes.close();
     lockRedis.disconnect();
     await store.close();

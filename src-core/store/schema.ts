@@ -5,6 +5,7 @@ import { PEOPLE_MIGRATIONS } from './repos/people-repo.js';
 import { STAGE_RUNS_MIGRATIONS } from './repos/stage-runs-repo.js';
 import { PRESETS_MIGRATIONS } from './repos/presets-repo.js';
 import { PHOTO_PRESETS_MIGRATIONS } from './repos/photo-presets-repo.js';
+import { EXPORTS_MIGRATIONS } from './repos/exports-repo.js';
 import { GROUPS_MIGRATIONS } from './repos/groups-repo.js';
 
 /**
@@ -19,4 +20,5 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...PRESETS_MIGRATIONS,
   ...PHOTO_PRESETS_MIGRATIONS,
   ...GROUPS_MIGRATIONS,
+  ...EXPORTS_MIGRATIONS,
 ];

@@ -4,6 +4,7 @@ import { connectClient } from './api/transport.js';
 import { bindEvents } from './state/events.js';
 import { createAppStore } from './state/store.js';
 import { bindPeople } from './state/people.js';
+import { bindExports } from './state/exports-store.js';
 import { StoreProvider } from './state/context.js';
 import { createPresetsStore, PresetsProvider } from './state/presets-store.js';
 import { MediaContext } from './components/media-context.js';
@@ -17,6 +18,7 @@ if ('error' in client) {
   const store = createAppStore(client);
   bindEvents(client, store);
   bindPeople(client);
+  bindExports(client);
   void store.getState().loadStatus();
   root.render(
     <StoreProvider store={store}>

@@ -5,6 +5,7 @@ import { HostView as HostViewSchema } from '../hosts.js';
 import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 import { PRESET_API } from './presets-contract.js';
+import { EXPORT_API } from './exports-contract.js';
 
 /**
  * The one API contract of the app: every command (request → response) and every pushed event,
@@ -412,6 +413,8 @@ export const api = {
   ...PRESET_API,
   // ── culling (src-shared/api/culling-contract.ts) ──
   ...cullingApi,
+  // ── exports (src-shared/api/exports-contract.ts) ──
+  ...EXPORT_API,
 } as const;
 
 export type Api = typeof api;

@@ -6,6 +6,7 @@ import { runGroupJob } from './group.js';
 import { runMlJob } from './photo-ml.js';
 import { runPeopleJob } from './people.js';
 import { runPresetApplyJob } from './preset-apply.js';
+import { runExportPhotoJob } from './export-photo.js';
 
 /**
  * Job name → handler, for every job the queues carry (as Immich's job service does). A new kind of
@@ -20,4 +21,5 @@ export const JOB_HANDLERS: Readonly<Record<JobName, JobHandler>> = {
   maintenance: (job, _lane, services) => runMaintenanceJob(job, { ...services, redis: services.lockRedis }),
   'people.cluster-faces': (job, _lane, services) => runPeopleJob(job, services),
   'people.recluster': (job, _lane, services) => runPeopleJob(job, services),
+  'export.photo': (job, _lane, services) => runExportPhotoJob(job, services),
 };

@@ -155,7 +155,7 @@ async function describeNonImage(bytes: Buffer): Promise<string> {
 }
 
 /** The sharp operations that display an image stored with EXIF orientation `o`. */
-function applyOrientation(img: sharp.Sharp, o: number | null | undefined): sharp.Sharp {
+export function applyOrientation(img: sharp.Sharp, o: number | null | undefined): sharp.Sharp {
   switch (o) {
     case 2: return img.flop();
     case 3: return img.rotate(180);
@@ -213,7 +213,7 @@ async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSigna
   return { raw, ...size };
 }
 
-type HeicDecode = ((opts: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>) & {
+export type HeicDecode = ((opts: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>) & {
   all: (opts: { buffer: Uint8Array }) => Promise<
     Array<{ width: number; height: number; decode: () => Promise<{ width: number; height: number; data: Uint8ClampedArray }> }> & {
       dispose: () => void;
@@ -222,7 +222,7 @@ type HeicDecode = ((opts: { buffer: Uint8Array }) => Promise<{ width: number; he
 };
 
 let heicDecodePromise: Promise<HeicDecode> | null = null;
-function loadHeicDecode(): Promise<HeicDecode> {
+export function loadHeicDecode(): Promise<HeicDecode> {
   // heic-decode ships no types; a non-literal specifier keeps tsc from asking for them.
   const specifier: string = 'heic-decode';
   heicDecodePromise ??= import(specifier).then((m: { default: HeicDecode }) => m.default);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { PresetSuggestion } from './PresetSuggestion.js';
+import { ExportForm } from '../components/ExportForm.js';
 import { useApp } from '../state/context.js';
 import { useMediaUrl } from '../components/media.js';
 import { DetectionOverlays, resultsOf } from '../components/detections.js';
@@ -71,6 +72,7 @@ export function PhotoDetailPanel() {
         <FaceChips photoId={d.id} />
         <PhotoInfo detail={d} />
         <PresetSuggestion photoId={d.id} revision={d.revision} />
+        <ExportForm photoIds={[d.id]} />
       </>
     );
   }

@@ -1,3 +1,4 @@
+import { ExportsPanel } from '../components/ExportsPanel.js';
 import { useEffect } from 'react';
 import { LANES, type Lane } from '../../../src-shared/lanes.js';
 import { useApp } from '../state/context.js';
@@ -221,6 +222,7 @@ export function QueuesView() {
       </section>
       <Workers />
       <HostsCard />
+      <ExportsPanel />
     </div>
   );
 }

@@ -1,0 +1,102 @@
+/**
+ * Opens an export's ORIGINAL at full size, upright, as a sharp pipeline (never the cached preview):
+ * JPEG/PNG/TIFF/WebP/AVIF through sharp with EXIF orientation applied; HEIC through libheif when
+ * sharp's libvips lacks HEVC (libheif applies the HEIF rotation itself); camera RAW through its
+ * largest embedded JPEG preview with the RAW's IFD0 orientation, as the preprocess stage does.
+ */
+import exifr from 'exifr';
+import sharp from 'sharp';
+import { ShoeboxError } from '../../src-shared/errors.js';
+import { detectImageFormat, findEmbeddedJpegs, isRawFormat, walkTiff } from '../stages/image-format.js';
+import { applyOrientation, loadHeicDecode, mapDecodeError, MAX_INPUT_PIXELS } from '../stages/preprocess.js';
+
+export interface ExportSource {
+  /** Upright, full-size pipeline, ready for resize. */
+  image: sharp.Sharp;
+  /** Upright size in pixels. */
+  width: number;
+  height: number;
+  format: string;
+}
+
+function upright(w: number, h: number, orientation: number | null | undefined): { width: number; height: number } {
+  return orientation && orientation >= 5 && orientation <= 8 ? { width: h, height: w } : { width: w, height: h };
+}
+
+function checkPixels(w: number, h: number): void {
+  if (w * h > MAX_INPUT_PIXELS) {
+    throw new ShoeboxError('too-large', `image declares ${w} × ${h} pixels, above the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit`);
+  }
+}
+
+async function openWithSharp(bytes: Buffer, format: string, orientation?: number | null): Promise<ExportSource> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false, failOn: 'none' }).metadata();
+  } catch (err) {
+    throw mapDecodeError(err, format);
+  }
+  if (!meta.width || !meta.height) throw new ShoeboxError('corrupt-file', `${format} image has no readable size`);
+  checkPixels(meta.width, meta.height);
+  const base = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
+  const o = orientation === undefined ? meta.orientation : orientation;
+  const image = orientation === undefined ? base.rotate() : applyOrientation(base, orientation);
+  return { image, ...upright(meta.width, meta.height, o), format };
+}
+
+async function openHeif(bytes: Buffer): Promise<ExportSource> {
+  try {
+    const source = await openWithSharp(bytes, 'heif');
+    // Only the header was read: make sure libvips can decode the pixels too (HEVC is not built in).
+    await source.image.clone().resize(8, 8).raw().toBuffer();
+    return source;
+  } catch (err) {
+    if (err instanceof ShoeboxError && err.code === 'too-large') throw err;
+  }
+  const heicDecode = await loadHeicDecode();
+  const images = await heicDecode.all({ buffer: bytes });
+  try {
+    const first = images[0];
+    if (!first) throw new ShoeboxError('corrupt-file', 'HEIF file holds no image');
+    checkPixels(first.width, first.height);
+    const px = await first.decode();
+    const data = Buffer.from(px.data.buffer, px.data.byteOffset, px.data.byteLength);
+    const image = sharp(data, { raw: { width: px.width, height: px.height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS });
+    return { image, width: px.width, height: px.height, format: 'heif' };
+  } finally {
+    images.dispose();
+  }
+}
+
+async function openRaw(bytes: Buffer, format: string): Promise<ExportSource> {
+  const previews = findEmbeddedJpegs(bytes);
+  try {
+    const thumb = await exifr.thumbnail(bytes);
+    if (thumb && thumb.length > 0) previews.push(Buffer.from(thumb));
+  } catch {
+    // no IFD1 thumbnail
+  }
+  let best: { bytes: Buffer; px: number } | null = null;
+  for (const p of previews) {
+    try {
+      const meta = await sharp(p, { failOn: 'none' }).metadata();
+      if (meta.format !== 'jpeg' || !meta.width || !meta.height) continue;
+      const px = meta.width * meta.height;
+      if (!best || px > best.px) best = { bytes: p, px };
+    } catch {
+      // lossless sensor data or a damaged block
+    }
+  }
+  if (!best) throw new ShoeboxError('unsupported-format', `${format} RAW file without a usable embedded preview to export`);
+  // The preview is stored unrotated; the RAW's own IFD0 orientation applies to it.
+  return openWithSharp(best.bytes, format, walkTiff(bytes)?.orientation ?? null);
+}
+
+export async function openExportSource(bytes: Buffer): Promise<ExportSource> {
+  if (bytes.length === 0) throw new ShoeboxError('empty-file', 'the original is empty (0 bytes)');
+  const format = await detectImageFormat(bytes);
+  if (!format) throw new ShoeboxError('unsupported-format', 'the original is not an image');
+  if (format === 'heif') return openHeif(bytes);
+  if (isRawFormat(format)) return openRaw(bytes, format);
+  return openWithSharp(bytes, format);
+}
