@@ -6,6 +6,7 @@ import { STAGE_RUNS_MIGRATIONS } from './repos/stage-runs-repo.js';
 import { PRESETS_MIGRATIONS } from './repos/presets-repo.js';
 import { PHOTO_PRESETS_MIGRATIONS } from './repos/photo-presets-repo.js';
 import { GROUPS_MIGRATIONS } from './repos/groups-repo.js';
+import { MAINTENANCE_MIGRATIONS } from './repos/maintenance-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
@@ -19,4 +20,5 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...PRESETS_MIGRATIONS,
   ...PHOTO_PRESETS_MIGRATIONS,
   ...GROUPS_MIGRATIONS,
+  ...MAINTENANCE_MIGRATIONS,
 ];
