@@ -15,6 +15,8 @@ import type { Store, WorkerStatus } from '../../src-core/store/store.js';
 import type { StoreLocation } from '../../src-shared/store-location.js';
 import { sweep } from './sweep.js';
 import { WorkerPool } from './worker-pool.js';
+import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
+import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
 
 export class EngineAlreadyRunning extends Error {
   override name = 'EngineAlreadyRunning';
@@ -167,6 +169,7 @@ export class Engine {
     await pool.waitUntilReady();
     await engine.flushStatuses();
     await sweep(store, lanes, log);
+    await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
     engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
     engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     log.info(
