@@ -17,6 +17,8 @@ import { sweep } from './sweep.js';
 import { WorkerPool } from './worker-pool.js';
 import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
+import { ResourceGovernor, type SensorSource } from './governor.js';
+import { systemSensors } from './governor/system-sensors.js';
 
 export class EngineAlreadyRunning extends Error {
   override name = 'EngineAlreadyRunning';
@@ -87,6 +89,8 @@ export class Engine {
   private readonly pendingStatuses = new Map<string, WorkerStatus>();
   private stopped = false;
   redisMemoryWarning: string | null = null;
+  /** Pauses the bulk lanes while the machine is too hot, too busy or on battery (issue 18). */
+  governor: ResourceGovernor | null = null;
 
   private constructor(
     readonly config: EngineConfig,
@@ -99,7 +103,7 @@ export class Engine {
     readonly endpoint: RedisEndpoint,
   ) {}
 
-  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false } = {}): Promise<Engine> {
+  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false; sensors?: SensorSource } = {}): Promise<Engine> {
     const paths = libraryPaths(config.dataDir);
     fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
     const running = readRunningEngine(paths.engineFile);
@@ -132,7 +136,7 @@ export class Engine {
     try {
       lanes = new Lanes(endpoint, config);
       pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
-      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint);
+      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint, options.sensors ?? systemSensors());
     } catch (error) {
       // A start that fails half-way leaves nothing running: no worker, no redis-server, no engine file.
       log.error(`engine start failed: ${String(error)}`);
@@ -154,6 +158,7 @@ export class Engine {
     pool: WorkerPool,
     redis: RedisSupervisor | null,
     endpoint: RedisEndpoint,
+    sensors: SensorSource,
   ): Promise<Engine> {
     // A pause survives a restart: the store remembers it, Redis may have been emptied.
     const pauses = await store.engineState.listPauses();
@@ -170,6 +175,8 @@ export class Engine {
     await engine.flushStatuses();
     await sweep(store, lanes, log);
     await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
+    engine.governor = new ResourceGovernor(engine, config.governor, sensors, log);
+    engine.governor.start();
     engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
     engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     log.info(
@@ -228,6 +235,7 @@ export class Engine {
     this.stopped = true;
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     if (this.statusFlush) clearInterval(this.statusFlush);
+    await this.governor?.stop();
     if (options.force) this.pool.kill();
     else await this.pool.stop(options.graceMs ?? this.config.shutdownGraceMs);
     await this.flushStatuses();
