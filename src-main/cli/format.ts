@@ -1,3 +1,4 @@
+import { formatMaintenanceRuns } from './maintenance-commands.js';
 import type { MetadataExtra, PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
 import { defaultDataDir } from '../../src-core/paths.js';
@@ -46,6 +47,8 @@ export function formatStatus(status: LibraryStatus): string {
         `${t.photos} photos, ${t.completed} completed, ${t.failed} failed, ${t.skipped} skipped, ${t.queued + t.processing} in progress`,
     );
   }
+  if (status.maintenance.runs.length) out.push('', 'Maintenance:', ...formatMaintenanceRuns(status.maintenance.runs).map((line) => `  ${line}`));
+  if (status.maintenance.missingPhotos) out.push(`${status.maintenance.missingPhotos} photo(s) missing from disk (results kept): shoebox maintenance`);
   return out.join('\n');
 }
 

@@ -20,6 +20,7 @@ import { createProgressReporter } from './progress.js';
 import { serve, type ServeOptions } from './serve.js';
 import { runWorkers } from './worker.js';
 import { registerPresetCommands } from './presets.js';
+import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
@@ -257,6 +258,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   registerPeopleCommands(program);
   registerPresetCommands(program, setExit);
+  registerMaintenanceCommands(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import type { LaneCounts, Lanes } from '../../src-core/queues.js';
 import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from '../../src-core/store/store.js';
 import { nextJobFor } from './sweep.js';
 import { withMetadataExtra } from '../../src-core/store/repos/metadata-extra-repo.js';
+import { maintenanceStatus, type MaintenanceRun } from '../../src-core/store/repos/maintenance-repo.js';
 
 export class OperationError extends Error {
   override name = 'OperationError';
@@ -27,6 +28,8 @@ export interface LibraryStatus {
   workers: WorkerStatus[];
   photos: Record<string, number>;
   lastIngest: (IngestRecord & { totals: IngestTotals }) | null;
+  /** Issue 18: each maintenance task's last run, and how many photos' files are missing. */
+  maintenance: { runs: MaintenanceRun[]; missingPhotos: number };
 }
 
 export interface FailedEntry extends FailedPhoto {
@@ -66,6 +69,7 @@ export class LibraryOperations {
       workers: this.enginePid !== null ? await this.store.engineState.listWorkers() : [],
       photos: await this.store.photos.countByState(),
       lastIngest: ingest ? { ...ingest, totals: await this.store.ingests.totals(ingest.id) } : null,
+      maintenance: await maintenanceStatus(this.store.sql),
     };
   }
 

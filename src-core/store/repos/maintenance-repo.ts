@@ -167,3 +167,10 @@ export class MaintenanceRepo {
     return rows.map((r) => ({ task: r.task, startedAt: r.started_at, finishedAt: r.finished_at, ms: Number(r.ms), ok: Number(r.ok) === 1, result: JSON.parse(r.result) as unknown }));
   }
 }
+
+/** What `shoebox status` shows of the maintenance lane. */
+export async function maintenanceStatus(db: SqlDb): Promise<{ runs: MaintenanceRun[]; missingPhotos: number }> {
+  const repo = new MaintenanceRepo(db);
+  const missing = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM photo_missing');
+  return { runs: await repo.lastRuns(), missingPhotos: Number(missing?.n ?? 0) };
+}
