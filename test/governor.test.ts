@@ -124,3 +124,43 @@ describe('governor on a real engine', { skip: needsSharedPhotos }, () => {
     assert.deepEqual(await pausedLanes(), ['learning']);
   });
 });
+
+describe('system sensors (read from a sysfs-shaped folder of real files)', () => {
+  it('takes the hottest CPU thermal zone and ignores the others', async () => {
+    const { hottestCpuZone } = await import('../src-main/engine/governor/system-sensors.js');
+    const root = makeTempDir('thermal');
+    try {
+      const zone = (name: string, type: string, milli: string) => {
+        fs.mkdirSync(path.join(root, name));
+        fs.writeFileSync(path.join(root, name, 'type'), `${type}\n`);
+        fs.writeFileSync(path.join(root, name, 'temp'), `${milli}\n`);
+      };
+      assert.equal(await hottestCpuZone(root), null);
+      zone('thermal_zone0', 'x86_pkg_temp', '61000');
+      zone('thermal_zone1', 'iwlwifi_1', '99000');
+      zone('thermal_zone2', 'acpitz', '72500');
+      assert.equal(await hottestCpuZone(root), 72.5);
+      assert.equal(await hottestCpuZone(path.join(root, 'absent')), null);
+    } finally {
+      removeDir(root);
+    }
+  });
+  it('tells battery from mains, and null without a battery', async () => {
+    const { onBattery } = await import('../src-main/engine/governor/system-sensors.js');
+    const root = makeTempDir('power');
+    try {
+      const supply = (name: string, files: Record<string, string>) => {
+        fs.mkdirSync(path.join(root, name));
+        for (const [file, value] of Object.entries(files)) fs.writeFileSync(path.join(root, name, file), `${value}\n`);
+      };
+      assert.equal(await onBattery(root), null);
+      supply('AC', { type: 'Mains', online: '0' });
+      supply('BAT0', { type: 'Battery', status: 'Discharging' });
+      assert.equal(await onBattery(root), true);
+      fs.writeFileSync(path.join(root, 'AC', 'online'), '1\n');
+      assert.equal(await onBattery(root), false);
+    } finally {
+      removeDir(root);
+    }
+  });
+});
