@@ -84,9 +84,9 @@ describe('governor on a real engine', { skip: needsSharedPhotos }, () => {
     assert.deepEqual(
       pauses.map((p) => [p.scope, p.by, p.reason]),
       [
-        ['default', 'system', 'paused by the system: CPU 92 °C > 85 °C'],
+        ['default', 'system', 'CPU 92 °C > 85 °C'],
         ['learning', 'user', 'my own pause'],
-        ['maintenance', 'system', 'paused by the system: CPU 92 °C > 85 °C'],
+        ['maintenance', 'system', 'CPU 92 °C > 85 °C'],
       ],
     );
     assert.deepEqual(await pausedLanes(), ['default', 'learning', 'maintenance']);
@@ -104,7 +104,7 @@ describe('governor on a real engine', { skip: needsSharedPhotos }, () => {
     await engine.governor!.tick();
     assert.deepEqual(await pausedLanes(), ['default', 'learning', 'maintenance']);
     assert.equal(engine.governor!.state.pausedFor, 'CPU 83 °C > 80 °C');
-    assert.equal((await engine.store.engineState.listPauses()).find((p) => p.scope === 'default')?.reason, 'paused by the system: CPU 83 °C > 80 °C');
+    assert.equal((await engine.store.engineState.listPauses()).find((p) => p.scope === 'default')?.reason, 'CPU 83 °C > 80 °C');
 
     reading = { ...cool, cpuTempC: 70 };
     await waitFor(async () => (await pausedLanes()).join() === 'learning', 60_000, 'the governor to resume the bulk lanes');
@@ -118,7 +118,7 @@ describe('governor on a real engine', { skip: needsSharedPhotos }, () => {
     reading = { ...cool, onBattery: true };
     await engine.governor!.tick();
     assert.deepEqual(await pausedLanes(), ['default', 'learning', 'maintenance']);
-    assert.equal((await engine.store.engineState.listPauses()).find((p) => p.scope === 'default')?.reason, 'paused by the system: on battery power');
+    assert.equal((await engine.store.engineState.listPauses()).find((p) => p.scope === 'default')?.reason, 'on battery power');
     reading = { ...cool };
     await engine.governor!.tick();
     assert.deepEqual(await pausedLanes(), ['learning']);
@@ -162,5 +162,16 @@ describe('system sensors (read from a sysfs-shaped folder of real files)', () =>
     } finally {
       removeDir(root);
     }
+  });
+});
+
+describe('governor pauses are told from the others by their reason', () => {
+  it('recognises exactly the reasons the rule writes', async () => {
+    const { isGovernorReason } = await import('../src-main/engine/governor.js');
+    for (const reading of [{ ...cool, cpuTempC: 99.6 }, { ...cool, gpuTempC: 91 }, { ...cool, cpuPercent: 99.9 }, { ...cool, onBattery: true }]) {
+      assert.ok(isGovernorReason(limitExceeded(settings, reading, false)!));
+    }
+    assert.equal(isGovernorReason('on battery power; Shoebox resumes on mains power'), false);
+    assert.equal(isGovernorReason('my own pause'), false);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The resource governor (issue 18): reads the machine's sensors on an interval and, while a limit is
  * exceeded (CPU use, CPU or GPU temperature, running on battery), pauses the bulk lanes with the
- * reason recorded as the system's pause ("paused by the system: CPU 92 °C > 85 °C"); it resumes them
+ * reason recorded as the system's pause (shown as "paused by the system: CPU 92 °C > 85 °C"); it resumes them
  * on its own once the reading is back under the limit with a margin, so it does not flap.
  *
  * `high_priority` is never paused by it: a photo the person opens is analysed whatever the load.
@@ -27,7 +27,13 @@ export type SensorSource = () => Promise<SensorReading>;
 
 /** The lanes the governor may pause: every lane but high_priority. */
 export const GOVERNED_LANES: readonly Lane[] = LANES.filter((lane) => lane !== 'high_priority');
-export const SYSTEM_PAUSE_PREFIX = 'paused by the system: ';
+/**
+ * The governor's pauses are lane pauses by the system whose reason is one the governor writes (the
+ * app shows them as "paused by the system: CPU 92 °C > 85 °C"); any other pause is left alone.
+ */
+export function isGovernorReason(reason: string): boolean {
+  return /^(?:(?:CPU|GPU) \d+ °C > \d+ °C|CPU use \d+ % > \d+ %|on battery power)$/.test(reason);
+}
 /** Resume only this far under a temperature limit… */
 export const COOL_DOWN_C = 5;
 /** …or a CPU-use limit. */
@@ -118,19 +124,18 @@ export class ResourceGovernor {
   /** The lanes the governor itself paused (recognised by the reason it writes). */
   private async ownPauses(): Promise<Lane[]> {
     const pauses = await this.engine.store.engineState.listPauses();
-    return pauses.filter((p) => p.scope !== 'all' && p.by === 'system' && p.reason.startsWith(SYSTEM_PAUSE_PREFIX)).map((p) => p.scope as Lane);
+    return pauses.filter((p) => p.scope !== 'all' && p.by === 'system' && isGovernorReason(p.reason)).map((p) => p.scope as Lane);
   }
 
   private async pause(reason: string): Promise<void> {
     const pauses = await this.engine.store.engineState.listPauses();
-    const fullReason = `${SYSTEM_PAUSE_PREFIX}${reason}`;
     const toPause: Lane[] = [];
     for (const lane of GOVERNED_LANES) {
       const existing = pauses.find((p) => p.scope === lane);
-      const isOurs = existing?.by === 'system' && existing.reason.startsWith(SYSTEM_PAUSE_PREFIX);
+      const isOurs = existing?.by === 'system' && isGovernorReason(existing.reason);
       if (existing && !isOurs) continue; // the person's pause (or another system pause) stays as it is
-      if (existing?.reason === fullReason) continue;
-      await this.engine.store.engineState.setPause({ scope: lane, by: 'system', reason: fullReason, at: new Date().toISOString() });
+      if (existing?.reason === reason) continue;
+      await this.engine.store.engineState.setPause({ scope: lane, by: 'system', reason: reason, at: new Date().toISOString() });
       if (!existing) toPause.push(lane);
     }
     if (toPause.length > 0) {
