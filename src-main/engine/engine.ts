@@ -19,6 +19,8 @@ import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
 import { ResourceGovernor, type SensorSource } from './governor.js';
 import { systemSensors } from './governor/system-sensors.js';
+import { FolderWatcher } from './watch/folder-watcher.js';
+import { WatchRepo } from '../../src-core/store/repos/watch-repo.js';
 
 export class EngineAlreadyRunning extends Error {
   override name = 'EngineAlreadyRunning';
@@ -91,6 +93,8 @@ export class Engine {
   redisMemoryWarning: string | null = null;
   /** Pauses the bulk lanes while the machine is too hot, too busy or on battery (issue 18). */
   governor: ResourceGovernor | null = null;
+  /** Ingests new and changed photos of the watched folders on their own (issue 18). */
+  watcher: FolderWatcher | null = null;
 
   private constructor(
     readonly config: EngineConfig,
@@ -177,6 +181,8 @@ export class Engine {
     await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
     engine.governor = new ResourceGovernor(engine, config.governor, sensors, log);
     engine.governor.start();
+    engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log);
+    await engine.watcher.start();
     engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
     engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     log.info(
@@ -236,6 +242,7 @@ export class Engine {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     if (this.statusFlush) clearInterval(this.statusFlush);
     await this.governor?.stop();
+    await this.watcher?.stop();
     if (options.force) this.pool.kill();
     else await this.pool.stop(options.graceMs ?? this.config.shutdownGraceMs);
     await this.flushStatuses();
