@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cleanupCache } from '../src-core/maintenance/cache-cleanup.js';
-import { checkLibrary } from '../src-core/maintenance/library-check.js';
+import { checkLibrary, relinkMovedFiles } from '../src-core/maintenance/library-check.js';
 import { MaintenanceRepo } from '../src-core/store/repos/maintenance-repo.js';
 import { openStore } from '../src-core/store/open-store.js';
 import type { Store } from '../src-core/store/store.js';
@@ -104,6 +104,20 @@ for (const backend of storeBackends()) {
       const back = await checkLibrary({ repo, reanalyse: async () => undefined });
       assert.equal(back.found, 1);
       assert.equal(back.missingTotal, 0);
+    });
+
+    it('a file that appeared is re-linked when it is a photo moved from a path now empty, else left to ingest', async () => {
+      const id = await addPhoto(store, path.join(root, 'watch', 'before.jpg'), 3000);
+      const copySource = await addPhoto(store, path.join(root, 'watch', 'original.jpg'), 3100);
+      fs.renameSync(path.join(root, 'watch', 'before.jpg'), path.join(root, 'watch', 'after.jpg'));
+      fs.copyFileSync(path.join(root, 'watch', 'original.jpg'), path.join(root, 'watch', 'a copy.jpg'));
+      fs.writeFileSync(path.join(root, 'watch', 'brand new.jpg'), randomBytes(3000));
+      const files = ['after.jpg', 'a copy.jpg', 'brand new.jpg', 'original.jpg'].map((f) => path.join(root, 'watch', f));
+      const { relinked, remaining } = await relinkMovedFiles(repo, files);
+      assert.equal(relinked, 1);
+      assert.deepEqual(remaining, files.slice(1), 'a copy (its original still there), a new file and a known path are left to the ingest');
+      assert.equal((await store.photos.get(id))!.path, files[0]);
+      assert.equal((await store.photos.get(copySource))!.path, path.join(root, 'watch', 'original.jpg'));
     });
 
     it('records the last run of each task', async () => {

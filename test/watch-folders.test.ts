@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../src-main/engine/engine.js';
 import { WatchRepo } from '../src-core/store/repos/watch-repo.js';
+import { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
 import { runCli } from './helpers/cli.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 import { needsSharedPhotos, photosDir } from './helpers/photos.js';
@@ -59,6 +60,22 @@ describe('watch folders on a real engine', { skip: needsSharedPhotos }, () => {
     }, 3 * 60_000, 'the changed photo analysed again');
     const [watch] = await new WatchRepo(engine.store.sql).list();
     assert.deepEqual([watch?.mode, watch?.note], ['events', null]);
+  });
+
+  it('a folder of analysed photos moved inside the watched root is re-linked, not analysed again', async () => {
+    const stageRuns = new StageRunsRepo(engine.store.sql);
+    const before = await engine.store.photos.list({ limit: 100, offset: 0 });
+    const runsBefore = new Map(await Promise.all(before.map(async (p) => [p.id, (await stageRuns.listForPhoto(p.id)).length] as const)));
+    const oldPath = path.join(watched, 'new trip', 'first.jpg');
+    const id = (await photoAt(oldPath))!.id;
+    fs.mkdirSync(path.join(watched, 'sorted'));
+    fs.renameSync(path.join(watched, 'new trip'), path.join(watched, 'sorted', 'trip 2024'));
+    const newPath = path.join(watched, 'sorted', 'trip 2024', 'first.jpg');
+    await waitFor(async () => (await engine.store.photos.get(id))?.path === newPath, 60_000, 'the moved photo re-linked');
+    const after = await engine.store.photos.list({ limit: 100, offset: 0 });
+    assert.equal(after.length, before.length, 'no new photo for the moved file');
+    for (const p of after) assert.equal((await stageRuns.listForPhoto(p.id)).length, runsBefore.get(p.id), `${p.path}: no stage ran again`);
+    assert.equal((await engine.store.photos.get(id))!.state, 'done');
   });
 
   it('stops watching a folder removed from the list', async () => {

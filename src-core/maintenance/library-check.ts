@@ -164,3 +164,37 @@ async function relinkMoved(deps: LibraryCheckDeps, vanishedBySize: Map<number, C
   }
   if (batch.length > 0) await flush();
 }
+
+/**
+ * For files that just appeared (a watch folder's events): a file no photo owns whose bytes are those
+ * of a photo whose file is gone from its path is that photo, moved — it is re-linked, its analysis
+ * kept. Returns the files that are really new (to be ingested).
+ */
+export async function relinkMovedFiles(repo: MaintenanceRepo, files: readonly string[]): Promise<{ relinked: number; remaining: string[] }> {
+  const owned = await repo.knownPaths(files);
+  const remaining: string[] = [];
+  let relinked = 0;
+  for (const file of files) {
+    if (owned.has(file)) {
+      remaining.push(file);
+      continue;
+    }
+    const stat = await statFile(file);
+    const hash = stat ? await hashFile(file) : null;
+    const candidates = stat && hash ? await repo.photosWithContent(hash, stat.size) : [];
+    let moved: CheckedPhoto | undefined;
+    for (const photo of candidates) {
+      if ((await statFile(photo.path)) === null) {
+        moved = photo;
+        break;
+      }
+    }
+    if (moved && stat) {
+      await repo.relink(moved.id, { path: file, size: stat.size, mtimeMs: stat.mtimeMs });
+      relinked++;
+    } else {
+      remaining.push(file);
+    }
+  }
+  return { relinked, remaining };
+}

@@ -20,6 +20,7 @@ import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js'
 import { ResourceGovernor, type SensorSource } from './governor.js';
 import { systemSensors } from './governor/system-sensors.js';
 import { FolderWatcher } from './watch/folder-watcher.js';
+import { relinkMovedFiles } from '../../src-core/maintenance/library-check.js';
 import { WatchRepo } from '../../src-core/store/repos/watch-repo.js';
 
 export class EngineAlreadyRunning extends Error {
@@ -181,7 +182,9 @@ export class Engine {
     await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
     engine.governor = new ResourceGovernor(engine, config.governor, sensors, log);
     engine.governor.start();
-    engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log);
+    engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>
+      (await relinkMovedFiles(new MaintenanceRepo(store.sql), files)).remaining,
+    );
     await engine.watcher.start();
     engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
     engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);

@@ -75,6 +75,15 @@ export class MaintenanceRepo {
     }));
   }
 
+  /** Photos with these bytes (same content hash and size), wherever the library thinks they are. */
+  async photosWithContent(contentHash: string, size: number): Promise<CheckedPhoto[]> {
+    const rows = await this.db.all<{ id: string; path: string; size: number | string; mtime_ms: number | string; content_hash: string | null; revision: number | string; state: string }>(
+      'SELECT id, path, size, mtime_ms, content_hash, revision, state FROM photos WHERE content_hash = ? AND size = ? ORDER BY id',
+      [contentHash, size],
+    );
+    return rows.map((r) => ({ id: r.id, path: r.path, size: Number(r.size), mtimeMs: Number(r.mtime_ms), contentHash: r.content_hash, revision: Number(r.revision), state: r.state }));
+  }
+
   /** Which of these paths belong to a photo already. */
   async knownPaths(paths: readonly string[]): Promise<Set<string>> {
     if (paths.length === 0) return new Set();

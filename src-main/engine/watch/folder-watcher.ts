@@ -44,6 +44,8 @@ export class FolderWatcher {
     private readonly repo: WatchRepo,
     private readonly ingest: (paths: string[], signal: AbortSignal) => Promise<unknown>,
     private readonly log: Pick<Logger, 'info' | 'warn'>,
+    /** Re-links files that are photos moved inside the library (no re-analysis); returns the files left to ingest. */
+    private readonly relinkMoved: (files: string[]) => Promise<string[]>,
     private readonly options: FolderWatcherOptions = DEFAULT_WATCH_OPTIONS,
   ) {}
 
@@ -95,15 +97,24 @@ export class FolderWatcher {
     const files = [...entry.pending];
     entry.pending.clear();
     if (files.length === 0 || this.stopped) return;
-    // Thousands of files at once (a card dumped in, a folder restored): one scan of the folder is cheaper.
-    const targets = files.length > this.options.burstLimit ? [entry.folder] : files;
-    this.enqueueIngest(targets);
+    // Moved photos are re-linked first (their analysis kept). Thousands of files at once (a card dumped
+    // in, a folder restored): one scan of the folder is cheaper than a list of files.
+    const burst = files.length > this.options.burstLimit;
+    this.enqueue(async () => {
+      const remaining = await this.relinkMoved(files);
+      if (remaining.length > 0 && !this.stopped) await this.ingest(burst ? [entry.folder] : remaining, this.abort.signal);
+    });
   }
 
   private enqueueIngest(targets: string[]): void {
+    this.enqueue(() => this.ingest(targets, this.abort.signal));
+  }
+
+  /** Runs after the ingest in progress (one at a time), never once stopped. */
+  private enqueue(work: () => Promise<unknown>): void {
     this.chain = this.chain
-      .then(() => (this.stopped ? undefined : this.ingest(targets, this.abort.signal)))
-      .catch((error) => this.log.warn(`watch folders: ingest of ${targets.length} path(s) failed: ${error}`));
+      .then(() => (this.stopped ? undefined : work()))
+      .catch((error) => this.log.warn(`watch folders: ${error}`));
   }
 
   private async fallBackToPolling(entry: Watch, why: string): Promise<void> {
