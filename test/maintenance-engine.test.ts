@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../src-main/engine/engine.js';
-import { runMaintenanceNow } from '../src-main/engine/maintenance/maintenance-jobs.js';
+import { runMaintenanceNow, scheduleMaintenance } from '../src-main/engine/maintenance/maintenance-jobs.js';
 import type { LibraryCheckResult } from '../src-core/maintenance/library-check.js';
 import type { CacheCleanupResult } from '../src-core/maintenance/cache-cleanup.js';
 import { MaintenanceRepo } from '../src-core/store/repos/maintenance-repo.js';
@@ -131,11 +131,25 @@ describe('maintenance lane on a real engine', { skip: needsSharedPhotos }, () =>
     for (const rel of referenced) assert.ok(fs.existsSync(path.join(cacheDir, rel)), `${rel} kept`);
   });
 
+  it('a job scheduler on the maintenance lane runs its task on its own, and again', async () => {
+    const repo = new MaintenanceRepo(engine.store.sql);
+    const queue = engine.lanes.queue('cpu', 'maintenance');
+    const [scheduled] = await scheduleMaintenance(queue, repo, { schedule: { 'prune-cache': 1000 }, firstRunDelayMs: 0 });
+    assert.equal(scheduled?.task, 'prune-cache');
+    const firstRun = async () => (await repo.lastRuns()).find((r) => r.task === 'prune-cache');
+    await waitFor(async () => (await firstRun()) !== undefined, 60_000, 'the scheduled prune-cache run');
+    const first = (await firstRun())!;
+    assert.equal(first.ok, true);
+    assert.deepEqual(first.result, { removedTempFiles: 0 });
+    await waitFor(async () => (await firstRun())!.finishedAt > first.finishedAt, 60_000, 'the next scheduled run');
+    assert.equal(await queue.removeJobScheduler('maintenance-prune-cache'), true);
+  });
+
   it('index maintenance runs, and every run is recorded with its duration and result', async () => {
     const result = (await runMaintenanceNow(engine.lanes, 'index-maintenance')) as { store: string; statements: string[] };
     assert.deepEqual(result, { store: 'sqlite', statements: ['PRAGMA optimize', 'ANALYZE'] });
     const runs = await new MaintenanceRepo(engine.store.sql).lastRuns();
-    assert.deepEqual(runs.map((r) => [r.task, r.ok]), [['cleanup', true], ['index-maintenance', true], ['library-check', true]]);
+    assert.deepEqual(runs.map((r) => [r.task, r.ok]), [['cleanup', true], ['index-maintenance', true], ['library-check', true], ['prune-cache', true]]);
     assert.equal((runs.find((r) => r.task === 'library-check')!.result as LibraryCheckResult).relinked, 3);
   });
 });

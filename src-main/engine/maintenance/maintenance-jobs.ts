@@ -34,12 +34,18 @@ export interface ScheduledTask {
  * Registers (or updates) one job scheduler per task. The next run follows the task's last recorded
  * run, so restarting the app does not push a daily job back by a day each time.
  */
-export async function scheduleMaintenance(queue: Queue, repo: Pick<MaintenanceRepo, 'lastRuns'>, now = Date.now()): Promise<ScheduledTask[]> {
+export async function scheduleMaintenance(
+  queue: Queue,
+  repo: Pick<MaintenanceRepo, 'lastRuns'>,
+  options: { schedule?: Partial<Record<MaintenanceTask, number>>; firstRunDelayMs?: number; now?: number } = {},
+): Promise<ScheduledTask[]> {
+  const now = options.now ?? Date.now();
+  const firstRunDelayMs = options.firstRunDelayMs ?? FIRST_RUN_DELAY_MS;
   const last = new Map((await repo.lastRuns()).map((run) => [run.task, Date.parse(run.finishedAt)]));
   const scheduled: ScheduledTask[] = [];
-  for (const [task, everyMs] of Object.entries(MAINTENANCE_SCHEDULE) as Array<[MaintenanceTask, number]>) {
+  for (const [task, everyMs] of Object.entries(options.schedule ?? MAINTENANCE_SCHEDULE) as Array<[MaintenanceTask, number]>) {
     const previous = last.get(task);
-    const startDate = Math.max(now + FIRST_RUN_DELAY_MS, previous === undefined ? 0 : previous + everyMs);
+    const startDate = Math.max(now + firstRunDelayMs, previous === undefined ? 0 : previous + everyMs);
     await queue.upsertJobScheduler(
       `maintenance-${task}`,
       { every: everyMs, startDate },
