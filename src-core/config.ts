@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { StoreLocation } from '../src-shared/store-location.js';
 import { defaultDataDir, libraryPaths } from './paths.js';
 import { RuntimeSettings, readRuntimeSettings } from './runtime-settings.js';
+import { GovernorSettings, readGovernorSettings } from './governor-settings.js';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError };
@@ -50,6 +51,8 @@ export const EngineConfig = z.object({
   backoffCapMs: z.number().int().min(100),
   /** The per-process settings (ML threads and provider, object detector, models folder, sqlite-vec). */
   runtime: RuntimeSettings,
+  /** The resource governor's limits (src-core/governor-settings.ts). */
+  governor: GovernorSettings,
 });
 export type EngineConfig = z.infer<typeof EngineConfig>;
 
@@ -190,6 +193,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     backoffCapMs: intFromEnv(env, 'SHOEBOX_BACKOFF_CAP_MS') ?? 600_000,
     // Checked here too, so a bad ML setting stops the engine at start, not a worker later.
     runtime: readRuntimeSettings(env),
+    governor: readGovernorSettings(env),
   };
   const parsed = EngineConfig.safeParse(candidate);
   if (!parsed.success) {

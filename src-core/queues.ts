@@ -127,8 +127,10 @@ export class Lanes {
   /** Jobs that are waiting, running or scheduled in any lane (used to tell a stalled ingest). */
   async pendingJobCount(): Promise<number> {
     let sum = 0;
-    for (const queue of this.queues.values()) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+    for (const [name, queue] of this.queues) {
+      // The maintenance lane always holds its scheduled jobs (delayed until their time): not pending work.
+      const scheduledOnly = WORKER_CLASSES.some((workerClass) => name === queueName(workerClass, 'maintenance'));
+      const counts = await queue.getJobCounts('waiting', 'active', ...(scheduledOnly ? [] : ['delayed' as const]), 'prioritized', 'paused');
       sum += Object.values(counts).reduce((a, b) => a + b, 0);
     }
     return sum;

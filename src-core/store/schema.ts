@@ -7,6 +7,8 @@ import { PRESETS_MIGRATIONS } from './repos/presets-repo.js';
 import { PHOTO_PRESETS_MIGRATIONS } from './repos/photo-presets-repo.js';
 import { EXPORTS_MIGRATIONS } from './repos/exports-repo.js';
 import { GROUPS_MIGRATIONS } from './repos/groups-repo.js';
+import { MAINTENANCE_MIGRATIONS } from './repos/maintenance-repo.js';
+import { WATCH_MIGRATIONS } from './repos/watch-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
@@ -21,4 +23,6 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...PHOTO_PRESETS_MIGRATIONS,
   ...GROUPS_MIGRATIONS,
   ...EXPORTS_MIGRATIONS,
+  ...MAINTENANCE_MIGRATIONS,
+  ...WATCH_MIGRATIONS,
 ];

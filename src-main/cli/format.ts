@@ -1,4 +1,5 @@
 import type { HostView } from '../../src-shared/hosts.js';
+import { formatMaintenanceRuns } from './maintenance-commands.js';
 import type { MetadataExtra, PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
 import { defaultDataDir } from '../../src-core/paths.js';
@@ -62,6 +63,8 @@ export function formatStatus(status: LibraryStatus): string {
         `${t.photos} photos, ${t.completed} completed, ${t.failed} failed, ${t.skipped} skipped, ${t.queued + t.processing} in progress`,
     );
   }
+  if (status.maintenance.runs.length) out.push('', 'Maintenance:', ...formatMaintenanceRuns(status.maintenance.runs).map((line) => `  ${line}`));
+  if (status.maintenance.missingPhotos) out.push(`${status.maintenance.missingPhotos} photo(s) missing from disk (results kept): shoebox maintenance`);
   return out.join('\n');
 }
 

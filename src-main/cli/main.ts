@@ -21,6 +21,8 @@ import { serve, type ServeOptions } from './serve.js';
 import { runWorkers } from './worker.js';
 import { registerPresetCommands } from './presets.js';
 import { registerExportCommands } from './export-commands.js';
+import { registerMaintenanceCommands } from './maintenance-commands.js';
+import { registerWatchCommands } from './watch-commands.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
@@ -259,6 +261,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPeopleCommands(program);
   registerPresetCommands(program, setExit);
   registerExportCommands(program, setExit);
+  registerMaintenanceCommands(program);
+  registerWatchCommands(program);
   return program;
 }
 

@@ -18,6 +18,13 @@ import type { Store, WorkerStatus } from '../../src-core/store/store.js';
 import type { StoreLocation } from '../../src-shared/store-location.js';
 import { sweep } from './sweep.js';
 import { WorkerPool } from './worker-pool.js';
+import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
+import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
+import { ResourceGovernor, type SensorSource } from './governor.js';
+import { systemSensors } from './governor/system-sensors.js';
+import { FolderWatcher } from './watch/folder-watcher.js';
+import { relinkMovedFiles } from '../../src-core/maintenance/library-check.js';
+import { WatchRepo } from '../../src-core/store/repos/watch-repo.js';
 
 export class EngineAlreadyRunning extends Error {
   override name = 'EngineAlreadyRunning';
@@ -90,6 +97,10 @@ export class Engine {
   /** Reports this machine's workers to Redis, beside those of `shoebox worker` machines. */
   private hostReporter: HostReporter | null = null;
   redisMemoryWarning: string | null = null;
+  /** Pauses the bulk lanes while the machine is too hot, too busy or on battery (issue 18). */
+  governor: ResourceGovernor | null = null;
+  /** Ingests new and changed photos of the watched folders on their own (issue 18). */
+  watcher: FolderWatcher | null = null;
 
   private constructor(
     readonly config: EngineConfig,
@@ -102,7 +113,7 @@ export class Engine {
     readonly endpoint: RedisEndpoint,
   ) {}
 
-  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false } = {}): Promise<Engine> {
+  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false; sensors?: SensorSource } = {}): Promise<Engine> {
     const paths = libraryPaths(config.dataDir);
     fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
     const running = readRunningEngine(paths.engineFile);
@@ -136,7 +147,7 @@ export class Engine {
     try {
       lanes = new Lanes(endpoint, config);
       pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
-      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint);
+      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint, options.sensors ?? systemSensors());
     } catch (error) {
       // A start that fails half-way leaves nothing running: no worker, no redis-server, no engine file.
       log.error(`engine start failed: ${String(error)}`);
@@ -158,6 +169,7 @@ export class Engine {
     pool: WorkerPool,
     redis: RedisSupervisor | null,
     endpoint: RedisEndpoint,
+    sensors: SensorSource,
   ): Promise<Engine> {
     // A pause survives a restart: the store remembers it, Redis may have been emptied.
     const pauses = await store.engineState.listPauses();
@@ -177,6 +189,13 @@ export class Engine {
     await pool.waitUntilReady();
     await engine.flushStatuses();
     await sweep(store, lanes, log);
+    await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
+    engine.governor = new ResourceGovernor(engine, config.governor, sensors, log);
+    engine.governor.start();
+    engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>
+      (await relinkMovedFiles(new MaintenanceRepo(store.sql), files)).remaining,
+    );
+    await engine.watcher.start();
     engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
     engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     log.info(
@@ -236,6 +255,8 @@ export class Engine {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     if (this.statusFlush) clearInterval(this.statusFlush);
     this.hostReporter?.stop();
+    await this.governor?.stop();
+    await this.watcher?.stop();
     if (options.force) this.pool.kill();
     else await this.pool.stop(options.graceMs ?? this.config.shutdownGraceMs);
     await this.flushStatuses();

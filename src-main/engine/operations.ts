@@ -9,6 +9,7 @@ import type { LaneCounts, Lanes } from '../../src-core/queues.js';
 import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from '../../src-core/store/store.js';
 import { nextJobFor } from './sweep.js';
 import { withMetadataExtra } from '../../src-core/store/repos/metadata-extra-repo.js';
+import { maintenanceStatus, type MaintenanceRun } from '../../src-core/store/repos/maintenance-repo.js';
 
 export class OperationError extends Error {
   override name = 'OperationError';
@@ -30,6 +31,8 @@ export interface LibraryStatus {
   hosts: HostView[];
   photos: Record<string, number>;
   lastIngest: (IngestRecord & { totals: IngestTotals }) | null;
+  /** Issue 18: each maintenance task's last run, and how many photos' files are missing. */
+  maintenance: { runs: MaintenanceRun[]; missingPhotos: number };
 }
 
 export interface FailedEntry extends FailedPhoto {
@@ -70,6 +73,7 @@ export class LibraryOperations {
       hosts: this.lanes ? await listHosts(this.lanes.redis) : [],
       photos: await this.store.photos.countByState(),
       lastIngest: ingest ? { ...ingest, totals: await this.store.ingests.totals(ingest.id) } : null,
+      maintenance: await maintenanceStatus(this.store.sql),
     };
   }
 

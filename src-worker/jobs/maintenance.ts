@@ -3,11 +3,24 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MaintenanceJobData } from '../../src-shared/jobs.js';
+import type { Lane } from '../../src-shared/lanes.js';
+import type { Lanes } from '../../src-core/queues.js';
+import { cleanupCache } from '../../src-core/maintenance/cache-cleanup.js';
+import { maintainIndexes } from '../../src-core/maintenance/index-maintenance.js';
+import { checkLibrary } from '../../src-core/maintenance/library-check.js';
+import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
 import { withRedisLock } from '../redis-lock.js';
 import { runRegroup, type GroupJobContext } from './group.js';
 
 /** Temp files older than this were left by a process that died mid-write. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** A photo replaced in place is analysed again on the default lane, like an ingest's changed file. */
+const REANALYSIS_LANE: Lane = 'default';
+/**
+ * The library check and the cleanup both read and write photo paths and cache files: they share one
+ * lock, so they never run at the same time on any worker machine.
+ */
+const EXCLUSIVE_LOCK = 'maintenance-library';
 
 async function pruneStaleTempFiles(cacheDir: string): Promise<number> {
   let removed = 0;
@@ -34,17 +47,48 @@ async function pruneStaleTempFiles(cacheDir: string): Promise<number> {
   return removed;
 }
 
-/** Maintenance jobs run one at a time across every worker machine, under a Redis lock. */
-export async function runMaintenanceJob(job: Job, ctx: { redis: Redis } & GroupJobContext): Promise<unknown> {
+export type MaintenanceJobContext = { redis: Redis; lanes: Pick<Lanes, 'addPhotoJobs'> } & GroupJobContext;
+
+async function runTask(data: MaintenanceJobData, ctx: MaintenanceJobContext): Promise<unknown> {
+  const repo = new MaintenanceRepo(ctx.sql);
+  switch (data.task) {
+    case 'prune-cache':
+      return { removedTempFiles: await pruneStaleTempFiles(ctx.cacheDir) };
+    case 'optimize-store':
+    case 'index-maintenance':
+      return maintainIndexes(ctx.sql);
+    case 'regroup':
+      return runRegroup(ctx);
+    case 'library-check':
+      return checkLibrary({
+        repo,
+        reanalyse: (photoId, revision) => ctx.lanes.addPhotoJobs([{ name: 'photo.cpu', lane: REANALYSIS_LANE, data: { photoId, revision, ingestId: null } }]),
+      });
+    case 'cleanup': {
+      const derivatives = await cleanupCache(ctx.cacheDir, await repo.referencedDerivatives());
+      return { ...derivatives, removedTempFiles: await pruneStaleTempFiles(ctx.cacheDir) };
+    }
+  }
+}
+
+/**
+ * Maintenance jobs run one at a time across every worker machine, under a Redis lock; each run's
+ * time, duration and result (or error) is recorded for `shoebox maintenance` and `shoebox status`.
+ */
+export async function runMaintenanceJob(job: Job, ctx: MaintenanceJobContext): Promise<unknown> {
   const data = MaintenanceJobData.parse(job.data);
-  const result = await withRedisLock(ctx.redis, `maintenance-${data.task}`, 60_000, async () => {
-    switch (data.task) {
-      case 'prune-cache':
-        return { removedTempFiles: await pruneStaleTempFiles(ctx.cacheDir) };
-      case 'optimize-store':
-        return { skipped: 'the store optimises itself on close' };
-      case 'regroup':
-        return runRegroup(ctx);
+  const lock = data.task === 'library-check' || data.task === 'cleanup' ? EXCLUSIVE_LOCK : `maintenance-${data.task}`;
+  const result = await withRedisLock(ctx.redis, lock, 60_000, async () => {
+    const startedAt = new Date();
+    const repo = new MaintenanceRepo(ctx.sql);
+    try {
+      const value = await runTask(data, ctx);
+      await repo.recordRun({ task: data.task, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), ms: Date.now() - startedAt.getTime(), ok: true, result: value });
+      return value;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await repo.recordRun({ task: data.task, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), ms: Date.now() - startedAt.getTime(), ok: false, result: { error: message } });
+      throw error;
     }
   });
   return result.ran ? result.value : { skipped: 'another worker holds the lock' };
