@@ -75,12 +75,26 @@ function removeLeftovers(): void {
 
 /** A TCP forward from A's veth address to Postgres on 127.0.0.1 (Postgres itself listens on loopback only). */
 function forwardPostgres(port: number): Promise<net.Server> {
+  // Every socket is kept so the clean-up can end them: connections from B stay "established" after B's
+  // namespace is gone (nothing will ever close them), and would keep this test process alive.
+  const sockets = new Set<net.Socket>();
+  const track = (socket: net.Socket) => (sockets.add(socket), socket.once('close', () => sockets.delete(socket)));
   const server = net.createServer((inbound) => {
     const outbound = net.connect(Number(postgresLocal.port || 5432), postgresLocal.hostname);
+    track(inbound);
+    track(outbound);
     inbound.pipe(outbound).pipe(inbound);
     inbound.on('error', () => outbound.destroy());
     outbound.on('error', () => inbound.destroy());
   });
+  server.on('close', () => {
+    for (const socket of sockets) socket.destroy();
+  });
+  const close = server.close.bind(server);
+  server.close = ((callback?: (error?: Error) => void) => {
+    for (const socket of sockets) socket.destroy();
+    return close(callback);
+  }) as typeof server.close;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, A, () => resolve(server));
