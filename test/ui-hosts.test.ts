@@ -57,6 +57,10 @@ describe('Queues view: machines', () => {
     it(`shows every machine, the gone one with its time (${width}×${height})`, async () => {
       const page = await browser.newPage({ viewport: { width, height } });
       await page.goto(serve.openUrl);
+      // On a narrow window the views sit behind the ☰ button.
+      await page.getByRole('button', { name: /^(Show|Hide) the views$/ }).waitFor();
+      const showViews = page.getByRole('button', { name: 'Show the views' });
+      if (await showViews.isVisible()) await showViews.click();
       await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Queues' }).click();
       const card = page.getByTestId('hosts');
       await card.waitFor({ timeout: 30_000 });
