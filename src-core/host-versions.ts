@@ -15,8 +15,8 @@ export const JOB_PAYLOAD_VERSION = 1;
 
 export { HostVersions };
 
-/** models/ of this installation (or SHOEBOX_MODELS_DIR); the same search as src-worker/ml/models.ts. */
-function installedModelsDir(): string {
+/** models/ of this installation (or SHOEBOX_MODELS_DIR): found upwards from this file, in the source tree or dist/. */
+export function installedModelsDir(): string {
   const fromEnv = runtimeSettings().modelsDir;
   if (fromEnv) return fromEnv;
   let dir = path.dirname(fileURLToPath(import.meta.url));

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { waitFor } from './helpers/engine.js';
 import { openStore } from '../src-core/store/open-store.js';
 import { libraryPaths } from '../src-core/paths.js';
 
@@ -32,14 +33,6 @@ async function callApi(method: string, body: unknown): Promise<unknown> {
   const reply = (await response.json()) as { ok: boolean; result?: unknown; error?: unknown };
   assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
   return reply.result;
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150)); // a poll interval, not a wait for something
-  }
 }
 
 async function nav(label: string): Promise<void> {
@@ -114,7 +107,7 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   // Watch the states the tiles go through until every one is finished and the engine is idle.
   const seen = new Set<string>();
   let shotInFlight = false;
-  await until(async () => {
+  await waitFor(async () => {
     const states = await page.locator('.tile[data-state]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-state')!));
     for (const s of states) seen.add(s);
     if (!shotInFlight && states.some((s) => s === 'queued' || s === 'processing')) {
@@ -147,7 +140,7 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   const tileCount = () => page.locator('.tile[data-state]').count();
   const allTiles = await tileCount();
   await page.getByRole('combobox', { name: 'Faces' }).selectOption('yes');
-  await until(async () => { const n = await tileCount(); return n > 0 && n < allTiles; }, 15_000, 'the faces filter to narrow the grid');
+  await waitFor(async () => { const n = await tileCount(); return n > 0 && n < allTiles; }, 15_000, 'the faces filter to narrow the grid');
   const withFaces = await page.locator('.tile[data-state]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('title')!));
   assert.ok(withFaces.some((p) => p.endsWith('/faces/sample1.jpg')), `sample1.jpg not among the photos with faces: ${withFaces.join(', ')}`);
   assert.ok(withFaces.length < allTiles);
@@ -157,11 +150,11 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   await page.getByRole('spinbutton', { name: 'Quality ≥' }).fill('0');
   const sameAsFaces = async () =>
     JSON.stringify((await page.locator('.tile[data-state]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('title')!))).sort()) === JSON.stringify([...withFaces].sort());
-  await until(async () => (await page.getByTestId('match-count').count()) === 1 && (await sameAsFaces()), 15_000, 'tag "people" + quality ≥ 0 to agree with "with faces"');
+  await waitFor(async () => (await page.getByTestId('match-count').count()) === 1 && (await sameAsFaces()), 15_000, 'tag "people" + quality ≥ 0 to agree with "with faces"');
   await page.getByRole('textbox', { name: 'Camera' }).fill('no-such-camera-xyz');
   await page.getByText('photos match these filters').waitFor();
   await page.getByRole('button', { name: 'Clear filters' }).click();
-  await until(async () => (await tileCount()) === allTiles, 15_000, 'the grid to come back after clearing the filters');
+  await waitFor(async () => (await tileCount()) === allTiles, 15_000, 'the grid to come back after clearing the filters');
 
   // Detail of a photo with faces: boxes drawn on the preview, tags, quality parts, similar photos.
   // (Narrowed to the photos with faces first: sorted by path, the fixtures may lie below the rows drawn.)
@@ -214,7 +207,7 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   await shot('08b-failed-skipped');
   const before = ((await callApi('ingests.list', { limit: 1 })) as { ingests: { id: string }[] }).ingests[0]?.id;
   await callApi('library.addFolders', { paths: [photosDir] });
-  await until(async () => {
+  await waitFor(async () => {
     const [latest] = ((await callApi('ingests.list', { limit: 1 })) as { ingests: { id: string; state: string }[] }).ingests;
     return !!latest && latest.id !== before && latest.state === 'done';
   }, 60_000, 'the rescan to finish');

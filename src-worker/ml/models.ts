@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { ShoeboxError } from '../../src-shared/errors.js';
+import { installedModelsDir } from '../../src-core/host-versions.js';
 import { runtimeSettings } from '../../src-core/runtime-settings.js';
 
 /** One entry of models/manifest.json (the machine-readable half of models/MODELS.md). */
@@ -27,17 +28,9 @@ export interface ModelManifest {
   models: ModelEntry[];
 }
 
-/** models/ in the repository (or SHOEBOX_MODELS_DIR): found from this file, in src-worker/ml or dist/src-worker/ml. */
+/** models/ in the repository (or SHOEBOX_MODELS_DIR): one lookup for the workers and the version guard. */
 export function modelsDir(): string {
-  const fromEnv = runtimeSettings().modelsDir;
-  if (fromEnv) return fromEnv;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'models'))) return path.join(dir, 'models');
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve('models');
-    dir = parent;
-  }
+  return installedModelsDir();
 }
 
 let manifestCache: ModelManifest | null = null;
