@@ -1,4 +1,5 @@
 import type { HostView } from '../../src-shared/hosts.js';
+import { cameraName } from '../../src-shared/photo-words.js';
 import { formatMaintenanceRuns } from './maintenance-commands.js';
 import type { MetadataExtra, PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
@@ -84,7 +85,7 @@ export function formatDetail(detail: PhotoDetail, view: InspectView): string {
     const m = detail.metadata;
     const extra = m as Partial<MetadataExtra>;
     const dateFrom = extra.takenAtSource ? ` (from ${extra.takenAtSource}${extra.takenAtUncertain ? ', date uncertain' : ''})` : '';
-    out.push(`  taken ${m.takenAt ?? '-'}${dateFrom}  camera ${[m.make, m.model].filter(Boolean).join(' ') || '-'}  lens ${m.lens ?? '-'}`);
+    out.push(`  taken ${m.takenAt ?? '-'}${dateFrom}  camera ${cameraName(m.make, m.model) ?? '-'}  lens ${m.lens ?? '-'}`);
     if (extra.title || extra.label || extra.pick) out.push(`  title ${extra.title ?? '-'}  label ${extra.label ?? '-'}  flag ${extra.pick ?? '-'}`);
     out.push(`  ${m.width ?? '?'}×${m.height ?? '?'}  orientation ${m.orientation ?? '-'}  ISO ${m.iso ?? '-'}  ${m.exposureTime ?? '-'} s  f/${m.fNumber ?? '-'}  ${m.focalLength ?? '-'} mm`);
     if (m.gps) out.push(`  GPS ${m.gps.lat}, ${m.gps.lon}${m.gps.alt !== null ? ` alt ${m.gps.alt} m` : ''}`);
