@@ -48,14 +48,8 @@ export interface StageRun {
   errorCode: string | null;
 }
 
-export interface StageRunStart {
-  photoId: string;
-  revision: number;
-  stage: string;
-  attempt: number;
-  jobId: string | null;
-  workerId: string;
-}
+/** What the runner knows when a stage starts. */
+export type StageRunStart = Pick<StageRun, 'photoId' | 'revision' | 'stage' | 'attempt' | 'jobId' | 'workerId'>;
 
 interface StageRunRow {
   id: string;

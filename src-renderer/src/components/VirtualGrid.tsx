@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useElementSize } from './use-element-size.js';
 
 interface Props {
   count: number;
@@ -22,18 +23,10 @@ interface Props {
  */
 export function VirtualGrid({ count, minTileWidth, captionHeight, gap = 8, overscan = 3, renderTile, onRange, label }: Props) {
   const ref = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState({ width: 800, height: 600 });
+  const size = useElementSize(ref, { width: 800, height: 600 });
   const [scrollTop, setScrollTop] = useState(0);
   const focusIndex = useRef<number | null>(null);
 
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const observer = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
-    observer.observe(el);
-    setSize({ width: el.clientWidth, height: el.clientHeight });
-    return () => observer.disconnect();
-  }, []);
 
   const columns = Math.max(1, Math.floor((size.width - gap) / (minTileWidth + gap)));
   const tileWidth = (size.width - gap * (columns + 1)) / columns;

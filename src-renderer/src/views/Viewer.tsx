@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { useApp } from '../state/context.js';
 import { useMediaUrl } from '../components/media.js';
 import { DetectionOverlays, resultsOf } from '../components/detections.js';
 import { PhotoInfo } from '../components/PhotoInfo.js';
 import { fileName } from '../format.js';
+import { useElementSize } from '../components/use-element-size.js';
 
 type Zoom = 'fit' | 'actual';
 
@@ -17,19 +18,6 @@ const KEYS: [string, string][] = [
   ['Esc', 'close'],
 ];
 
-/** Size of the stage element, followed as the window changes. */
-function useSize(ref: React.RefObject<HTMLElement | null>) {
-  const [size, setSize] = useState({ width: 0, height: 0 });
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const observer = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
-    observer.observe(el);
-    setSize({ width: el.clientWidth, height: el.clientHeight });
-    return () => observer.disconnect();
-  }, [ref]);
-  return size;
-}
 
 /**
  * The full-window viewer over the current filtered, sorted set: ← → walk it (pages load as
@@ -47,7 +35,7 @@ export function Viewer() {
   const ensureRange = useApp((s) => s.ensureRange);
   const media = useMediaUrl();
   const stageRef = useRef<HTMLDivElement>(null);
-  const stage = useSize(stageRef);
+  const stage = useElementSize(stageRef);
   const [zoom, setZoom] = useState<Zoom>('fit');
   const [faces, setFaces] = useState(true);
   const [detections, setDetections] = useState(false);
