@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lastJson, runCli } from './helpers/cli.js';
-import { makeTempDir, removeDir } from './helpers/engine.js';
+import { isAlive, makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 import { hasPhotos, photosDir } from './helpers/photos.js';
 
 const hasExiftool = (() => {
@@ -78,4 +78,53 @@ describe('sidecars and the exiftool fallback through the engine', { skip: (!hasE
     assert.equal((await analyze()).analysed, 1);
     assert.equal((await inspect('canon.jpg')).metadata.rating, 5);
   });
+
+  it('a worker killed with SIGKILL takes its exiftool with it', async () => {
+    const data = makeTempDir('sidecar-kill');
+    const engine = await startTestEngine(data, { cpuWorkers: 1, mlWorkers: 1 });
+    try {
+      const summary = await engine.ingest([path.join(photos, 'reconyx.jpg')]);
+      assert.equal(summary.completed, 1);
+      const worker = engine.pool.pids('cpu')[0]!;
+      const exiftools = descendants(worker).filter((pid) => commandLine(pid).includes('exiftool'));
+      assert.ok(exiftools.length > 0, 'the CPU worker started exiftool for the maker-note date');
+      process.kill(worker, 'SIGKILL');
+      await waitFor(() => exiftools.every((pid) => !isAlive(pid)), 15_000, `exiftool ${exiftools.join(', ')} to end with its worker`);
+    } finally {
+      await engine.stop();
+      removeDir(data);
+    }
+  });
 });
+
+/** Every process below `pid` (Linux /proc). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number): void => {
+    for (const child of children.get(p) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}

@@ -21,3 +21,18 @@ export async function freeLoopbackPort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Ends whatever a worker left behind in its process group (a worker is forked as a group leader, so
+ * the group is the worker and what it started). A worker that exits cleanly ends its children itself;
+ * one killed with SIGKILL cannot, and exiftool's `-stay_open` Perl process would live on, reading a
+ * closed pipe forever. No-op where there are no process groups (Windows) or nothing is left.
+ */
+export function killProcessGroup(leaderPid: number | undefined): void {
+  if (!leaderPid || process.platform === 'win32') return;
+  try {
+    process.kill(-leaderPid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already empty.
+  }
+}

@@ -6,6 +6,7 @@ import type { WorkerRole } from '../../src-shared/lanes.js';
 import { RECYCLE_EXIT_CODE, type FromWorker, type ToWorker, type WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
 import type { Logger } from '../../src-core/logger.js';
 import type { WorkerState, WorkerStatus } from '../../src-core/store/store.js';
+import { killProcessGroup } from './process-utils.js';
 
 /** Why a worker process ended, as the pool understands it. */
 export type WorkerExit = 'clean-exit' | 'recycled' | 'crashed' | 'killed' | 'launch-failed';
@@ -203,6 +204,9 @@ export class WorkerPool extends EventEmitter {
         execArgv: process.execArgv, // keeps tsx's loader when the engine itself runs from source
         stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
         serialization: 'json',
+        // Its own process group, so that what it starts (exiftool) can be ended with it: see onExit.
+        // Ctrl-C in a terminal then reaches only the engine, which stops the workers itself.
+        detached: process.platform !== 'win32',
       });
     } catch (error) {
       this.setStatus(slot, { state: 'crashed', reason: `launch failed: ${String(error)}`, pid: null });
@@ -284,6 +288,7 @@ export class WorkerPool extends EventEmitter {
   }
 
   private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
+    killProcessGroup(child.pid);
     if (slot.child !== child) return;
     slot.child = null;
     slot.inHand.clear();
