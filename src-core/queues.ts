@@ -166,7 +166,7 @@ export class Lanes {
   }
 
   /** Finds the job of a photo (either class, any lane), by its deterministic id. */
-  async findPhotoJob(name: 'photo.cpu' | 'photo.ml', data: PhotoJobData): Promise<Job | null> {
+  async findPhotoJob(name: PhotoJobSpec['name'], data: PhotoJobData): Promise<Job | null> {
     const jobId = photoJobId(name, data);
     for (const lane of LANES) {
       const job = await this.queue(JOB_CLASS[name], lane).getJob(jobId);

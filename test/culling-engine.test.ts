@@ -13,6 +13,7 @@ import { GroupsRepo } from '../src-core/store/repos/groups-repo.js';
 import { createCullingHandlers } from '../src-main/engine/api/culling-handlers.js';
 import { dispatch, type Handlers } from '../src-main/engine/api/dispatch.js';
 import type { Engine } from '../src-main/engine/engine.js';
+import { sweep } from '../src-main/engine/sweep.js';
 import { runCli } from './helpers/cli.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 import { photo } from './helpers/photos.js';
@@ -138,5 +139,18 @@ describe('culling through a real engine', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no photo .*nope\.jpg.* in the library/);
     assert.ok(fs.existsSync(path.join(setDir, 'source.jpg')), 'a rejected photo stays on disk');
+  });
+
+  it('a group job lost with Redis (the photo analysed, never placed) is queued again by the sweep', async () => {
+    const repo = new GroupsRepo(engine.store.sql);
+    const half = (await repo.photoIdByPath(path.join(setDir, 'half.jpg')))!;
+    // What a Redis that lost its last second leaves: the photo done, its group job gone before it ran.
+    await repo.removeMember(half, 'duplicate');
+    await engine.store.sql.run('DELETE FROM cull_grouped WHERE photo_id = ?', [half]);
+    assert.deepEqual((await repo.membershipsOf([half], 'duplicate')).length, 0);
+    const swept = await sweep(engine.store, engine.lanes, engine.log);
+    assert.equal(swept.regrouped, 1, JSON.stringify(swept));
+    await waitFor(async () => (await repo.membershipsOf([half], 'duplicate')).length === 1, 2 * 60_000, 'half.jpg back in its duplicate group');
+    assert.equal((await sweep(engine.store, engine.lanes, engine.log)).regrouped, 0, 'placed once, not again');
   });
 });

@@ -126,6 +126,7 @@ export async function groupPhoto(store: Store, photoId: string, options: Culling
   if (!self.vector) return { groups: {}, skipped: 'no descriptor yet' };
   const { edges, features } = await relatedOf(store, repo, self, t, options);
   return repo.transaction(async (tx) => {
+    await tx.markGrouped(photoId, row.revision);
     const groups: GroupPhotoResult['groups'] = {};
     for (const kind of GROUP_KINDS) {
       const related = edges.filter((e) => e.kind === kind).map((e) => e.b);

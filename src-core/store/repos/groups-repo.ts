@@ -68,6 +68,18 @@ export const GROUPS_MIGRATIONS: readonly NamedMigration[] = [
   },
   // The group job's own sharpness measure of the preview (raw Laplacian variance, see frame-sharpness.ts).
   { id: 'groups/002-frame-sharpness', sql: `ALTER TABLE cull_capture ADD COLUMN lap {{float}}` },
+  // Which revision of a photo its own group job placed (the sweep's marker: a group job a crash lost
+  // is queued again). A library analysed before this marker existed counts as grouped.
+  {
+    id: 'groups/003-grouped',
+    sql: `
+      CREATE TABLE cull_grouped (
+        photo_id TEXT PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL
+      );
+      INSERT INTO cull_grouped (photo_id, revision) SELECT id, revision FROM photos WHERE state = 'done';
+    `,
+  },
 ];
 
 /** One photo's membership as the machine wrote it. */
@@ -395,6 +407,26 @@ export class GroupsRepo {
     for (const other of touched) await this.dropIfSmall(other);
     await this.dropIfSmall(id);
     return id;
+  }
+
+  /** The photo's own group job has placed this revision (inside its transaction). */
+  async markGrouped(photoId: string, revision: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO cull_grouped (photo_id, revision) VALUES (?, ?) ON CONFLICT (photo_id) DO UPDATE SET revision = excluded.revision`,
+      [photoId, revision],
+    );
+  }
+
+  /** Analysed photos (with a descriptor) whose current revision no group job has placed, keyset-paged by id. */
+  async ungroupedPhotos(afterId: string | null, limit: number): Promise<{ id: string; revision: number }[]> {
+    const rows = await this.db.all<{ id: string; revision: number | string }>(
+      `SELECT p.id, p.revision FROM photos p
+         JOIN photo_results re ON re.photo_id = p.id AND re.stage = 'embed'
+         LEFT JOIN cull_grouped g ON g.photo_id = p.id AND g.revision = p.revision
+        WHERE p.state = 'done' AND g.photo_id IS NULL AND p.id > ? ORDER BY p.id LIMIT ?`,
+      [afterId ?? '', limit],
+    );
+    return rows.map((r) => ({ id: r.id, revision: Number(r.revision) }));
   }
 
   /** Takes a photo out of its group of this kind; returns the group it left (null when none). */
