@@ -34,12 +34,12 @@ export type JobHandler = (job: Job, lane: Lane, services: WorkerServices) => Pro
  */
 export function photoJobHandler(
   name: 'photo.cpu' | 'photo.ml' | 'group',
-  run: (job: Job<PhotoJobData>, services: WorkerServices) => Promise<JobResult>,
+  run: (job: Job<PhotoJobData>, services: WorkerServices, lane: Lane) => Promise<JobResult>,
 ): JobHandler {
   return async (job, lane, services) => {
     const parsed = PhotoJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`internal: invalid job payload: ${parsed.error.issues[0]?.message}`);
-    const result = await run(job as Job<PhotoJobData>, services);
+    const result = await run(job as Job<PhotoJobData>, services, lane);
     const follow = nextJob(name);
     // A photo cancelled (or re-read at a new revision) while this job ran gets no follow-up: it would
     // only sit in the lane as a stale job.

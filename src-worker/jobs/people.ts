@@ -3,9 +3,10 @@
  * `people.recluster` (maintenance, under the exclusive Redis lock). Registered from the worker's
  * dispatch with one line; enqueued after a photo's analysis with one line in photo-ml.ts.
  */
-import { Queue, UnrecoverableError, type Job, type ConnectionOptions } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { queueName, type Lane } from '../../src-shared/lanes.js';
+import type { Lane } from '../../src-shared/lanes.js';
+import type { Lanes } from '../../src-core/queues.js';
 import { ClusterFacesJobData, clusterFacesJobId, ReclusterJobData, type PeopleJobName } from '../../src-shared/people-jobs.js';
 import { PeopleRepo } from '../../src-core/store/repos/people-repo.js';
 import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
@@ -58,23 +59,13 @@ export async function runPeopleJob(job: Job, ctx: PeopleJobContext): Promise<unk
   }
 }
 
-const followUpQueues = new Map<string, Queue>();
-
 /**
  * Queues `people.cluster-faces` for a photo whose analysis just finished: on the CPU class's learning
  * lane (a slot of its own in every bulk worker, so it is not stuck behind a bulk ingest's default lane),
- * or high_priority when the photo came through high_priority. Uses the finishing job's Redis connection.
+ * or high_priority when the photo came through high_priority.
  */
-export async function enqueueClusterFaces(job: Job, data: ClusterFacesJobData): Promise<void> {
-  const lane: Lane = job.queueName.endsWith('high_priority') ? 'high_priority' : 'learning';
-  const name = queueName('cpu', lane);
-  // A worker's job carries the worker's queue options (connection, prefix); the follow-up uses the same Redis.
-  const opts = (job as unknown as { queue: { opts: { connection: ConnectionOptions; prefix?: string } } }).queue.opts;
-  let queue = followUpQueues.get(name);
-  if (!queue) {
-    queue = new Queue(name, { connection: opts.connection, prefix: opts.prefix });
-    followUpQueues.set(name, queue);
-  }
+export async function enqueueClusterFaces(lanes: Pick<Lanes, 'queue'>, from: Lane, data: ClusterFacesJobData): Promise<void> {
+  const queue = lanes.queue('cpu', from === 'high_priority' ? 'high_priority' : 'learning');
   await queue.add('people.cluster-faces' satisfies PeopleJobName, ClusterFacesJobData.parse(data), {
     jobId: clusterFacesJobId(data),
     attempts: 3,

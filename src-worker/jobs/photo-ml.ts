@@ -7,15 +7,19 @@ import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
 import type { PresetService } from '../../src-core/presets/preset-service.js';
 import { staleReason, type JobResult, type PhotoJobRepos } from './photo-cpu.js';
 import { enqueueClusterFaces } from './people.js';
+import type { Lanes } from '../../src-core/queues.js';
+import type { Lane } from '../../src-shared/lanes.js';
 
 export interface MlJobContext extends PhotoJobRepos {
   cacheDir: string;
   stageTimeoutMs: number;
   presets?: Pick<PresetService, 'computeContext'>;
+  /** Where follow-up jobs go (people.cluster-faces). */
+  lanes: Pick<Lanes, 'queue'>;
 }
 
 /** The ML job of a photo: the model stages on the preview, then persist (the photo counts as done). */
-export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promise<JobResult> {
+export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext, lane: Lane = 'default'): Promise<JobResult> {
   const { photoId, revision } = job.data;
   // One read: the detail carries the photo record the staleness check needs.
   const detail = await ctx.photos.getDetail(photoId);
@@ -45,7 +49,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
     await ctx.progress.completePhoto(photoId, revision);
     return { state: 'done' };
   });
-  await enqueueClusterFaces(job, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)
+  await enqueueClusterFaces(ctx.lanes, lane, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)
   // Issue 15: context → suggested preset; cheap, and on failure computed again when a person asks for it.
   await ctx.presets?.computeContext(photoId).catch(() => undefined);
   return { outcome: 'done' };
