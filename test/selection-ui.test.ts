@@ -100,6 +100,11 @@ test('select three photos with Ctrl and Shift clicks; apply a preset, rate, expo
   const before = await library();
   assert.deepEqual(before.map((p) => path.basename(p.path)), NAMES);
 
+  // The bar keeps its place while nothing is selected: selecting does not move the grid.
+  const gridTop = async () => (await page.getByRole('region', { name: 'Photos' }).boundingBox())!.y;
+  await page.getByTestId('selection-hint').waitFor();
+  const topBefore = await gridTop();
+
   // Ctrl-click the first, Shift-click the third: the first three. Ctrl-click a fourth in and out again.
   await tile(0).click({ modifiers: ['Control'] });
   await tile(2).click({ modifiers: ['Shift'] });
@@ -109,6 +114,7 @@ test('select three photos with Ctrl and Shift clicks; apply a preset, rate, expo
   await tile(3).click({ modifiers: ['Control'] });
   assert.deepEqual(await selectedIndexes(), [0, 1, 2]);
   assert.equal(await page.getByTestId('selection-count').textContent(), '3 selected');
+  assert.equal(await gridTop(), topBefore, 'the grid did not move when the selection began');
   assert.equal(await page.locator('.tile-check:checked').count(), 3, 'a check mark on each selected tile');
   assert.equal(await page.getByTestId('photo-detail').count(), 0, 'Ctrl/Shift clicks do not open the detail');
   const chosen = before.slice(0, 3);
@@ -169,7 +175,7 @@ test('select three photos with Ctrl and Shift clicks; apply a preset, rate, expo
 
   // Label and reject from the bar, on a selection of one made with the checkbox.
   await page.keyboard.press('Escape');
-  await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
+  await page.getByTestId('selection-hint').waitFor();
   await tile(4).hover();
   await page.getByRole('checkbox', { name: 'Select jolla.jpg' }).check();
   assert.deepEqual(await selectedIndexes(), [4]);
@@ -186,7 +192,7 @@ test('select three photos with Ctrl and Shift clicks; apply a preset, rate, expo
   await page.getByTestId('selection-count').filter({ hasText: `${NAMES.length} selected` }).waitFor();
   assert.deepEqual(await selectedIndexes(), [0, 1, 2, 3, 4]);
   await page.keyboard.press('Escape');
-  await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
+  await page.getByTestId('selection-hint').waitFor();
 
   // A double-click still opens the viewer.
   await tile(1).dblclick();

@@ -57,7 +57,15 @@ export function SelectionBar() {
   const mark = useApp((s) => s.markSelection);
   const [dialog, setDialog] = useState<'preset' | 'export' | null>(null);
   const count = ids.size;
-  if (count === 0) return null;
+  // The bar keeps its place (and height) while nothing is selected, so that the first click of a
+  // double-click does not move the grid under the second one.
+  if (count === 0) {
+    return (
+      <div className="selection-bar empty" data-testid="selection-hint">
+        <span className="muted small">Click, Ctrl-click or Shift-click photos to select them; Ctrl+A selects all of them. Then rate (0–5), label, apply a preset or export.</span>
+      </div>
+    );
+  }
   return (
     <div className="selection-bar" role="toolbar" aria-label="Selected photos" data-testid="selection-bar">
       <span className="selection-count" data-testid="selection-count" aria-live="polite">{count.toLocaleString()} selected</span>

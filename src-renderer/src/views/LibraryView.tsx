@@ -417,7 +417,7 @@ export function LibraryView() {
       {mode === 'map' && <PhotoMap />}
       <div className="library-body">
         <div className="grid-wrap">
-          <SelectionBar />
+          {!!total && <SelectionBar />}
           {body}
         </div>
         {selectedId && <PhotoDetailPanel />}
