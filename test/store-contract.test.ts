@@ -746,7 +746,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       assert.deepEqual(page.map((p) => p.id), items.slice(1, 3).map((p) => p.id));
       const byId = new Map(items.map((p) => [p.id, p]));
       const itemA = byId.get(a)!;
-      const { thumbnailPath, stages, make, model, takenAt, quality, faces, tags, ...recordA } = itemA;
+      const { thumbnailPath, stages, make, model, takenAt, quality, faces, tags, rating, label, ...recordA } = itemA;
       assert.deepEqual(recordA, await store.photos.get(a));
       assert.equal(thumbnailPath, 'ab/a.thumb.webp');
       assert.deepEqual(stages, { preprocess: 'done', metadata: 'done' });
@@ -755,6 +755,8 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       assert.equal(takenAt, '2021-06-01T12:30:00+02:00');
       assert.equal(quality, 4.2);
       assert.equal(faces, 2);
+      assert.equal(rating, null, 'no rating given');
+      assert.equal(label, null, 'no colour label given');
       assert.deepEqual(tags, ['people', 'Small-Group', 'year:2021']);
       assert.deepEqual(byId.get(b)!.faces, 0);
       assert.deepEqual(byId.get(c)!.stages, { preprocess: 'failed' });

@@ -342,6 +342,8 @@ export interface ListItemRow extends PhotoRow {
   faces: number | string | null;
   /** JSON array of tags (text in SQLite, parsed in Postgres), null until the tag stage ran. */
   tags_json: string | unknown[] | null;
+  mark_rating: number | string | null;
+  mark_label: string | null;
 }
 
 const parsed = <T,>(value: string | T | null): T | null => (value == null ? null : typeof value === 'string' ? (JSON.parse(value) as T) : value);
@@ -357,6 +359,8 @@ export function listItemFromRow(row: ListItemRow): PhotoListItem {
     takenAt: row.taken_at,
     quality: numOrNull(row.quality),
     faces: numOrNull(row.faces),
+    rating: numOrNull(row.mark_rating),
+    label: row.mark_label,
     tags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [],
   };
 }

@@ -137,6 +137,9 @@ export interface PhotoListItem extends PhotoRecord {
   /** Faces found, null until detect ran. */
   faces: number | null;
   tags: string[];
+  /** The person's rating (−1 reject … 5) and colour label (photo_marks), null when never given. */
+  rating: number | null;
+  label: string | null;
 }
 
 /** One neighbour from store.photos.similar. */

@@ -76,6 +76,9 @@ export const PhotoSummary = z.object({
   /** Faces found, null until detect ran. */
   faces: z.number().nullable(),
   tags: z.array(z.string()),
+  /** The person's rating (−1 reject, 0–5) and colour label, null when never given. */
+  rating: z.number().nullable(),
+  label: z.string().nullable(),
 });
 export type PhotoSummary = z.infer<typeof PhotoSummary>;
 
@@ -197,6 +200,8 @@ export type SettingsDto = z.infer<typeof SettingsDto>;
 
 /** Ceiling on list requests: a page of the grid, not the library. */
 export const MAX_PAGE = 500;
+/** The most photos one selection holds (and one export takes): Ctrl+A on a bigger filter selects the first this many. */
+export const MAX_SELECTION = 100_000;
 /** Paths per "add folders" request (a drop of a few folders, not a file list of 30k). */
 export const MAX_PATHS = 100;
 const Paging = { limit: z.number().int().min(1).max(MAX_PAGE).default(200), offset: z.number().int().min(0).max(10_000_000).default(0) };
@@ -286,6 +291,14 @@ export const browseApi = {
   'library.query': {
     req: LibraryQuerySchema.extend(Paging).strict(),
     res: z.object({ photos: z.array(PhotoSummary), total: z.number(), offset: z.number() }),
+  },
+  /**
+   * The ids of the whole query in its order (a multi-select: Ctrl+A, a Shift range over pages not loaded),
+   * at most MAX_SELECTION from `offset`; `total` says how many match in all.
+   */
+  'library.ids': {
+    req: LibraryQuerySchema.extend({ offset: Paging.offset, limit: z.number().int().min(1).max(MAX_SELECTION).default(MAX_SELECTION) }).strict(),
+    res: z.object({ ids: z.array(z.string()), total: z.number() }),
   },
   /** Auto-complete: what the library holds that starts with the prefix, most photos first. */
   'search.suggest': {

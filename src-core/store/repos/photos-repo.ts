@@ -105,7 +105,9 @@ export class PhotosRepo {
       `SELECT p.*, d.thumbnail_path, m.make, m.model, m.taken_at,
          (SELECT ${d.jsonObjectAgg('s.stage', 's.state')} FROM photo_stages s WHERE s.photo_id = p.id) AS stages_json,
          ${d.jsonNumber('rq.json', 'score')} AS quality, ${d.jsonArrayLength('rd.json', 'faces')} AS faces,
-         ${d.jsonArray('rt.json', 'tags')} AS tags_json
+         ${d.jsonArray('rt.json', 'tags')} AS tags_json,
+         (SELECT k.rating FROM photo_marks k WHERE k.photo_id = p.id) AS mark_rating,
+         (SELECT k.label FROM photo_marks k WHERE k.photo_id = p.id) AS mark_label
        ${from}
        ORDER BY p.path LIMIT ? OFFSET ?`,
       [...params, query.limit, query.offset],

@@ -17,6 +17,7 @@ export type BrowseEngine = HandlerEngine & {
 
 export type BrowseMethod =
   | 'library.query'
+  | 'library.ids'
   | 'search.suggest'
   | 'library.timeline'
   | 'library.places'
@@ -78,6 +79,7 @@ export function createBrowseHandlers(engine: BrowseEngine, ingests: BackgroundIn
       const { ids, total } = await search().page(query, limit, offset);
       return { photos: await tilesFor(ids), total, offset };
     },
+    'library.ids': async ({ limit, offset, ...query }) => search().page(query, limit, offset),
     'search.suggest': async ({ prefix, limit }) => ({ suggestions: await search().suggest(prefix, limit) }),
     'library.timeline': async (query) => search().days(query),
     'library.places': async (query) => search().places(query),

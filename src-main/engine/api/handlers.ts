@@ -84,6 +84,8 @@ export function summaryOf(item: PhotoListItem): PhotoSummary {
     quality: item.quality,
     faces: item.faces,
     tags: item.tags,
+    rating: item.rating,
+    label: item.label,
   };
 }
 

@@ -35,8 +35,12 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Request bodies are small JSON commands; anything larger is refused before it is read whole. */
-export const MAX_BODY_BYTES = 256 * 1024;
+/**
+ * Request bodies are JSON commands; anything larger is refused before it is read whole. The largest real
+ * ones are a selection's photo ids (an export of MAX_SELECTION = 100 000 ids is about 4 MB) and an imported
+ * preset file (up to 2 MB), hence 8 MiB.
+ */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 /** A WebSocket client that reads too slowly is dropped rather than buffered without bound. */
 const MAX_WS_BUFFER = 8 * 1024 * 1024;
 const API_PREFIX = '/api/';

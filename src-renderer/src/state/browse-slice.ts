@@ -1,6 +1,9 @@
 import type { ApiClient } from '../../../src-shared/api/client.js';
 import type { HeldPhotoDto, IngestInfo, LaneJobDto, LibraryFolderDto, SuggestionDto, JOB_LIST_STATES } from '../../../src-shared/api/contract.js';
 import type { Lane } from '../../../src-shared/lanes.js';
+import { MAX_SELECTION } from '../../../src-shared/api/contract.js';
+import type { ColourLabel } from '../../../src-shared/presets.js';
+import { chunked, loadedIds, rangeBounds, selectOnly, toggleOne, withRange, type SelectHow, type SelectionAnchor } from '../../../src-shared/selection.js';
 import type { AppState, Load } from './store.js';
 
 /** How the Library shows its photos: the grid, grouped by time, or on a map. */
@@ -34,6 +37,19 @@ export interface BrowseSlice {
   closeLaneJobs(): void;
   holding: HeldPhotoDto[];
   loadHolding(): Promise<void>;
+  /** Photos picked in the grid for an action (multi-select), by id; the photo open in the detail is `selectedId`. */
+  selection: ReadonlySet<string>;
+  /** Where a Shift-click extends from (an index of the current set); reset when the set reloads. */
+  selectionAnchor: SelectionAnchor | null;
+  /** A click on the tile at `index`: only it, toggle it (Ctrl/Cmd, the checkbox), or the range from the anchor (Shift). */
+  selectTile(index: number, how: SelectHow): Promise<void>;
+  /** Every photo of the current filter (Ctrl+A), at most MAX_SELECTION. */
+  selectAll(): Promise<void>;
+  clearSelection(): void;
+  /** Rating (−1 reject, 0–5) and/or colour label of the selected photos: stored, written into their sidecars. */
+  markSelection(marks: { rating?: number | null; label?: ColourLabel | null }): Promise<boolean>;
+  /** Writes the selection's sidecars with a preset (null: each photo's suggested one), as a person's request. */
+  applyPresetToSelection(presetId: string | null, presetName: string): Promise<boolean>;
   /** Collapsed sidebar (narrow windows start collapsed). */
   navCollapsed: boolean;
   toggleNav(force?: boolean): void;
@@ -43,6 +59,17 @@ type Set = (partial: Partial<AppState>) => void;
 type Get = () => AppState;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** "Rated ★★", "Rejected", "Label Red", "Label cleared" for a toast. */
+function marksText(marks: { rating?: number | null; label?: string | null }): string {
+  const parts: string[] = [];
+  if (marks.rating === -1) parts.push('Rejected');
+  else if (marks.rating === 0 || marks.rating === null) parts.push('Rating cleared');
+  else if (marks.rating !== undefined) parts.push(`Rated ${'★'.repeat(marks.rating)}`);
+  if (marks.label === null) parts.push('Label cleared');
+  else if (marks.label !== undefined) parts.push(`Label ${marks.label}`);
+  return parts.join(', ');
+}
 
 /** The Library query without paging, as the engine takes it. */
 export function queryOf(state: AppState) {
@@ -152,6 +179,83 @@ export function createBrowseSlice(client: ApiClient, set: Set, get: Get): Browse
       } catch {
         // the list just stays as it was; the next poll tries again
       }
+    },
+    selection: new Set(),
+    selectionAnchor: null,
+    selectTile: async (index, how) => {
+      const { tiles, selection, selectionAnchor, libraryVersion } = get();
+      const id = tiles[index]?.id;
+      if (!id) return;
+      if (how === 'only' || (how === 'range' && !selectionAnchor)) {
+        const next = selectOnly(index, id);
+        return set({ selection: next.ids, selectionAnchor: next.anchor });
+      }
+      if (how === 'toggle') {
+        const next = toggleOne(selection, index, id);
+        return set({ selection: next.ids, selectionAnchor: next.anchor });
+      }
+      const anchor = selectionAnchor!;
+      const [from, to] = rangeBounds(anchor.index, index);
+      let ids = loadedIds(tiles, from, Math.min(to, from + MAX_SELECTION - 1));
+      if (!ids) {
+        // Pages between the two clicks were never scrolled into view: the engine names them.
+        try {
+          ids = (await client['library.ids']({ ...queryOf(get()), offset: from, limit: Math.min(MAX_SELECTION, to - from + 1) })).ids;
+        } catch (error) {
+          return get().toast('error', `Could not select the range: ${message(error)}`);
+        }
+        if (get().libraryVersion !== libraryVersion) return;
+      }
+      const next = withRange(anchor, ids, MAX_SELECTION);
+      set({ selection: next.ids });
+      if (to - from + 1 > MAX_SELECTION) get().toast('info', `Selected ${MAX_SELECTION.toLocaleString()} photos, the most one selection holds`);
+    },
+    selectAll: async () => {
+      const version = get().libraryVersion;
+      try {
+        const { ids, total } = await client['library.ids']({ ...queryOf(get()) });
+        if (get().libraryVersion !== version) return;
+        set({ selection: new Set(ids), selectionAnchor: null });
+        if (total > ids.length) get().toast('info', `Selected the first ${ids.length.toLocaleString()} of ${total.toLocaleString()} photos, the most one selection holds`);
+      } catch (error) {
+        get().toast('error', `Could not select all: ${message(error)}`);
+      }
+    },
+    clearSelection: () => set({ selection: new Set(), selectionAnchor: null }),
+    markSelection: async (marks) => {
+      const ids = [...get().selection];
+      if (ids.length === 0) return false;
+      let updated = 0;
+      try {
+        for (const chunk of chunked(ids)) updated += (await client['photos.mark']({ photoIds: chunk, ...marks })).updated;
+      } catch (error) {
+        get().toast('error', `${updated ? `Marked ${updated} of ${ids.length} photos, then: ` : ''}${message(error)}`);
+        return false;
+      }
+      // The tiles show marks: update the loaded ones now (no event carries them).
+      const { tiles, indexById } = get();
+      const next = tiles.slice();
+      for (const id of ids) {
+        const index = indexById.get(id);
+        const tile = index === undefined ? undefined : next[index];
+        if (index !== undefined && tile) next[index] = { ...tile, ...(marks.rating !== undefined ? { rating: marks.rating } : {}), ...(marks.label !== undefined ? { label: marks.label } : {}) };
+      }
+      set({ tiles: next });
+      get().toast('info', `${marksText(marks)}: ${updated.toLocaleString()} photo${updated === 1 ? '' : 's'} (written into their sidecars)`);
+      return true;
+    },
+    applyPresetToSelection: async (presetId, presetName) => {
+      const ids = [...get().selection];
+      if (ids.length === 0) return false;
+      let queued = 0;
+      try {
+        for (const chunk of chunked(ids)) queued += (await client['presets.apply']({ photoIds: chunk, presetId })).queued;
+      } catch (error) {
+        get().toast('error', `${queued ? `Queued ${queued} of ${ids.length} sidecars, then: ` : ''}${message(error)}`);
+        return false;
+      }
+      get().toast('info', `Writing ${queued.toLocaleString()} sidecar${queued === 1 ? '' : 's'} with ${presetName}`);
+      return true;
     },
     navCollapsed: typeof window !== 'undefined' && window.innerWidth < 900,
     toggleNav: (force) => set({ navCollapsed: force ?? !get().navCollapsed }),

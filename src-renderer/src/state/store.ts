@@ -257,16 +257,17 @@ export function createAppStore(client: ApiClient) {
       setFilter: (patch) => {
         const filter: LibraryFilter = { ...get().filter, ...patch };
         for (const key of Object.keys(filter) as (keyof LibraryFilter)[]) if (filter[key] === '' || (filter[key] === undefined && key !== 'state')) delete filter[key];
-        set({ filter });
+        // A selection is of the set shown: another filter starts a new one.
+        set({ filter, selection: new Set() });
         get().reloadLibrary();
       },
       clearFilters: () => {
-        set({ filter: { state: null } });
+        set({ filter: { state: null }, selection: new Set() });
         get().reloadLibrary();
       },
       reloadLibrary: () => {
         const version = get().libraryVersion + 1;
-        set({ libraryVersion: version, tiles: [], indexById: new Map(), total: null, pagesLoading: new Set(), libraryError: null });
+        set({ libraryVersion: version, tiles: [], indexById: new Map(), total: null, pagesLoading: new Set(), libraryError: null, selectionAnchor: null });
         void fetchPage(0, version);
       },
       ensureRange: (from, to) => {

@@ -16,6 +16,8 @@ import { takenAtText } from '../../../src-shared/photo-words.js';
 import type { LibraryMode } from '../state/browse-slice.js';
 import { fileName } from '../format.js';
 import { usePeople } from '../state/people.js';
+import { SelectionBar } from '../components/SelectionBar.js';
+import type { ColourLabel } from '../../../src-shared/presets.js';
 
 /** The tags worth a tile's space: not the derived ones (year:, month:, camera:, faces:, format). */
 function topTags(tags: string[]): string[] {
@@ -30,58 +32,151 @@ function tileSubtitle(photo: PhotoSummary): string {
   return takenAtText(photo.takenAt)?.replace(/, \d\d:\d\d$/, '') ?? photo.camera ?? 'no date';
 }
 
+const LABEL_COLOURS: Record<string, string> = { Red: '#e5484d', Yellow: '#f5c518', Green: '#30a46c', Blue: '#3e63dd', Purple: '#8e4ec6' };
+
+/** The person's marks over the thumbnail: ★★★, ✕ for a reject, the colour label as a dot. */
+function TileMarks({ rating, label }: { rating: number | null; label: string | null }) {
+  if (!rating && !label) return null;
+  return (
+    <span className="tile-marks" data-testid="tile-marks" data-rating={rating ?? undefined} data-label={label ?? undefined}>
+      {rating === -1 ? <span title="Rejected">✕</span> : rating ? <span title={`Rated ${rating}`}>{'★'.repeat(rating)}</span> : null}
+      {label && <span className="label-dot" title={`${label} label`} style={{ background: LABEL_COLOURS[label] ?? 'var(--muted)' }} />}
+    </span>
+  );
+}
+
 function Tile({ photo, index }: { photo: PhotoSummary | undefined; index: number }) {
   const openPhoto = useApp((s) => s.openPhoto);
   const openViewer = useApp((s) => s.openViewer);
+  const selectTile = useApp((s) => s.selectTile);
   const selected = useApp((s) => s.selectedId === photo?.id);
+  const inSelection = useApp((s) => (photo ? s.selection.has(photo.id) : false));
   const media = useMediaUrl();
   if (!photo) {
     return <div className="tile tile-loading" aria-hidden="true" data-index={index} />;
   }
   const inFlight = photo.state === 'queued' || photo.state === 'processing';
   const pct = Math.round((100 * photo.stagesDone) / STAGES.length);
+  const name = fileName(photo.path);
   return (
-    <button
-      className={`tile tile-${photo.state}${selected ? ' selected' : ''}`}
-      data-index={index}
-      data-photo-id={photo.id}
-      data-state={photo.state}
-      title={photo.path}
-      aria-label={`${fileName(photo.path)}, ${photo.state}`}
-      onClick={() => void openPhoto(photo.id)}
-      onDoubleClick={() => openViewer(index)}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter' && selected) {
-          e.preventDefault();
-          openViewer(index);
-        }
-      }}
-    >
-      <div className="thumb">
-        {photo.thumbnail ? (
-          <img src={media(photo.thumbnail)} alt="" loading="lazy" decoding="async" draggable={false} />
-        ) : (
-          <span className="thumb-placeholder" aria-hidden="true">{photo.state === 'failed' ? '⚠' : '…'}</span>
-        )}
-        {inFlight && (
-          <div className="tile-progress" aria-hidden="true">
-            <div style={{ width: `${Math.max(4, pct)}%` }} />
-          </div>
-        )}
-      </div>
-      <div className="caption">
-        <span className="name">{fileName(photo.path)}</span>
-        <span className={`state state-${photo.state}`}>{tileSubtitle(photo)}</span>
-        {photo.state === 'done' && (
-          <span className="tile-facts muted" title={photo.tags.join(', ')}>
-            {photo.quality !== null && <span className="fact fixed" data-testid="tile-quality">★ {photo.quality.toFixed(1)}</span>}
-            {!!photo.faces && <span className="fact fixed" title={`${photo.faces} face(s)`}>☺ {photo.faces}</span>}
-            {topTags(photo.tags).map((t) => <span key={t} className="fact tag-fact">{t}</span>)}
-          </span>
-        )}
-      </div>
-    </button>
+    <>
+      <button
+        className={`tile tile-${photo.state}${selected ? ' selected' : ''}${inSelection ? ' in-selection' : ''}`}
+        data-index={index}
+        data-photo-id={photo.id}
+        data-state={photo.state}
+        data-in-selection={inSelection || undefined}
+        title={photo.path}
+        aria-label={`${name}, ${photo.state}${inSelection ? ', selected' : ''}`}
+        onClick={(e) => {
+          // Shift: the range from the last click; Ctrl/Cmd: in or out; a plain click: this one, in the detail.
+          if (e.shiftKey) return void selectTile(index, 'range');
+          if (e.ctrlKey || e.metaKey) return void selectTile(index, 'toggle');
+          void selectTile(index, 'only');
+          void openPhoto(photo.id);
+        }}
+        onDoubleClick={(e) => {
+          if (!e.shiftKey && !e.ctrlKey && !e.metaKey) openViewer(index);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && selected) {
+            e.preventDefault();
+            openViewer(index);
+          } else if (e.key === ' ') {
+            // Space toggles the focused photo in the selection (Enter opens it).
+            e.preventDefault();
+            void selectTile(index, e.shiftKey ? 'range' : 'toggle');
+          }
+        }}
+      >
+        <div className="thumb">
+          {photo.thumbnail ? (
+            <img src={media(photo.thumbnail)} alt="" loading="lazy" decoding="async" draggable={false} />
+          ) : (
+            <span className="thumb-placeholder" aria-hidden="true">{photo.state === 'failed' ? '⚠' : '…'}</span>
+          )}
+          <TileMarks rating={photo.rating} label={photo.label} />
+          {inFlight && (
+            <div className="tile-progress" aria-hidden="true">
+              <div style={{ width: `${Math.max(4, pct)}%` }} />
+            </div>
+          )}
+        </div>
+        <div className="caption">
+          <span className="name">{name}</span>
+          <span className={`state state-${photo.state}`}>{tileSubtitle(photo)}</span>
+          {photo.state === 'done' && (
+            <span className="tile-facts muted" title={photo.tags.join(', ')}>
+              {photo.quality !== null && <span className="fact fixed" data-testid="tile-quality">★ {photo.quality.toFixed(1)}</span>}
+              {!!photo.faces && <span className="fact fixed" title={`${photo.faces} face(s)`}>☺ {photo.faces}</span>}
+              {topTags(photo.tags).map((t) => <span key={t} className="fact tag-fact">{t}</span>)}
+            </span>
+          )}
+        </div>
+      </button>
+      {/* A sibling of the tile, not inside it (no control within a button); the keyboard uses Space on the tile. */}
+      <input
+        type="checkbox"
+        className="tile-check"
+        tabIndex={-1}
+        checked={inSelection}
+        aria-label={`Select ${name}`}
+        onChange={() => void selectTile(index, 'toggle')}
+        onClick={(e) => {
+          if (e.shiftKey) {
+            e.preventDefault();
+            void selectTile(index, 'range');
+          }
+        }}
+      />
+    </>
   );
+}
+
+const RATING_KEYS = new Set(['0', '1', '2', '3', '4', '5']);
+/** Lightroom's keys for the colour labels. */
+const LABEL_KEYS: Record<string, ColourLabel> = { '6': 'Red', '7': 'Yellow', '8': 'Green', '9': 'Blue' };
+
+/**
+ * Selection keys while the Library shows (the focus in the grid, the detail or nowhere; not in a field,
+ * a dialog or the viewer): Ctrl/Cmd+A selects every photo of the filter, Esc clears, 0–5 rate, 6–9 label,
+ * X rejects the selection (or the focused photo when nothing is selected).
+ */
+function useSelectionKeys(): void {
+  const viewerOpen = useApp((s) => s.viewerIndex !== null);
+  const selectAll = useApp((s) => s.selectAll);
+  const clearSelection = useApp((s) => s.clearSelection);
+  const markSelection = useApp((s) => s.markSelection);
+  const selectTile = useApp((s) => s.selectTile);
+  const empty = useApp((s) => s.selection.size === 0);
+  useEffect(() => {
+    if (viewerOpen) return;
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      const target = e.target instanceof HTMLElement ? e.target : document.body;
+      if (target !== document.body && !target.closest('[data-testid=view-library]')) return;
+      if (target.closest('input, select, textarea, dialog, [contenteditable=true]')) return;
+      const key = e.key.toLowerCase();
+      if ((e.ctrlKey || e.metaKey) && key === 'a' && !e.altKey) {
+        e.preventDefault();
+        return void selectAll();
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (key === 'escape') return clearSelection();
+      const marks = RATING_KEYS.has(key) ? { rating: Number(key) } : LABEL_KEYS[key] ? { label: LABEL_KEYS[key] } : key === 'x' ? { rating: -1 } : null;
+      if (!marks) return;
+      e.preventDefault();
+      void (async () => {
+        if (empty) {
+          const index = Number(target.closest<HTMLElement>('[data-index]')?.dataset.index ?? NaN);
+          if (Number.isNaN(index)) return;
+          await selectTile(index, 'only');
+        }
+        await markSelection(marks);
+      })();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [viewerOpen, selectAll, clearSelection, markSelection, selectTile, empty]);
 }
 
 /** How many photos the whole query matches, when anything narrows the library. */
@@ -262,6 +357,7 @@ export function LibraryView() {
   const selectedId = useApp((s) => s.selectedId);
   const filter = useApp((s) => s.filter);
   const mode = useApp((s) => s.libraryMode);
+  useSelectionKeys();
   const loaded = useRef(false);
   useEffect(() => {
     if (!loaded.current) {
@@ -320,7 +416,10 @@ export function LibraryView() {
       {mode === 'timeline' && <TimelineStrip />}
       {mode === 'map' && <PhotoMap />}
       <div className="library-body">
-        <div className="grid-wrap">{body}</div>
+        <div className="grid-wrap">
+          {!!total && <SelectionBar />}
+          {body}
+        </div>
         {selectedId && <PhotoDetailPanel />}
       </div>
     </div>
