@@ -58,6 +58,7 @@ export async function runModelUpgrade(ctx: ModelUpgradeContext, job?: Pick<Job, 
   if (!target) return { upgrade: 'none', active };
   const model = DescriptorModelSchema.parse(target);
   await repo.markRunStart('descriptor');
+  await job?.updateProgress({ pid: process.pid });
   // Photos whose preview is gone cannot be re-embedded: they lose their vector at the cut-over (no
   // mixing) and get one again when analysed again (the library check re-queues a photo without preview).
   const missingPreview = new Set<string>();
@@ -86,7 +87,8 @@ export async function runModelUpgrade(ctx: ModelUpgradeContext, job?: Pick<Job, 
         embedded++;
       }
       const status = await repo.status('descriptor');
-      await job?.updateProgress({ done: status.done, total: status.total, etaAt: status.etaAt });
+      // The pid tells which worker runs it (the kill test stops exactly that one).
+      await job?.updateProgress({ done: status.done, total: status.total, etaAt: status.etaAt, pid: process.pid });
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
