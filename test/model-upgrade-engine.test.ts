@@ -57,7 +57,7 @@ describe('model upgrade on a real engine', { skip: fs.existsSync(faces) ? false 
     removeDir(lib);
   });
 
-  it('re-embeds in the background, survives a killed worker, cuts over, and keeps what the person decided', async () => {
+  it('re-embeds in the background, survives a killed worker, cuts over, and keeps what the person decided', async (t) => {
     assert.deepEqual(await repo.vectorCounts(), { active: { [V1]: photoCount }, staged: {} });
     const photos = await engine.store.photos.list({ limit: 100, offset: 0 });
     const probe = photos.find((p) => p.path.endsWith('DSCN0010.jpg'))!;
@@ -114,6 +114,7 @@ describe('model upgrade on a real engine', { skip: fs.existsSync(faces) ? false 
     assert.equal(result.replaced, photoCount);
     assert.ok(result.embedded <= photoCount - doneAtKill, `resumed: embedded ${result.embedded}, ${doneAtKill} were staged before the kill`);
     assert.deepEqual([result.from, result.to], [V1, V2]);
+    t.diagnostic(`killed at ${doneAtKill}/${photoCount} staged; the resumed run embedded ${result.embedded}; upgrade ${done.startedAt} → ${done.finishedAt}`);
 
     // No vector of v1 remains: rows, embed results, the vec0 index.
     assert.deepEqual(await repo.vectorCounts(), { active: { [V2]: photoCount }, staged: {} });
