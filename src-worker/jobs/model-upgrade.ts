@@ -63,17 +63,22 @@ export async function runModelUpgrade(ctx: ModelUpgradeContext, job?: Pick<Job, 
   // mixing) and get one again when analysed again (the library check re-queues a photo without preview).
   const missingPreview = new Set<string>();
   let embedded = 0;
+  let refused = 0;
   try {
     for (;;) {
       const batch = await repo.pendingPhotos(BATCH, missingPreview);
       if (batch.length === 0) {
         const cut = await repo.cutOver('descriptor', missingPreview);
-        if (!cut.cutOver) continue; // photos analysed meanwhile: their turn, then try again
+        if (!cut.cutOver) {
+          // Photos analysed meanwhile: their turn, then try again (never a busy loop: the store is the judge).
+          if (++refused > 100) throw new Error(`the cut-over was refused 100 times (${cut.pending} photo(s) pending); the next run tries again`);
+          continue;
+        }
         const followUps = await queueFollowUps(ctx.lanes, cut.to);
         return { ...cut, embedded, missingPreview: missingPreview.size, followUps };
       }
       for (const photo of batch) {
-        if ((await repo.models('descriptor')).target !== target) throw new Error(`the upgrade to ${target} was cancelled or replaced`);
+        if ((await repo.models('descriptor')).target !== target) throw new UpgradeSuperseded(target);
         await slowIfAskedByTest('model-upgrade');
         let vector: Float32Array;
         try {
@@ -91,9 +96,16 @@ export async function runModelUpgrade(ctx: ModelUpgradeContext, job?: Pick<Job, 
       await job?.updateProgress({ done: status.done, total: status.total, etaAt: status.etaAt, pid: process.pid });
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/cancelled or replaced/.test(message)) return { upgrade: 'none', active: (await repo.models('descriptor')).active };
+    // Someone switched again (or back) meanwhile: this run's work is moot, the newer request has its own job.
+    if (error instanceof UpgradeSuperseded) return { upgrade: 'none', active: (await repo.models('descriptor')).active };
     throw error;
+  }
+}
+
+class UpgradeSuperseded extends Error {
+  constructor(target: string) {
+    super(`the upgrade to ${target} was cancelled or replaced`);
+    this.name = 'UpgradeSuperseded';
   }
 }
 
