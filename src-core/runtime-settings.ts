@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { DESCRIPTOR_MODELS, DescriptorModelSchema } from '../src-shared/vector-models.js';
 
 /** onnxruntime-node's execution providers, by the names it takes. */
 export const ML_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
@@ -27,6 +28,12 @@ export const RuntimeSettings = z.object({
   sqliteVecPath: z.string().min(1).nullable(),
   /** SHOEBOX_SQLITE_BINDING: better-sqlite3's add-on built for this runtime (the desktop app's Electron build). */
   sqliteBinding: z.string().min(1).nullable(),
+  /**
+   * SHOEBOX_DESCRIPTOR_MODEL: the image descriptor the library should use; when it differs from the
+   * library's active one the engine starts a model upgrade at start. null = keep the library's
+   * (`shoebox models use <id>` switches without a restart).
+   */
+  descriptorModel: DescriptorModelSchema.nullable(),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettings>;
 
@@ -75,6 +82,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     sqliteVec: !(flag(env, 'SHOEBOX_NO_SQLITE_VEC') ?? false),
     sqliteVecPath: raw(env, 'SHOEBOX_SQLITE_VEC_PATH') ?? null,
     sqliteBinding: raw(env, 'SHOEBOX_SQLITE_BINDING') ?? null,
+    descriptorModel: oneOf(env, 'SHOEBOX_DESCRIPTOR_MODEL', DESCRIPTOR_MODELS) ?? null,
   });
 }
 

@@ -15,7 +15,7 @@ export const PhotoJobData = z.object({
 export type PhotoJobData = z.infer<typeof PhotoJobData>;
 
 export const MaintenanceJobData = z.object({
-  task: z.enum(['prune-cache', 'optimize-store', 'regroup', 'library-check', 'cleanup', 'index-maintenance']),
+  task: z.enum(['prune-cache', 'optimize-store', 'regroup', 'library-check', 'cleanup', 'index-maintenance', 'model-upgrade']),
 });
 export type MaintenanceJobData = z.infer<typeof MaintenanceJobData>;
 

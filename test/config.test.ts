@@ -28,6 +28,7 @@ describe('runtime settings', () => {
       sqliteVec: true,
       sqliteVecPath: null,
       sqliteBinding: null,
+      descriptorModel: null,
     });
   });
 
@@ -40,6 +41,7 @@ describe('runtime settings', () => {
       SHOEBOX_NO_SQLITE_VEC: '1',
       SHOEBOX_SQLITE_VEC_PATH: '/opt/shoebox/vec0.so',
       SHOEBOX_SQLITE_BINDING: '/opt/shoebox/better_sqlite3.node',
+      SHOEBOX_DESCRIPTOR_MODEL: 'shoebox-global-v2',
     });
     assert.deepEqual(s, {
       mlThreads: 4,
@@ -49,6 +51,7 @@ describe('runtime settings', () => {
       sqliteVec: false,
       sqliteVecPath: '/opt/shoebox/vec0.so',
       sqliteBinding: '/opt/shoebox/better_sqlite3.node',
+      descriptorModel: 'shoebox-global-v2',
     });
     assert.equal(readRuntimeSettings({ SHOEBOX_NO_SQLITE_VEC: 'false' }).sqliteVec, true);
     assert.equal(readRuntimeSettings({ SHOEBOX_ML_THREADS: '' }).mlThreads, null);
@@ -56,6 +59,7 @@ describe('runtime settings', () => {
 
   it('rejects a bad value, naming the variable and the allowed values', () => {
     rejects({ SHOEBOX_ML_THREADS: 'abc' }, 'SHOEBOX_ML_THREADS=abc', /whole number from 1 to 16/);
+    rejects({ SHOEBOX_DESCRIPTOR_MODEL: 'clip' }, 'SHOEBOX_DESCRIPTOR_MODEL=clip', /shoebox-global-v1, shoebox-global-v2/);
     rejects({ SHOEBOX_ML_THREADS: '0' }, 'SHOEBOX_ML_THREADS', /1 to 16/);
     rejects({ SHOEBOX_ML_THREADS: '2.5' }, 'SHOEBOX_ML_THREADS', /1 to 16/);
     rejects({ SHOEBOX_ML_THREADS: '17' }, 'SHOEBOX_ML_THREADS', /1 to 16/);

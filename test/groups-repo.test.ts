@@ -10,6 +10,7 @@ import { GroupsRepo } from '../src-core/store/repos/groups-repo.js';
 import { openStore } from '../src-core/store/open-store.js';
 import type { Store } from '../src-core/store/store.js';
 import { storeBackends } from './helpers/store-backends.js';
+import { DEFAULT_DESCRIPTOR_MODEL } from '../src-shared/vector-models.js';
 
 const DIMS = 8;
 
@@ -61,7 +62,7 @@ async function addPhoto(store: Store, ingestId: string, p: Fake): Promise<void> 
   });
   await store.progress.saveResult(p.id, 0, 'detect', { faces: [], objects: [], text: [] });
   await store.progress.saveResult(p.id, 0, 'quality', { score: 4, parts: { sharpness: 0.8, laplacianVariance: p.lap ?? 1000, clippedHighlights: 0, clippedShadows: 0 } });
-  await store.progress.saveResult(p.id, 0, 'embed', { model: 'test-v1', dims: DIMS, vector: vector(p.axis, p.jitter) });
+  await store.progress.saveResult(p.id, 0, 'embed', { model: DEFAULT_DESCRIPTOR_MODEL, dims: DIMS, vector: vector(p.axis, p.jitter) });
   await store.progress.completePhoto(p.id, 0);
 }
 

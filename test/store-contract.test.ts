@@ -4,6 +4,7 @@
  * The Postgres half fails when Postgres cannot be reached, unless SHOEBOX_SKIP_POSTGRES=1.
  */
 import assert from 'node:assert/strict';
+import { DEFAULT_DESCRIPTOR_MODEL } from '../src-shared/vector-models.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -798,13 +799,14 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         v.forEach((x, i) => (f[i] = x));
         return Buffer.from(f.buffer).toString('base64');
       };
-      const embed = (vector: string, model = 'test-v1') => ({ model, dims: 8, vector });
+      const embed = (vector: string, model: string = DEFAULT_DESCRIPTOR_MODEL) => ({ model, dims: 8, vector });
       // Not unit length on purpose: the store normalises.
       await store.progress.saveResult(q, 0, 'embed', embed(vec(2, 0, 0)));
       await store.progress.saveResult(near, 0, 'embed', embed(vec(0.95, 0.05, 0)));
       await store.progress.saveResult(mid, 0, 'embed', embed(vec(1, 1, 0)));
       await store.progress.saveResult(far, 0, 'embed', embed(vec(-1, 0, 0.1)));
-      await store.progress.saveResult(other, 0, 'embed', embed(vec(1, 0, 0), 'other-model'));
+      // A vector of a model that is not the library's active one is refused (src-core/store/repos/vector-models-repo.ts).
+      await assert.rejects(store.progress.saveResult(other, 0, 'embed', embed(vec(1, 0, 0), 'other-model')), /descriptor model is shoebox-global-v1/);
       assert.deepEqual(await store.photos.similar(q, 0), []);
       assert.deepEqual(await store.photos.similar(uid('missing'), 3), []);
       assert.deepEqual(await store.photos.similar(stale, 3), [], 'no vector yet');

@@ -54,7 +54,7 @@ for (const backend of storeBackends()) {
           );
           await old.run(`INSERT INTO photo_results (photo_id, stage, json, updated_at) VALUES (?, 'embed', ?, ?)`, [
             id,
-            JSON.stringify({ model: 'clip', dims: 3, vector: vector([...xs]) }),
+            JSON.stringify({ model: 'shoebox-global-v1', dims: 3, vector: vector([...xs]) }), // the only model before model upgrades
             at,
           ]);
         }

@@ -1,6 +1,7 @@
 import type { HostView } from '../../src-shared/hosts.js';
 import { cameraName } from '../../src-shared/photo-words.js';
 import { formatMaintenanceRuns } from './maintenance-commands.js';
+import { formatModelStatus } from './models-commands.js';
 import type { MetadataExtra, PhotoDetail } from '../../src-shared/photo.js';
 import type { InspectView } from '../engine/inspect-view.js';
 import { defaultDataDir } from '../../src-core/paths.js';
@@ -66,6 +67,7 @@ export function formatStatus(status: LibraryStatus): string {
   }
   if (status.maintenance.runs.length) out.push('', 'Maintenance:', ...formatMaintenanceRuns(status.maintenance.runs).map((line) => `  ${line}`));
   if (status.maintenance.missingPhotos) out.push(`${status.maintenance.missingPhotos} photo(s) missing from disk (results kept): shoebox maintenance`);
+  for (const m of status.models ?? []) if (m.state === 'running' || m.state === 'failed') out.push('', `Model upgrade: ${formatModelStatus(m)}`);
   return out.join('\n');
 }
 

@@ -18,12 +18,17 @@ import { MAINTENANCE_SCHEDULE, runMaintenanceNow, type MaintenanceTask } from '.
 import { OperationError } from '../engine/operations.js';
 import { Lanes } from '../../src-core/queues.js';
 import { dataOption, flagsOf, jsonOption, withEngineOptions, type EngineOptions } from './options.js';
+import { VectorModelsRepo } from '../../src-core/store/repos/vector-models-repo.js';
+import type { VectorModelStatus } from '../../src-shared/vector-models.js';
+import { formatModelStatus } from './models-commands.js';
 
 const TASKS = MaintenanceJobData.shape.task.options;
 
 export interface MaintenanceReport {
   tasks: Array<{ task: MaintenanceTask; everyHours: number | null; lastRun: MaintenanceRun | null }>;
   missing: MissingPhoto[];
+  /** The active descriptor model and a model upgrade's progress and ETA (README "Model upgrades"). */
+  models: VectorModelStatus[];
 }
 
 /** One line per task: "library-check  every 6 h  last 2026-… ok in 1.2 s: {…}". */
@@ -39,6 +44,7 @@ function formatReport(report: MaintenanceReport): string {
   });
   lines.push('', report.missing.length ? `${report.missing.length} photo(s) missing from disk (results kept):` : 'No photo is missing from disk.');
   for (const m of report.missing.slice(0, 20)) lines.push(`  ${m.path} (since ${m.since})`);
+  for (const m of report.models) if (m.state === 'running' || m.state === 'failed') lines.push('', `Model upgrade: ${formatModelStatus(m)}`);
   if (report.missing.length > 20) lines.push(`  … and ${report.missing.length - 20} more (--json lists all)`);
   return lines.join('\n');
 }
@@ -55,6 +61,7 @@ async function report(options: EngineOptions): Promise<MaintenanceReport> {
     return {
       tasks: TASKS.map((task) => ({ task, everyHours: MAINTENANCE_SCHEDULE[task] ? MAINTENANCE_SCHEDULE[task]! / 3600_000 : null, lastRun: runs.get(task) ?? null })),
       missing: await repo.listMissing(),
+      models: [await new VectorModelsRepo(store.sql).status('descriptor')],
     };
   } finally {
     await store.close();

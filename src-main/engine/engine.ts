@@ -19,6 +19,7 @@ import type { StoreLocation } from '../../src-shared/store-location.js';
 import { sweep } from './sweep.js';
 import { WorkerPool } from './worker-pool.js';
 import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
+import { resumeModelUpgrade } from './maintenance/model-upgrade-jobs.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
 import { ResourceGovernor, type SensorSource } from './governor.js';
 import { systemSensors } from './governor/system-sensors.js';
@@ -190,6 +191,7 @@ export class Engine {
     await engine.flushStatuses();
     await sweep(store, lanes, log);
     await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
+    await resumeModelUpgrade(store.sql, lanes, config.runtime.descriptorModel, log);
     engine.governor = new ResourceGovernor(engine, config.governor, sensors, log);
     engine.governor.start();
     engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>

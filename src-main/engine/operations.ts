@@ -10,6 +10,8 @@ import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from '../../src-co
 import { nextJobFor } from './sweep.js';
 import { withMetadataExtra } from '../../src-core/store/repos/metadata-extra-repo.js';
 import { maintenanceStatus, type MaintenanceRun } from '../../src-core/store/repos/maintenance-repo.js';
+import { VectorModelsRepo } from '../../src-core/store/repos/vector-models-repo.js';
+import type { VectorModelStatus } from '../../src-shared/vector-models.js';
 
 export class OperationError extends Error {
   override name = 'OperationError';
@@ -33,6 +35,8 @@ export interface LibraryStatus {
   lastIngest: (IngestRecord & { totals: IngestTotals }) | null;
   /** Issue 18: each maintenance task's last run, and how many photos' files are missing. */
   maintenance: { runs: MaintenanceRun[]; missingPhotos: number };
+  /** Issue 17: the active descriptor model and a running upgrade's progress. */
+  models: VectorModelStatus[];
 }
 
 export interface FailedEntry extends FailedPhoto {
@@ -74,6 +78,7 @@ export class LibraryOperations {
       photos: await this.store.photos.countByState(),
       lastIngest: ingest ? { ...ingest, totals: await this.store.ingests.totals(ingest.id) } : null,
       maintenance: await maintenanceStatus(this.store.sql),
+      models: [await new VectorModelsRepo(this.store.sql).status('descriptor')],
     };
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VECTOR_KINDS, VectorModelStatusSchema } from '../vector-models.js';
 import { ERROR_CODES } from '../errors.js';
 import { cullingApi } from './culling-contract.js';
 import { HostView as HostViewSchema } from '../hosts.js';
@@ -422,6 +423,14 @@ export const api = {
   'people.hide': { req: z.object({ personId: Id, hidden: z.boolean() }).strict(), res: Ok },
   /** Queues a full recluster (maintenance lane, exclusive lock); what a person said is kept. */
   'people.recluster': { req: Empty, res: Ok },
+  // ── model upgrades (src-shared/vector-models.ts) ──
+  /** The active descriptor model, and the upgrade's progress and ETA. */
+  'models.status': { req: Empty, res: z.object({ models: z.array(VectorModelStatusSchema) }) },
+  /** Switches the library to a model: a background re-embed; queries keep the old model until the cut-over. */
+  'models.use': {
+    req: z.object({ kind: z.enum(VECTOR_KINDS).default('descriptor'), model: z.string().trim().min(1).max(100) }).strict(),
+    res: z.object({ started: z.boolean(), why: z.string(), status: VectorModelStatusSchema }),
+  },
   ...browseApi,
   ...PRESET_API,
   // ── culling (src-shared/api/culling-contract.ts) ──

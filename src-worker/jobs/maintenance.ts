@@ -11,6 +11,7 @@ import { checkLibrary } from '../../src-core/maintenance/library-check.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
 import { withRedisLock } from '../redis-lock.js';
 import { runRegroup, type GroupJobContext } from './group.js';
+import { runModelUpgrade } from './model-upgrade.js';
 
 /** Temp files older than this were left by a process that died mid-write. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -47,9 +48,9 @@ async function pruneStaleTempFiles(cacheDir: string): Promise<number> {
   return removed;
 }
 
-export type MaintenanceJobContext = { redis: Redis; lanes: Pick<Lanes, 'addPhotoJobs'> } & GroupJobContext;
+export type MaintenanceJobContext = { redis: Redis; lanes: Pick<Lanes, 'addPhotoJobs' | 'queue'> } & GroupJobContext;
 
-async function runTask(data: MaintenanceJobData, ctx: MaintenanceJobContext): Promise<unknown> {
+async function runTask(data: MaintenanceJobData, ctx: MaintenanceJobContext, job: Job): Promise<unknown> {
   const repo = new MaintenanceRepo(ctx.sql);
   switch (data.task) {
     case 'prune-cache':
@@ -59,6 +60,8 @@ async function runTask(data: MaintenanceJobData, ctx: MaintenanceJobContext): Pr
       return maintainIndexes(ctx.sql);
     case 'regroup':
       return runRegroup(ctx);
+    case 'model-upgrade':
+      return runModelUpgrade(ctx, job);
     case 'library-check':
       return checkLibrary({
         repo,
@@ -78,11 +81,13 @@ async function runTask(data: MaintenanceJobData, ctx: MaintenanceJobContext): Pr
 export async function runMaintenanceJob(job: Job, ctx: MaintenanceJobContext): Promise<unknown> {
   const data = MaintenanceJobData.parse(job.data);
   const lock = data.task === 'library-check' || data.task === 'cleanup' ? EXCLUSIVE_LOCK : `maintenance-${data.task}`;
-  const result = await withRedisLock(ctx.redis, lock, 60_000, async () => {
+  // A model upgrade's lock expires soon after its holder dies, so the retry of a killed run resumes quickly.
+  const ttlMs = data.task === 'model-upgrade' ? 15_000 : 60_000;
+  const result = await withRedisLock(ctx.redis, lock, ttlMs, async () => {
     const startedAt = new Date();
     const repo = new MaintenanceRepo(ctx.sql);
     try {
-      const value = await runTask(data, ctx);
+      const value = await runTask(data, ctx, job);
       await repo.recordRun({ task: data.task, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), ms: Date.now() - startedAt.getTime(), ok: true, result: value });
       return value;
     } catch (error) {
@@ -91,5 +96,10 @@ export async function runMaintenanceJob(job: Job, ctx: MaintenanceJobContext): P
       throw error;
     }
   });
+  if (!result.ran && data.task === 'model-upgrade') {
+    // Not "skipped": the upgrade must finish. The holder is running it, or died and its lock expires
+    // within ttlMs; BullMQ retries this job (attempts with backoff, model-upgrade-jobs.ts) until one runs it.
+    throw new Error('another worker holds the model-upgrade lock; retrying');
+  }
   return result.ran ? result.value : { skipped: 'another worker holds the lock' };
 }

@@ -9,8 +9,12 @@ import { staleReason, type JobResult, type PhotoJobRepos } from './photo-cpu.js'
 import { enqueueClusterFaces } from './people.js';
 import type { Lanes } from '../../src-core/queues.js';
 import type { Lane } from '../../src-shared/lanes.js';
+import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
+import { VectorModelsRepo } from '../../src-core/store/repos/vector-models-repo.js';
 
 export interface MlJobContext extends PhotoJobRepos {
+  /** The store's SQL surface: which descriptor model(s) the embed stage computes (absent: the default one). */
+  sql?: SqlDb;
   cacheDir: string;
   stageTimeoutMs: number;
   presets?: Pick<PresetService, 'computeContext'>;
@@ -41,6 +45,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext, lane: 
     previewPath,
     metadata: detail.metadata,
     derivatives: detail.derivatives,
+    descriptorModels: ctx.sql ? () => new VectorModelsRepo(ctx.sql!).models('descriptor') : undefined,
   });
   for (const mlStage of ML_STAGES) {
     await runner.run(mlStage.stage, (signal) => mlStage.run(mlContext, signal));

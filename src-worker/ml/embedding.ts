@@ -12,26 +12,59 @@
  * Similarity is the cosine (dot product of the stored unit vectors).
  */
 import sharp from 'sharp';
+import { DEFAULT_DESCRIPTOR_MODEL, type DescriptorModel } from '../../src-shared/vector-models.js';
 import type { RgbImage } from './image.js';
 
-export const EMBEDDING_MODEL = 'shoebox-global-v1';
+export const EMBEDDING_MODEL: DescriptorModel = DEFAULT_DESCRIPTOR_MODEL;
 export const EMBEDDING_DIMS = 63 + 128 + 32;
-const WEIGHTS = { dct: 1.0, grad: 1.0, colour: 0.6 };
 
-const N = 32;
+/**
+ * The design's free parameters. "shoebox-global-v2" is the same design at 1.5 × the resolution
+ * (96 px squeeze, DCT of 48 × 48, 24 px cells) with the gradient and colour blocks weighted alike:
+ * the same number of dims, but different vectors (a real switch for the model-upgrade path; the two
+ * must never be compared).
+ */
+interface DescriptorDesign {
+  /** Side of the squeezed image (cells are S / 4). */
+  S: number;
+  /** Side of the luma image the DCT reads (S / 2). */
+  N: number;
+  weights: { dct: number; grad: number; colour: number };
+}
+
+const DESIGNS: Readonly<Record<DescriptorModel, DescriptorDesign>> = {
+  'shoebox-global-v1': { S: 64, N: 32, weights: { dct: 1.0, grad: 1.0, colour: 0.6 } },
+  'shoebox-global-v2': { S: 96, N: 48, weights: { dct: 1.0, grad: 0.8, colour: 0.8 } },
+};
+
 const DCT_K = 8;
-const COS: Float64Array = (() => {
-  const t = new Float64Array(N * N);
-  for (let k = 0; k < N; k++) for (let n = 0; n < N; n++) t[k * N + n] = Math.cos((Math.PI / N) * (n + 0.5) * k);
+const cosTables = new Map<number, Float64Array>();
+function cosTable(N: number): Float64Array {
+  let t = cosTables.get(N);
+  if (!t) {
+    t = new Float64Array(N * N);
+    for (let k = 0; k < N; k++) for (let n = 0; n < N; n++) t[k * N + n] = Math.cos((Math.PI / N) * (n + 0.5) * k);
+    cosTables.set(N, t);
+  }
   return t;
-})();
+}
 
-export async function imageEmbedding(img: RgbImage): Promise<Float32Array> {
+/** The default descriptor ("shoebox-global-v1"). */
+export function imageEmbedding(img: RgbImage): Promise<Float32Array> {
+  return descriptorOf(img, EMBEDDING_MODEL);
+}
+
+/** The named descriptor of an image: unit length, EMBEDDING_DIMS values. */
+export async function descriptorOf(img: RgbImage, model: DescriptorModel): Promise<Float32Array> {
+  const design = DESIGNS[model];
+  if (!design) throw new Error(`unknown descriptor model "${String(model)}"`);
+  const { S, N, weights: WEIGHTS } = design;
+  const COS = cosTable(N);
+  const cell = S / 4;
   const { data } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .resize(64, 64, { fit: 'fill', kernel: 'linear' })
+    .resize(S, S, { fit: 'fill', kernel: 'linear' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const S = 64;
   const luma = new Float64Array(S * S);
   for (let i = 0; i < S * S; i++) luma[i] = 0.299 * data[i * 3]! + 0.587 * data[i * 3 + 1]! + 0.114 * data[i * 3 + 2]!;
 
@@ -74,8 +107,8 @@ export async function imageEmbedding(img: RgbImage): Promise<Float32Array> {
       if (mag === 0) continue;
       const angle = (Math.atan2(gy, gx) + Math.PI) / (2 * Math.PI); // 0…1
       const bin = Math.min(7, Math.floor(angle * 8));
-      const cell = Math.floor(y / 16) * 4 + Math.floor(x / 16);
-      grad[cell * 8 + bin]! += mag;
+      const c = Math.floor(y / cell) * 4 + Math.floor(x / cell);
+      grad[c * 8 + bin]! += mag;
     }
   }
   for (let i = 0; i < grad.length; i++) grad[i] = Math.sqrt(grad[i]!); // soften dominant edges
@@ -87,15 +120,15 @@ export async function imageEmbedding(img: RgbImage): Promise<Float32Array> {
       let r = 0;
       let g = 0;
       let b = 0;
-      for (let y = cy * 16; y < cy * 16 + 16; y++) {
-        for (let x = cx * 16; x < cx * 16 + 16; x++) {
+      for (let y = cy * cell; y < cy * cell + cell; y++) {
+        for (let x = cx * cell; x < cx * cell + cell; x++) {
           const o = (y * S + x) * 3;
           r += data[o]!;
           g += data[o + 1]!;
           b += data[o + 2]!;
         }
       }
-      const l = (r + g + b) / 3 + 256; // + 256 px·levels: dark cells do not explode
+      const l = (r + g + b) / 3 + (256 * cell * cell) / 256; // + 256 px·levels at 16 px cells: dark cells do not explode
       colour.push((r - g) / l, ((r + g) / 2 - b) / l);
     }
   }

@@ -2,7 +2,9 @@ import { ShoeboxError } from '../../src-shared/errors.js';
 import type { PhotoDerivatives, PhotoMetadata } from '../../src-shared/photo.js';
 import type { Stage } from '../../src-shared/stages.js';
 import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
-import { EMBEDDING_DIMS, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
+import { descriptorOf, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
+import { DescriptorModelSchema } from '../../src-shared/vector-models.js';
+import type { VectorModels } from '../../src-core/store/repos/vector-models-repo.js';
 import { FaceAnalyzer, type Face } from '../ml/faces.js';
 import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';
 import { ObjectDetectorThread } from '../ml/object-detector-thread.js';
@@ -34,6 +36,8 @@ export interface EmbedResult {
   model: string;
   dims: number;
   vector: string;
+  /** Only on the way to the store: the running upgrade's target vector (staged there, not kept in the result). */
+  upgrade?: { model: string; dims: number; vector: string };
 }
 
 /** The context of one photo's ML job, shared by its stages. */
@@ -50,6 +54,8 @@ export interface MlStageContext {
   image(): Promise<RgbImage>;
   /** Results of the earlier stages of this job, by stage. */
   results: Map<Stage, unknown>;
+  /** The library's descriptor models (active, and an upgrade's target); absent: the default model only. */
+  descriptorModels?: () => Promise<VectorModels>;
 }
 
 export interface MlStage {
@@ -62,15 +68,18 @@ export interface MlStage {
 /** Longest side the ML stages work at (the preview is ~1600 px already). */
 const ML_MAX_SIDE = 1600;
 
+/** The preview as the ML stages see it (also what a model upgrade re-embeds, so its vectors match a fresh analysis). */
+export function loadMlImage(previewPath: string): Promise<RgbImage> {
+  return loadRgb(previewPath).then((img) => (Math.max(img.width, img.height) > ML_MAX_SIDE ? resizeRgb(img, ML_MAX_SIDE, ML_MAX_SIDE, 'inside') : img));
+}
+
 export function createMlContext(base: Omit<MlStageContext, 'image' | 'results'>): MlStageContext {
   let pending: Promise<RgbImage> | null = null;
   return {
     ...base,
     results: new Map(),
     image: () => {
-      pending ??= loadRgb(base.previewPath).then((img) =>
-        Math.max(img.width, img.height) > ML_MAX_SIDE ? resizeRgb(img, ML_MAX_SIDE, ML_MAX_SIDE, 'inside') : img,
-      );
+      pending ??= loadMlImage(base.previewPath);
       return pending;
     },
   };
@@ -174,10 +183,17 @@ const tagStage: MlStage = {
 const embedStage: MlStage = {
   stage: 'embed',
   run: async (ctx) => {
-    const vector = await imageEmbedding(await ctx.image());
-    const result: EmbedResult = { model: EMBEDDING_MODEL, dims: EMBEDDING_DIMS, vector: toBase64F32(vector) };
+    const models = (await ctx.descriptorModels?.()) ?? null;
+    const img = await ctx.image();
+    const embed = async (model: string): Promise<EmbedResult> => {
+      const vector = await descriptorOf(img, DescriptorModelSchema.parse(model));
+      return { model, dims: vector.length, vector: toBase64F32(vector) };
+    };
+    const result: EmbedResult = await embed(models?.active ?? EMBEDDING_MODEL);
+    // During a model upgrade a new photo gets the target's vector too, so the cut-over need not wait for it.
+    if (models?.target) result.upgrade = await embed(models.target);
     await keepResult(ctx, 'embed', result);
-    return { state: 'done' };
+    return { state: 'done', note: result.upgrade ? `also ${result.upgrade.model} (model upgrade)` : undefined };
   },
 };
 

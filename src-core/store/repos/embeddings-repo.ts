@@ -3,6 +3,12 @@ import { now } from '../rows.js';
 import type { SqlDb, SqlParam } from '../sql/sql-db.js';
 
 /**
+ * The active descriptor model (src-core/store/repos/vector-models-repo.ts): every query over the vectors
+ * filters on it, so vectors of two models are never compared, even for a moment.
+ */
+export const ACTIVE_DESCRIPTOR_SQL = `(SELECT active FROM vector_models WHERE kind = 'descriptor')`;
+
+/**
  * The `embed` vectors (photo_embeddings) and the nearest-neighbour search over them. The vector's column
  * and the index differ per database, so they live behind `VectorIndex`: SQLite keeps a BLOB and, when
  * sqlite-vec loaded, a vec0 table per dimension; Postgres keeps REAL[] and scans exactly in SQL.
@@ -18,6 +24,12 @@ export class EmbeddingsRepo {
   async write(tx: SqlDb, photoId: string, revision: number, result: unknown): Promise<void> {
     const e = embeddingFromResult(result);
     if (!e) return;
+    await this.writeRow(tx, photoId, revision, e.model, e.vector);
+  }
+
+  /** Upserts one vector row and its index entry. */
+  async writeRow(tx: SqlDb, photoId: string, revision: number, model: string, vector: Float32Array): Promise<void> {
+    const e = { model, dims: vector.length, vector };
     await tx.run(
       `INSERT INTO photo_embeddings (photo_id, revision, model, dims, vector, updated_at) VALUES (?, ?, ?, ?, ${this.index.vectorPlaceholder}, ?)
        ON CONFLICT (photo_id) DO UPDATE SET revision = excluded.revision, model = excluded.model, dims = excluded.dims,
@@ -33,6 +45,11 @@ export class EmbeddingsRepo {
       `SELECT r.photo_id, r.json, p.revision FROM photo_results r JOIN photos p ON p.id = r.photo_id WHERE r.stage = 'embed'`,
     );
     for (const row of rows) await this.write(tx, row.photo_id, Number(row.revision), JSON.parse(row.json) as unknown);
+  }
+
+  /** After a model cut-over (in its transaction): the vector index holds exactly the rows of photo_embeddings. */
+  async rebuildIndex(tx: SqlDb): Promise<void> {
+    await this.index.rebuild(tx);
   }
 
   /**
@@ -52,6 +69,7 @@ interface VectorIndex {
   vectorParam(vector: Float32Array): SqlParam;
   afterWrite(tx: SqlDb, photoId: string, dims: number, vector: Float32Array): Promise<void>;
   similar(db: SqlDb, photoId: string, limit: number): Promise<SimilarPhoto[]>;
+  rebuild(tx: SqlDb): Promise<void>;
 }
 
 /** Postgres: REAL[] column; no pgvector on this server, so an exact scan, 1 − dot product of unit vectors. */
@@ -61,6 +79,7 @@ class PostgresExactScan implements VectorIndex {
     return Array.from(vector);
   }
   async afterWrite(): Promise<void> {}
+  async rebuild(): Promise<void> {}
   async similar(db: SqlDb, photoId: string, limit: number): Promise<SimilarPhoto[]> {
     const rows = await db.all<{ photo_id: string; path: string; distance: number | string }>(
       `SELECT e.photo_id, p.path,
@@ -69,7 +88,7 @@ class PostgresExactScan implements VectorIndex {
        JOIN photos qp ON qp.id = q.photo_id AND qp.revision = q.revision
        JOIN photo_embeddings e ON e.model = q.model AND e.dims = q.dims AND e.photo_id <> q.photo_id
        JOIN photos p ON p.id = e.photo_id AND p.revision = e.revision
-       WHERE q.photo_id = ?
+       WHERE q.photo_id = ? AND q.model = ${ACTIVE_DESCRIPTOR_SQL}
        ORDER BY distance, e.photo_id
        LIMIT ?`,
       [photoId, limit],
@@ -102,6 +121,15 @@ class SqliteVectorIndex implements VectorIndex {
     await tx.run(`INSERT INTO ${table} (photo_id, embedding) VALUES (?, ?)`, [photoId, blobOf(vector)]);
   }
 
+  async rebuild(tx: SqlDb): Promise<void> {
+    if (!this.vec0) return;
+    const tables = await tx.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'vec_photo_embeddings_%'`);
+    for (const { name } of tables) if (/^vec_photo_embeddings_\d+$/.test(name)) await tx.run(`DELETE FROM ${name}`);
+    this.checked.clear();
+    const dims = await tx.all<{ dims: number }>('SELECT DISTINCT dims FROM photo_embeddings');
+    for (const d of dims) await this.ensureTable(tx, Number(d.dims));
+  }
+
   /**
    * The vec0 index for vectors of this many dims, created on first use and rebuilt from photo_embeddings
    * when its row count differs (a writer without the extension). Runs inside the caller's transaction.
@@ -125,7 +153,7 @@ class SqliteVectorIndex implements VectorIndex {
   async similar(db: SqlDb, photoId: string, limit: number): Promise<SimilarPhoto[]> {
     const self = await db.get<{ model: string; dims: number; vector: Buffer }>(
       `SELECT e.model, e.dims, e.vector FROM photo_embeddings e JOIN photos p ON p.id = e.photo_id AND p.revision = e.revision
-       WHERE e.photo_id = ?`,
+       WHERE e.photo_id = ? AND e.model = ${ACTIVE_DESCRIPTOR_SQL}`,
       [photoId],
     );
     if (!self) return [];

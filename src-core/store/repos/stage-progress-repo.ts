@@ -4,6 +4,29 @@ import type { Stage } from '../../../src-shared/stages.js';
 import { METADATA_COLUMNS, metadataValues, now } from '../rows.js';
 import type { SqlDb } from '../sql/sql-db.js';
 import type { EmbeddingsRepo } from './embeddings-repo.js';
+import { embeddingFromResult } from '../store.js';
+import { VectorModelsRepo } from './vector-models-repo.js';
+
+/**
+ * An embed stage's result may carry the vector of a running upgrade's target beside the active one
+ * (`upgrade: { model, dims, vector }`). Returns what photo_results keeps (the active model's vector,
+ * without `upgrade`) and what is staged. A vector of neither model means the active model changed while
+ * the stage ran (a cut-over): the stage fails and its retry embeds with the new model.
+ */
+async function pickEmbedResults(tx: SqlDb, result: unknown): Promise<{ active: unknown; staged: { model: string; vector: Float32Array } | null }> {
+  const main = embeddingFromResult(result);
+  if (!main) return { active: result, staged: null }; // not a vector: kept as it is (the similar search ignores it)
+  const { upgrade, ...rest } = result as { upgrade?: unknown };
+  const extra = embeddingFromResult(upgrade);
+  const { active, target } = await new VectorModelsRepo(tx).models('descriptor', tx);
+  const candidates = [{ value: rest as unknown, e: main }, ...(extra ? [{ value: upgrade, e: extra }] : [])];
+  const mine = candidates.find((c) => c.e.model === active);
+  if (!mine) {
+    throw new Error(`embed result of ${candidates.map((c) => c.e.model).join(' + ')}, but the library's descriptor model is ${active} now; run the stage again`);
+  }
+  const next = target ? candidates.find((c) => c.e.model === target) : undefined;
+  return { active: mine.value, staged: next ? { model: next.e.model, vector: next.e.vector } : null };
+}
 
 /** Job-driven writes name the photo and its revision: `id = ? AND revision = ?`, never a cancelled photo. */
 const GUARD = `id = ? AND revision = ? AND state <> 'cancelled'`;
@@ -122,20 +145,24 @@ export class StageProgressRepo {
    * result (`{ model, dims, vector: base64 float32 }`) also goes into the vector index, in the same transaction.
    */
   async saveResult(photoId: string, revision: number, stage: Stage, result: unknown): Promise<void> {
-    const write = (db: SqlDb) =>
+    const write = (db: SqlDb, value: unknown = result) =>
       db.run(
         `INSERT INTO photo_results (photo_id, stage, json, updated_at)
          SELECT ?, ?, ?, ? WHERE ${this.guardExists}
          ON CONFLICT (photo_id, stage) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
-        [photoId, stage, JSON.stringify(result ?? null), now(), photoId, revision],
+        [photoId, stage, JSON.stringify(value ?? null), now(), photoId, revision],
       );
     if (stage !== 'embed') {
       await write(this.db);
       return;
     }
     await this.db.transaction(async (tx) => {
-      const { changes } = await write(tx);
-      if (changes > 0) await this.embeddings.write(tx, photoId, revision, result);
+      // One model per library (vector-models-repo.ts): the vector of the active model is the result;
+      // one of an upgrade's target is staged for its cut-over; any other is refused.
+      const { active, staged } = await pickEmbedResults(tx, result);
+      if (staged) await new VectorModelsRepo(tx).stage(photoId, revision, staged.model, staged.vector, tx);
+      const { changes } = await write(tx, active);
+      if (changes > 0) await this.embeddings.write(tx, photoId, revision, active);
     });
   }
 

@@ -10,6 +10,7 @@ import { endpointFromUrl } from '../../../src-core/redis-endpoint.js';
 import type { PhotoListItem, Store } from '../../../src-core/store/store.js';
 import type { Handlers } from './dispatch.js';
 import { createPeopleHandlers } from './people-handlers.js';
+import { createModelsHandlers } from './models-handlers.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { presetHandlers } from './presets-handlers.js';
 import { exportHandlers } from './exports-handlers.js';
@@ -112,6 +113,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
   const store = engine.store;
   return {
     ...createPeopleHandlers(engine),
+    ...createModelsHandlers(engine),
     'library.addFolders': async ({ paths }) => {
       const accepted: string[] = [];
       for (const p of paths) {
