@@ -105,7 +105,8 @@ const lifecycle = new AppLifecycle(
     const wrongBuild = missing.length === 0 ? bindingProblem(layout.sqliteBinding, process.versions.modules, `Electron ${process.versions.electron}`) : null;
     if (wrongBuild) missing.push(`${wrongBuild}: run "npm run desktop:native" again`);
     if (missing.length > 0) throw new Error(missing.join('\n'));
-    return Engine.start(loadConfig({ data: layout.dataDir }));
+    // The person's idle time drives "while I am using the computer: eco" (SHOEBOX_ECO_WHILE_ACTIVE).
+    return Engine.start(loadConfig({ data: layout.dataDir }), { idle: () => powerMonitor.getSystemIdleTime() });
   },
 );
 

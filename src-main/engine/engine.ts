@@ -20,7 +20,7 @@ import { sweep } from './sweep.js';
 import { WorkerPool } from './worker-pool.js';
 import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
-import { ResourceGovernor, type SensorSource } from './governor.js';
+import { ResourceGovernor, type IdleSource, type SensorSource } from './governor.js';
 import { systemSensors } from './governor/system-sensors.js';
 import { FolderWatcher } from './watch/folder-watcher.js';
 import { relinkMovedFiles } from '../../src-core/maintenance/library-check.js';
@@ -113,7 +113,7 @@ export class Engine {
     readonly endpoint: RedisEndpoint,
   ) {}
 
-  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false; sensors?: SensorSource } = {}): Promise<Engine> {
+  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false; sensors?: SensorSource; idle?: IdleSource } = {}): Promise<Engine> {
     const paths = libraryPaths(config.dataDir);
     fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
     const running = readRunningEngine(paths.engineFile);
@@ -147,7 +147,7 @@ export class Engine {
     try {
       lanes = new Lanes(endpoint, config);
       pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
-      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint, options.sensors ?? systemSensors());
+      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint, options.sensors ?? systemSensors(), options.idle);
     } catch (error) {
       // A start that fails half-way leaves nothing running: no worker, no redis-server, no engine file.
       log.error(`engine start failed: ${String(error)}`);
@@ -170,6 +170,7 @@ export class Engine {
     redis: RedisSupervisor | null,
     endpoint: RedisEndpoint,
     sensors: SensorSource,
+    idle: IdleSource | undefined,
   ): Promise<Engine> {
     // A pause survives a restart: the store remembers it, Redis may have been emptied.
     const pauses = await store.engineState.listPauses();
@@ -190,7 +191,7 @@ export class Engine {
     await engine.flushStatuses();
     await sweep(store, lanes, log);
     await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
-    engine.governor = new ResourceGovernor(engine, config.governor, sensors, log);
+    engine.governor = new ResourceGovernor(engine, config.governor, sensors, log, idle);
     engine.governor.start();
     engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>
       (await relinkMovedFiles(new MaintenanceRepo(store.sql), files)).remaining,
