@@ -213,7 +213,7 @@ export class Engine {
     await engine.watcher.start();
     engine.metrics = new MetricsSampler(
       { repo: new MetricsRepo(store.sql), lanes, pool, governor: () => engine.governor?.state ?? null, log },
-      options.metricsIntervalMs,
+      options.metricsIntervalMs ?? config.metricsIntervalMs,
     );
     engine.metrics.start();
     engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);

@@ -80,8 +80,10 @@ export async function runMaintenanceNow(lanes: Pick<Lanes, 'queue'>, task: Maint
     const job = await queue.getJob(jobId);
     if (!job) throw new MaintenanceJobFailed(`the ${task} job ${jobId} left the queue before it finished (purged?)`);
     const state = await job.getState();
-    if (state === 'completed') return job.returnvalue as unknown;
-    if (state === 'failed') throw new MaintenanceJobFailed(`${task} failed: ${job.failedReason}`);
+    // Read the job again: the copy above may predate its completion (no return value yet).
+    const done = state === 'completed' || state === 'failed' ? ((await queue.getJob(jobId)) ?? job) : job;
+    if (state === 'completed') return done.returnvalue as unknown;
+    if (state === 'failed') throw new MaintenanceJobFailed(`${task} failed: ${done.failedReason}`);
     await sleep(200, undefined, { signal: options.signal });
   }
 }
