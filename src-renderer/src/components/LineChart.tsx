@@ -64,7 +64,7 @@ export function LineChart({ times, series, xLabel, unit, minMax = 1, fixedMax, t
         ))}
         {times.map((t, i) =>
           i % labelEvery === 0 || i === times.length - 1 ? (
-            i === times.length - 1 || times.length - 1 - i >= labelEvery / 2 ? (
+            i === times.length - 1 || times.length - 1 - i >= labelEvery * 0.8 ? (
               <text key={t} x={x(i)} y={h - 4} textAnchor={i === 0 ? 'start' : i === times.length - 1 ? 'end' : 'middle'} className="axis">{xLabel(t)}</text>
             ) : null
           ) : null,
@@ -75,7 +75,15 @@ export function LineChart({ times, series, xLabel, unit, minMax = 1, fixedMax, t
           ) : null,
         )}
         {series.map((s) => (
-          <path key={s.key} d={path(s.values)} style={{ stroke: s.color, fill: 'none', strokeWidth: 2, strokeDasharray: s.dashed ? '5 3' : undefined }} data-series={s.key} />
+          <g key={s.key}>
+            <path d={path(s.values)} style={{ stroke: s.color, fill: 'none', strokeWidth: 2, strokeDasharray: s.dashed ? '5 3' : undefined }} data-series={s.key} />
+            {/* A value with no neighbour draws no line: a dot shows it (one busy minute in a quiet hour). */}
+            {s.values.map((v, i) =>
+              v !== null && (s.values[i - 1] ?? null) === null && (s.values[i + 1] ?? null) === null ? (
+                <circle key={i} cx={x(i)} cy={y(v)} r={3} style={{ fill: s.color }} />
+              ) : null,
+            )}
+          </g>
         ))}
       </svg>
     </div>

@@ -27,11 +27,12 @@ export function resultText(result: unknown): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(r)) {
     if (key === 'bytesFreed' && typeof value === 'number') parts.push(`${bytes(value)} freed`);
+    else if (value === 0) continue; // "removed logs 0" says nothing
     else if (typeof value === 'number') parts.push(`${key.replace(/([A-Z])/g, ' $1').toLowerCase()} ${value.toLocaleString('en')}`);
     else if (typeof value === 'string') parts.push(`${key} ${value}`);
     else if (Array.isArray(value)) parts.push(`${key}: ${value.join(', ')}`);
   }
-  return parts.join(' · ');
+  return parts.length ? parts.join(' · ') : 'nothing to do';
 }
 
 const when = (iso: string) => new Date(iso).toLocaleString('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
