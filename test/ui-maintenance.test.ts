@@ -103,7 +103,8 @@ describe('Queues view: history and maintenance', { skip: needsSharedPhotos }, ()
       assert.match(await card.locator('[data-task="library-check"]').innerText(), /every 6 h[\s\S]*never ran/);
 
       await history.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: path.join(shots, `queues-history-${width}x${height}.png`), fullPage: true });
+      // JPEG, like the README's other screenshots.
+      await page.screenshot({ path: path.join(shots, `${width}-queues-history.jpg`), type: 'jpeg', quality: 80 });
       await page.close();
     });
   }

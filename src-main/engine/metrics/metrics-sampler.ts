@@ -63,7 +63,8 @@ export class MetricsSampler {
     const lanes = await this.parts.lanes.counts();
     for (const lane of LANES) {
       const c = lanes[lane];
-      gauges[`depth.${lane}`] = c.waiting + c.prioritized + c.delayed + c.active + c.paused;
+      // Delayed jobs are left out: they are the schedulers' next runs and retries waiting out a backoff.
+      gauges[`depth.${lane}`] = c.waiting + c.prioritized + c.active + c.paused;
     }
     const reading = this.parts.governor()?.lastReading ?? null;
     gauges.cpu = reading?.cpuPercent ?? null;

@@ -70,7 +70,7 @@ export function LineChart({ times, series, xLabel, unit, minMax = 1, fixedMax, t
           ) : null,
         )}
         {series.map((s) =>
-          s.area ? (
+          s.area && s.values.filter((v) => v !== null).length > 1 ? (
             <path key={`${s.key}-area`} d={`${path(s.values.map((v) => v ?? 0))} L${x(times.length - 1)},${y(0)} L${x(0)},${y(0)} Z`} style={{ fill: s.color, opacity: 0.15, stroke: 'none' }} />
           ) : null,
         )}
