@@ -110,6 +110,8 @@ export class ResourceGovernor {
   private shrunkForCpu: string | null = null;
   /** The tray's eco mode, asked for by the person. */
   private manualEco = false;
+  /** Whether the pool was last set to eco size by the governor (it starts at the configured size). */
+  private ecoApplied = false;
   private readonly settings: GovernorSettings;
 
   constructor(
@@ -205,6 +207,10 @@ export class ResourceGovernor {
     const targets = ecoWorkerCounts({ cpu: this.engine.config!.cpuWorkers, ml: this.engine.config!.mlWorkers }, why !== null);
     if (why !== this.state.fewerWorkersFor) this.log.info(why ? `resource governor: fewer workers (${why})` : 'resource governor: all workers again');
     this.state.fewerWorkersFor = why;
+    // Only when its decision changes: the pool starts at the configured size, and a resize made by
+    // someone else (a test, an operator) is not undone at the next reading.
+    if ((why !== null) === this.ecoApplied) return;
+    this.ecoApplied = why !== null;
     // A shrink drains the surplus workers (they finish their jobs first): not awaited, so a long job
     // does not hold the governor's next reading.
     for (const role of ['cpu', 'ml'] as const) {
