@@ -53,6 +53,8 @@ export const EngineConfig = z.object({
   runtime: RuntimeSettings,
   /** The resource governor's limits (src-core/governor-settings.ts). */
   governor: GovernorSettings,
+  /** How often the engine samples its metrics (throughput, queue depth, resource use). */
+  metricsIntervalMs: z.number().int().min(100).max(3_600_000),
 });
 export type EngineConfig = z.infer<typeof EngineConfig>;
 
@@ -155,6 +157,7 @@ const ENV_NAMES = {
   cpuWorkers: '--cpu-workers / SHOEBOX_CPU_WORKERS',
   mlWorkers: '--ml-workers / SHOEBOX_ML_WORKERS',
   cpuConcurrency: 'SHOEBOX_CPU_CONCURRENCY',
+  metricsIntervalMs: 'SHOEBOX_METRICS_INTERVAL_MS',
   mlConcurrency: 'SHOEBOX_ML_CONCURRENCY',
   backgroundNiceness: 'SHOEBOX_BACKGROUND_NICENESS',
   redisUrl: '--redis / SHOEBOX_REDIS_URL',
@@ -194,6 +197,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     // Checked here too, so a bad ML setting stops the engine at start, not a worker later.
     runtime: readRuntimeSettings(env),
     governor: readGovernorSettings(env),
+    metricsIntervalMs: intFromEnv(env, 'SHOEBOX_METRICS_INTERVAL_MS') ?? 60_000,
   };
   const parsed = EngineConfig.safeParse(candidate);
   if (!parsed.success) {

@@ -12,6 +12,8 @@ export const GovernorSettings = z.object({
   temperatureLimitC: z.number().int().min(40).max(110).nullable(),
   /** SHOEBOX_PAUSE_ON_BATTERY: pause bulk work while the machine runs on battery. */
   pauseOnBattery: z.boolean(),
+  /** SHOEBOX_ECO_WHILE_ACTIVE: fewer workers (one per class) while the person uses the computer. */
+  ecoWhileActive: z.boolean(),
   /** SHOEBOX_GOVERNOR_INTERVAL_MS: how often the sensors are read. */
   intervalMs: z.number().int().min(200).max(600_000),
 });
@@ -21,6 +23,7 @@ const ENV = {
   cpuLimitPercent: 'SHOEBOX_CPU_LIMIT_PERCENT',
   temperatureLimitC: 'SHOEBOX_TEMP_LIMIT_C',
   pauseOnBattery: 'SHOEBOX_PAUSE_ON_BATTERY',
+  ecoWhileActive: 'SHOEBOX_ECO_WHILE_ACTIVE',
   intervalMs: 'SHOEBOX_GOVERNOR_INTERVAL_MS',
 } as const;
 
@@ -35,15 +38,12 @@ function number(env: NodeJS.ProcessEnv, name: string): number | null | undefined
 
 /** Reads the governor's settings from the environment; a bad value is a ConfigError naming the variable. */
 export function readGovernorSettings(env: NodeJS.ProcessEnv = process.env): GovernorSettings {
-  const battery = env[ENV.pauseOnBattery]?.trim().toLowerCase();
-  if (battery && !['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(battery)) {
-    throw new ConfigError(`${ENV.pauseOnBattery} must be 1 or 0 (true/false), got "${env[ENV.pauseOnBattery]}"`);
-  }
   const orDefault = (value: number | null | undefined, fallback: number | null) => (value === undefined ? fallback : value);
   const candidate = {
     cpuLimitPercent: orDefault(number(env, ENV.cpuLimitPercent), null),
     temperatureLimitC: orDefault(number(env, ENV.temperatureLimitC), 90),
-    pauseOnBattery: battery ? ['1', 'true', 'yes', 'on'].includes(battery) : false,
+    pauseOnBattery: flag(env, ENV.pauseOnBattery),
+    ecoWhileActive: flag(env, ENV.ecoWhileActive),
     intervalMs: number(env, ENV.intervalMs) ?? 10_000,
   };
   const parsed = GovernorSettings.safeParse(candidate);
@@ -53,4 +53,12 @@ export function readGovernorSettings(env: NodeJS.ProcessEnv = process.env): Gove
     throw new ConfigError(`invalid setting ${String(key)} (${ENV[key]}): ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** An on/off variable (1/0, true/false, yes/no, on/off); unset is off. */
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return false;
+  if (!['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(raw)) throw new ConfigError(`${name} must be 1 or 0 (true/false), got "${env[name]}"`);
+  return ['1', 'true', 'yes', 'on'].includes(raw);
 }

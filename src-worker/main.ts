@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     lanes,
     lockRedis,
     cacheDir: config.cacheDir,
+    logsDir: config.logsDir,
     stageTimeoutMs: config.stageTimeoutMs,
     sql: store.sql,
     presets: new PresetService(store, config.cacheDir),

@@ -60,8 +60,32 @@ describe('tray menu', () => {
     assert.ok(items.some((i) => i.kind === 'action' && i.action === 'resume-all'));
   });
 
+  it("shows the system's pause (the resource governor's reason) in the menu and the tooltip, not the person's", () => {
+    const model = new TrayModel({ pauseAll: async () => undefined, resumeAll: async () => undefined, pauseIntake: async () => undefined, setEco: async () => undefined }, () => undefined);
+    const at = new Date().toISOString();
+    model.handle({ event: 'lanes.pauses', payload: { pauses: [{ scope: 'learning', by: 'user', reason: 'my own pause', at }] } });
+    assert.equal(model.view().systemPause, null);
+    assert.ok(!trayMenu(model.view(), 'running').some((i) => i.kind === 'label' && /system/.test(i.label)));
+    model.handle({
+      event: 'lanes.pauses',
+      payload: {
+        pauses: [
+          { scope: 'default', by: 'system', reason: 'CPU 92 °C > 85 °C', at },
+          { scope: 'learning', by: 'user', reason: 'my own pause', at },
+        ],
+      },
+    });
+    assert.equal(model.view().systemPause, 'CPU 92 °C > 85 °C');
+    assert.match(model.view().tooltip, / · paused by the system: CPU 92 °C > 85 °C$/);
+    assert.deepEqual(trayMenu(model.view(), 'running')[1], { kind: 'label', label: 'Paused by the system: CPU 92 °C > 85 °C' });
+    assert.ok(!trayMenu(model.view(), 'starting').some((i) => i.kind === 'label' && /system/.test(i.label)), 'not while the engine is not running');
+    model.handle({ event: 'lanes.pauses', payload: { pauses: [] } });
+    assert.equal(model.view().systemPause, null);
+    assert.doesNotMatch(model.view().tooltip, /system/);
+  });
+
   it('says the engine phase and disables what cannot work until it runs', () => {
-    const view = { state: 'idle' as const, remaining: 0, tooltip: '', allPaused: false, eco: false };
+    const view = { state: 'idle' as const, remaining: 0, tooltip: '', allPaused: false, eco: false, systemPause: null };
     const starting = trayMenu(view, 'starting');
     assert.deepEqual(starting[0], { kind: 'label', label: 'Starting…' });
     for (const item of starting) if (item.kind === 'action' && item.action !== 'open' && item.action !== 'quit') assert.equal(item.enabled, false, item.label);

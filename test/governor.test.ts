@@ -16,7 +16,7 @@ import { GOVERNED_LANES, limitExceeded, type SensorReading } from '../src-main/e
 import { makeTempDir, removeDir, testConfig, waitFor } from './helpers/engine.js';
 import { needsSharedPhotos, photosDir } from './helpers/photos.js';
 
-const settings: GovernorSettings = { cpuLimitPercent: 80, temperatureLimitC: 85, pauseOnBattery: true, intervalMs: 200 };
+const settings: GovernorSettings = { cpuLimitPercent: 80, temperatureLimitC: 85, pauseOnBattery: true, ecoWhileActive: false, intervalMs: 200 };
 const cool: SensorReading = { cpuPercent: 20, cpuTempC: 60, gpuTempC: 50, onBattery: false };
 
 describe('governor rule', () => {
@@ -35,13 +35,15 @@ describe('governor rule', () => {
     assert.equal(limitExceeded(settings, { cpuPercent: null, cpuTempC: null, gpuTempC: null, onBattery: null }, true), null);
   });
   it('reads its settings from the environment and rejects bad ones by name', () => {
-    assert.deepEqual(readGovernorSettings({}), { cpuLimitPercent: null, temperatureLimitC: 90, pauseOnBattery: false, intervalMs: 10_000 });
-    assert.deepEqual(readGovernorSettings({ SHOEBOX_CPU_LIMIT_PERCENT: '75', SHOEBOX_TEMP_LIMIT_C: 'off', SHOEBOX_PAUSE_ON_BATTERY: 'yes' }), {
+    assert.deepEqual(readGovernorSettings({}), { cpuLimitPercent: null, temperatureLimitC: 90, pauseOnBattery: false, ecoWhileActive: false, intervalMs: 10_000 });
+    assert.deepEqual(readGovernorSettings({ SHOEBOX_CPU_LIMIT_PERCENT: '75', SHOEBOX_TEMP_LIMIT_C: 'off', SHOEBOX_PAUSE_ON_BATTERY: 'yes', SHOEBOX_ECO_WHILE_ACTIVE: '1' }), {
       cpuLimitPercent: 75,
       temperatureLimitC: null,
       pauseOnBattery: true,
+      ecoWhileActive: true,
       intervalMs: 10_000,
     });
+    assert.throws(() => readGovernorSettings({ SHOEBOX_ECO_WHILE_ACTIVE: 'sometimes' }), (e: Error) => e instanceof ConfigError && /SHOEBOX_ECO_WHILE_ACTIVE/.test(e.message));
     assert.throws(() => readGovernorSettings({ SHOEBOX_CPU_LIMIT_PERCENT: '150' }), (e: Error) => e instanceof ConfigError && /SHOEBOX_CPU_LIMIT_PERCENT/.test(e.message));
     assert.throws(() => readGovernorSettings({ SHOEBOX_TEMP_LIMIT_C: 'hot' }), (e: Error) => e instanceof ConfigError && /SHOEBOX_TEMP_LIMIT_C.*whole number/.test(e.message));
     assert.throws(() => readGovernorSettings({ SHOEBOX_PAUSE_ON_BATTERY: 'maybe' }), ConfigError);
@@ -122,6 +124,87 @@ describe('governor on a real engine', { skip: needsSharedPhotos }, () => {
     reading = { ...cool };
     await engine.governor!.tick();
     assert.deepEqual(await pausedLanes(), ['learning']);
+  });
+});
+
+describe('governor: fewer workers before a pause, and eco while the person uses the computer', () => {
+  let dataDir: string;
+  let engine: Engine;
+  let reading: SensorReading = { ...cool };
+  let idleSeconds: number | null = null;
+
+  before(async () => {
+    dataDir = makeTempDir('gov-pool');
+    // Readings only when the test asks (tick); two CPU workers so that "fewer" is visible.
+    engine = await Engine.start(testConfig(dataDir, { cpuWorkers: 2, mlWorkers: 0, governor: { ...settings, intervalMs: 600_000 } }), {
+      consoleLevel: false,
+      sensors: async () => reading,
+      idle: () => idleSeconds,
+    });
+  });
+  after(async () => {
+    await engine?.stop();
+    removeDir(dataDir);
+  });
+
+  const pausedLanes = async () => Object.entries(await engine.lanes.counts()).filter(([, c]) => c.isPaused).map(([lane]) => lane).sort();
+
+  it('over the CPU-use limit: one worker first; paused only if still over a reading later; back in reverse order', { timeout: 120_000 }, async () => {
+    const governor = engine.governor!;
+    assert.equal(engine.pool.size('cpu'), 2);
+    reading = { ...cool, cpuPercent: 95 };
+    await governor.tick();
+    assert.equal(engine.pool.size('cpu'), 1, 'fewer workers first');
+    assert.equal(governor.state.fewerWorkersFor, 'CPU use 95 % > 80 %');
+    assert.deepEqual(await pausedLanes(), [], 'no pause yet');
+
+    await governor.tick();
+    assert.deepEqual(await pausedLanes(), ['default', 'learning', 'maintenance'], 'still over with one worker: bulk lanes paused');
+    assert.equal(governor.state.pausedFor, 'CPU use 95 % > 80 %');
+    assert.equal((await engine.store.engineState.listPauses()).find((p) => p.scope === 'default')?.by, 'system');
+
+    reading = { ...cool, cpuPercent: 75 };
+    await governor.tick();
+    assert.deepEqual(await pausedLanes(), ['default', 'learning', 'maintenance'], 'not clearly under the limit: still paused');
+
+    reading = { ...cool, cpuPercent: 40 };
+    await governor.tick();
+    assert.deepEqual(await pausedLanes(), [], 'resumed');
+    assert.equal(engine.pool.size('cpu'), 1, 'the workers come back a reading after the lanes');
+    await governor.tick();
+    assert.equal(engine.pool.size('cpu'), 2);
+    assert.equal(governor.state.fewerWorkersFor, null);
+    await engine.pool.waitUntilReady(60_000);
+  });
+
+  it('"while I am using the computer: eco": one worker while the person is active, all when away; off by default', { timeout: 120_000 }, async () => {
+    const governor = engine.governor!;
+    reading = { ...cool };
+    idleSeconds = 3;
+    await governor.tick();
+    assert.equal(engine.pool.size('cpu'), 2, 'the setting is off: activity changes nothing');
+    await governor.setEcoWhileActive(true);
+    assert.equal(engine.pool.size('cpu'), 1);
+    assert.equal(governor.state.fewerWorkersFor, 'you are using the computer');
+    assert.deepEqual(await pausedLanes(), [], 'eco is fewer workers, not a pause');
+    idleSeconds = 600;
+    await governor.tick();
+    assert.equal(engine.pool.size('cpu'), 2, 'away from the computer: all workers');
+    idleSeconds = null; // a platform that cannot tell: never eco for it
+    await governor.tick();
+    assert.equal(engine.pool.size('cpu'), 2);
+    await engine.pool.waitUntilReady(60_000);
+  });
+
+  it('never pauses high_priority', async () => {
+    reading = { ...cool, cpuPercent: 99, cpuTempC: 99, onBattery: true };
+    await engine.governor!.tick();
+    await engine.governor!.tick();
+    const counts = await engine.lanes.counts();
+    assert.equal(counts.high_priority.isPaused, false);
+    assert.equal(counts.default.isPaused, true);
+    reading = { ...cool };
+    await engine.governor!.tick();
   });
 });
 

@@ -13,6 +13,7 @@ import type { Engine } from '../src-main/engine/engine.js';
 import { runMaintenanceNow, scheduleMaintenance } from '../src-main/engine/maintenance/maintenance-jobs.js';
 import type { LibraryCheckResult } from '../src-core/maintenance/library-check.js';
 import type { CacheCleanupResult } from '../src-core/maintenance/cache-cleanup.js';
+import { MetricsRepo } from '../src-core/store/repos/metrics-repo.js';
 import { MaintenanceRepo } from '../src-core/store/repos/maintenance-repo.js';
 import { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
@@ -124,9 +125,34 @@ describe('maintenance lane on a real engine', { skip: needsSharedPhotos }, () =>
     assert.equal(unreferenced.length, orphans.length + 2);
     const bytes = unreferenced.reduce((sum, f) => sum + fs.statSync(f).size, 0);
 
-    const result = (await runMaintenanceNow(engine.lanes, 'cleanup')) as CacheCleanupResult;
+    // Records past their retention: a stage run that ended 40 days ago, metric buckets of last month,
+    // a log file no process has written for 20 days; and their recent counterparts, which stay.
+    const stageRuns = new StageRunsRepo(engine.store.sql);
+    const longAgo = new Date(Date.now() - 40 * 24 * 3600_000);
+    const oldRun = await stageRuns.start({ photoId: 'gone-photo', revision: 0, stage: 'preprocess', attempt: 1, jobId: null, workerId: 'cpu-9' }, longAgo);
+    await stageRuns.finish(oldRun, 'done', null, longAgo);
+    const runsBefore = await stageRuns.count();
+    const metrics = new MetricsRepo(engine.store.sql);
+    await metrics.record(longAgo.getTime(), { counts: { 'done.preprocess': 3 }, gauges: { cpu: 50 } });
+    await metrics.record(Date.now(), { counts: { 'done.preprocess': 1 }, gauges: { cpu: 20 } });
+    const bucketsBefore = await metrics.count();
+    const logsDir = path.join(dataDir, 'logs');
+    const oldLog = path.join(logsDir, 'remote-workers-12345.log');
+    fs.writeFileSync(oldLog, 'a worker machine that ran last month\n'.repeat(100));
+    const twentyDays = (Date.now() - 20 * 24 * 3600_000) / 1000;
+    fs.utimesSync(oldLog, twentyDays, twentyDays);
+    const logBytes = fs.statSync(oldLog).size;
+
+    const result = (await runMaintenanceNow(engine.lanes, 'cleanup')) as CacheCleanupResult & Record<string, number>;
     assert.equal(result.removed, unreferenced.length);
-    assert.equal(result.bytesFreed, bytes);
+    assert.equal(result.bytesFreed, bytes + logBytes, 'space freed: derivatives and logs');
+    assert.equal(result.removedStageRuns, 1);
+    assert.equal(await stageRuns.count(), runsBefore - 1, 'only the stage run past its retention');
+    assert.equal(result.removedMetricBuckets, 2, "last month's minute and quarter-hour buckets");
+    assert.equal(await metrics.count(), bucketsBefore - 2);
+    assert.equal(result.removedLogs, 1);
+    assert.ok(!fs.existsSync(oldLog));
+    assert.ok(fs.existsSync(path.join(logsDir, 'engine.log')), 'the live log stays');
     for (const f of unreferenced) assert.ok(!fs.existsSync(f), `${f} removed`);
     for (const rel of referenced) assert.ok(fs.existsSync(path.join(cacheDir, rel)), `${rel} kept`);
   });

@@ -10,6 +10,7 @@ import { GROUPS_MIGRATIONS } from './repos/groups-repo.js';
 import { MAINTENANCE_MIGRATIONS } from './repos/maintenance-repo.js';
 import { WATCH_MIGRATIONS } from './repos/watch-repo.js';
 import { VECTOR_MODELS_MIGRATIONS } from './repos/vector-models-repo.js';
+import { METRICS_MIGRATIONS } from './repos/metrics-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
@@ -27,4 +28,5 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...MAINTENANCE_MIGRATIONS,
   ...WATCH_MIGRATIONS,
   ...VECTOR_MODELS_MIGRATIONS,
+  ...METRICS_MIGRATIONS,
 ];

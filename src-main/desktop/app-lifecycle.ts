@@ -1,3 +1,4 @@
+import { ecoWorkerCounts } from '../engine/governor.js';
 import { ApiError, METHODS, type AnyEvent } from '../../src-shared/api/contract.js';
 import type { Handlers } from '../engine/api/dispatch.js';
 import { createApiService, type ApiService } from '../engine/api/service.js';
@@ -216,6 +217,11 @@ export class AppLifecycle {
     const engine = this.engine;
     if (!engine) return true;
     try {
+      // The governor owns the pool's size (it also shrinks it for CPU use and while the person works).
+      if (engine.governor) {
+        await engine.governor.setManualEco(this.eco);
+        return true;
+      }
       const targets = ecoWorkerCounts({ cpu: engine.config.cpuWorkers, ml: engine.config.mlWorkers }, this.eco);
       await Promise.all(
         (['cpu', 'ml'] as const).filter((role) => targets[role] > 0 && engine.pool.size(role) !== targets[role]).map((role) => engine.pool.resize(role, targets[role])),
@@ -228,7 +234,4 @@ export class AppLifecycle {
   }
 }
 
-/** Worker counts in eco mode: at most one per class, and none where none are configured. */
-export function ecoWorkerCounts(configured: { cpu: number; ml: number }, eco: boolean): { cpu: number; ml: number } {
-  return eco ? { cpu: Math.min(1, configured.cpu), ml: Math.min(1, configured.ml) } : { ...configured };
-}
+export { ecoWorkerCounts };

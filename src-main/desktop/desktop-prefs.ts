@@ -10,12 +10,14 @@ export const DesktopPrefs = z.object({
   openAtLogin: z.boolean(),
   pauseOnBattery: z.boolean(),
   notifyWhenDone: z.boolean(),
+  /** "While I am using the computer: eco": one worker per class while the person is at the computer. */
+  ecoWhileActive: z.boolean(),
   /** The notice "Shoebox keeps working in the tray" was shown (once, at the first close). */
   closeNoticeShown: z.boolean(),
 });
 export type DesktopPrefs = z.infer<typeof DesktopPrefs>;
 
-export const DEFAULT_PREFS: DesktopPrefs = { openAtLogin: false, pauseOnBattery: true, notifyWhenDone: true, closeNoticeShown: false };
+export const DEFAULT_PREFS: DesktopPrefs = { openAtLogin: false, pauseOnBattery: true, notifyWhenDone: true, ecoWhileActive: false, closeNoticeShown: false };
 
 export function prefsFile(dataDir: string): string {
   return path.join(dataDir, 'desktop.json');

@@ -20,6 +20,7 @@ export function trayMenu(view: TrayView, phase: EnginePhase): TrayMenuItem[] {
   const running = phase === 'running';
   return [
     { kind: 'label', label: running ? STATE_LABEL[view.state] : PHASE_LABEL[phase] },
+    ...(running && view.systemPause ? [{ kind: 'label', label: `Paused by the system: ${view.systemPause}` } as const] : []),
     { kind: 'separator' },
     view.allPaused
       ? { kind: 'action', label: 'Resume all', action: 'resume-all', enabled: running }

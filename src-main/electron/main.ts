@@ -105,7 +105,10 @@ const lifecycle = new AppLifecycle(
     const wrongBuild = missing.length === 0 ? bindingProblem(layout.sqliteBinding, process.versions.modules, `Electron ${process.versions.electron}`) : null;
     if (wrongBuild) missing.push(`${wrongBuild}: run "npm run desktop:native" again`);
     if (missing.length > 0) throw new Error(missing.join('\n'));
-    return Engine.start(loadConfig({ data: layout.dataDir }));
+    // The person's idle time drives "while I am using the computer: eco" (SHOEBOX_ECO_WHILE_ACTIVE).
+    const config = loadConfig({ data: layout.dataDir });
+    const governor = { ...config.governor, ecoWhileActive: config.governor.ecoWhileActive || prefs.ecoWhileActive };
+    return Engine.start({ ...config, governor }, { idle: () => powerMonitor.getSystemIdleTime() });
   },
 );
 
@@ -378,6 +381,7 @@ function buildAppMenu(): void {
     { label: 'Start at Login', type: 'checkbox', checked: isLoginItem(), click: (item) => setLoginItem(item.checked) },
     { label: 'Pause on Battery Power', type: 'checkbox', checked: prefs.pauseOnBattery, click: (item) => void setPauseOnBattery(item.checked) },
     { label: 'Notify When an Analysis Finishes', type: 'checkbox', checked: prefs.notifyWhenDone, click: (item) => savePrefs({ notifyWhenDone: item.checked }) },
+    { label: 'Eco While I Use the Computer', type: 'checkbox', checked: prefs.ecoWhileActive, click: (item) => void setEcoWhileActive(item.checked) },
   ];
   const template: MenuItemConstructorOptions[] = [
     ...(mac
@@ -428,6 +432,12 @@ function buildAppMenu(): void {
 }
 
 // ── power: battery pauses, shut-down ─────────────────────────────────────────────────────────
+
+/** Fewer workers while the person is at the computer; the governor applies it at once and at each start. */
+async function setEcoWhileActive(on: boolean): Promise<void> {
+  savePrefs({ ecoWhileActive: on });
+  await lifecycle.runningEngine?.governor?.setEcoWhileActive(on);
+}
 
 async function setPauseOnBattery(on: boolean): Promise<void> {
   savePrefs({ pauseOnBattery: on });

@@ -21,11 +21,23 @@ import { WorkerPool } from './worker-pool.js';
 import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
 import { resumeModelUpgrade } from './maintenance/model-upgrade-jobs.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
-import { ResourceGovernor, type SensorSource } from './governor.js';
+import { ResourceGovernor, type IdleSource, type SensorSource } from './governor.js';
 import { systemSensors } from './governor/system-sensors.js';
 import { FolderWatcher } from './watch/folder-watcher.js';
+import { MetricsSampler } from './metrics/metrics-sampler.js';
+import { MetricsRepo } from '../../src-core/store/repos/metrics-repo.js';
 import { relinkMovedFiles } from '../../src-core/maintenance/library-check.js';
 import { WatchRepo } from '../../src-core/store/repos/watch-repo.js';
+
+export interface EngineStartOptions {
+  consoleLevel?: 'warn' | 'error' | false;
+  /** The governor's readings (default: this machine's); a test injects its own. */
+  sensors?: SensorSource;
+  /** Seconds since the person last used the computer (Electron's powerMonitor); none headless. */
+  idle?: IdleSource;
+  /** How often metrics are sampled (default every minute). */
+  metricsIntervalMs?: number;
+}
 
 export class EngineAlreadyRunning extends Error {
   override name = 'EngineAlreadyRunning';
@@ -102,6 +114,8 @@ export class Engine {
   governor: ResourceGovernor | null = null;
   /** Ingests new and changed photos of the watched folders on their own (issue 18). */
   watcher: FolderWatcher | null = null;
+  /** Samples throughput, queue depth and resource use into the store every minute (issue 18). */
+  metrics: MetricsSampler | null = null;
 
   private constructor(
     readonly config: EngineConfig,
@@ -114,7 +128,7 @@ export class Engine {
     readonly endpoint: RedisEndpoint,
   ) {}
 
-  static async start(config: EngineConfig, options: { consoleLevel?: 'warn' | 'error' | false; sensors?: SensorSource } = {}): Promise<Engine> {
+  static async start(config: EngineConfig, options: EngineStartOptions = {}): Promise<Engine> {
     const paths = libraryPaths(config.dataDir);
     fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
     const running = readRunningEngine(paths.engineFile);
@@ -148,7 +162,7 @@ export class Engine {
     try {
       lanes = new Lanes(endpoint, config);
       pool = createWorkerPool(config, paths, endpoint, storeConfig, log);
-      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint, options.sensors ?? systemSensors());
+      return await Engine.finishStart(config, paths, log, store, lanes, pool, redis, endpoint, options.sensors ?? systemSensors(), options);
     } catch (error) {
       // A start that fails half-way leaves nothing running: no worker, no redis-server, no engine file.
       log.error(`engine start failed: ${String(error)}`);
@@ -171,6 +185,7 @@ export class Engine {
     redis: RedisSupervisor | null,
     endpoint: RedisEndpoint,
     sensors: SensorSource,
+    options: EngineStartOptions,
   ): Promise<Engine> {
     // A pause survives a restart: the store remembers it, Redis may have been emptied.
     const pauses = await store.engineState.listPauses();
@@ -192,12 +207,17 @@ export class Engine {
     await sweep(store, lanes, log);
     await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
     await resumeModelUpgrade(store.sql, lanes, config.runtime.descriptorModel, log);
-    engine.governor = new ResourceGovernor(engine, config.governor, sensors, log);
+    engine.governor = new ResourceGovernor(engine, config.governor, sensors, log, options.idle);
     engine.governor.start();
     engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>
       (await relinkMovedFiles(new MaintenanceRepo(store.sql), files)).remaining,
     );
     await engine.watcher.start();
+    engine.metrics = new MetricsSampler(
+      { repo: new MetricsRepo(store.sql), lanes, pool, governor: () => engine.governor?.state ?? null, log },
+      options.metricsIntervalMs ?? config.metricsIntervalMs,
+    );
+    engine.metrics.start();
     engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
     engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
     log.info(
@@ -258,6 +278,7 @@ export class Engine {
     if (this.statusFlush) clearInterval(this.statusFlush);
     this.hostReporter?.stop();
     await this.governor?.stop();
+    await this.metrics?.stop();
     await this.watcher?.stop();
     if (options.force) this.pool.kill();
     else await this.pool.stop(options.graceMs ?? this.config.shutdownGraceMs);

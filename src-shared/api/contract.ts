@@ -7,6 +7,7 @@ import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 import { PRESET_API } from './presets-contract.js';
 import { EXPORT_API } from './exports-contract.js';
+import { MAINTENANCE_API } from './maintenance-contract.js';
 
 /**
  * The one API contract of the app: every command (request → response) and every pushed event,
@@ -437,6 +438,8 @@ export const api = {
   ...cullingApi,
   // ── exports (src-shared/api/exports-contract.ts) ──
   ...EXPORT_API,
+  // ── maintenance and metrics (src-shared/api/maintenance-contract.ts) ──
+  ...MAINTENANCE_API,
 } as const;
 
 export type Api = typeof api;

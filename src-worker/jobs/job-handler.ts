@@ -17,6 +17,8 @@ export interface WorkerServices extends PhotoJobRepos, Pick<CpuJobContext, 'meta
   /** For the locks of exclusive jobs. */
   lockRedis: Redis;
   cacheDir: string;
+  /** This machine's logs folder (the maintenance cleanup prunes old log files). */
+  logsDir: string;
   stageTimeoutMs: number;
   /** The store's SQL surface, for repositories whose jobs open their own transactions (people). */
   sql: SqlDb;

@@ -9,6 +9,9 @@ import { cleanupCache } from '../../src-core/maintenance/cache-cleanup.js';
 import { maintainIndexes } from '../../src-core/maintenance/index-maintenance.js';
 import { checkLibrary } from '../../src-core/maintenance/library-check.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
+import { MetricsRepo } from '../../src-core/store/repos/metrics-repo.js';
+import { StageRunsRepo } from '../../src-core/store/repos/stage-runs-repo.js';
+import { pruneOldLogs } from '../../src-core/maintenance/log-files.js';
 import { withRedisLock } from '../redis-lock.js';
 import { runRegroup, type GroupJobContext } from './group.js';
 import { runModelUpgrade } from './model-upgrade.js';
@@ -48,7 +51,14 @@ async function pruneStaleTempFiles(cacheDir: string): Promise<number> {
   return removed;
 }
 
-export type MaintenanceJobContext = { redis: Redis; lanes: Pick<Lanes, 'addPhotoJobs' | 'queue'> } & GroupJobContext;
+export type MaintenanceJobContext = { redis: Redis; lanes: Pick<Lanes, 'addPhotoJobs' | 'queue'>; logsDir: string } & GroupJobContext;
+
+/**
+ * Stage-run records (the store's history of every stage execution, see stage-runs-repo.ts) are kept
+ * this long. BullMQ's own job records need no cleanup: completed jobs are removed as they complete,
+ * and failed ones stay listed until the person retries or discards them (the Failed view).
+ */
+export const STAGE_RUN_RETENTION_MS = 30 * 24 * 3600_000;
 
 async function runTask(data: MaintenanceJobData, ctx: MaintenanceJobContext, job: Job): Promise<unknown> {
   const repo = new MaintenanceRepo(ctx.sql);
@@ -69,7 +79,16 @@ async function runTask(data: MaintenanceJobData, ctx: MaintenanceJobContext, job
       });
     case 'cleanup': {
       const derivatives = await cleanupCache(ctx.cacheDir, await repo.referencedDerivatives());
-      return { ...derivatives, removedTempFiles: await pruneStaleTempFiles(ctx.cacheDir) };
+      const logs = await pruneOldLogs(ctx.logsDir);
+      return {
+        ...derivatives,
+        removedTempFiles: await pruneStaleTempFiles(ctx.cacheDir),
+        removedStageRuns: await new StageRunsRepo(ctx.sql).pruneFinishedBefore(new Date(Date.now() - STAGE_RUN_RETENTION_MS)),
+        removedMetricBuckets: await new MetricsRepo(ctx.sql).prune(),
+        removedLogs: logs.removed,
+        // Space freed on disk: derivatives and logs (rows freed in the store are reclaimed by its own upkeep).
+        bytesFreed: derivatives.bytesFreed + logs.bytesFreed,
+      };
     }
   }
 }

@@ -113,6 +113,14 @@ export class StageRunsRepo {
     ]);
   }
 
+  /**
+   * Cleanup: stage runs that ended before `before` (a retention the maintenance cleanup applies). A run
+   * still `running` is kept: it is the trace of a worker that died, whatever its age.
+   */
+  async pruneFinishedBefore(before: Date): Promise<number> {
+    return (await this.db.run(`DELETE FROM stage_runs WHERE outcome <> 'running' AND finished_at < ?`, [before.toISOString()])).changes;
+  }
+
   async listForPhoto(photoId: string): Promise<StageRun[]> {
     const rows = await this.db.all<StageRunRow>(
       `SELECT * FROM stage_runs WHERE photo_id = ? ORDER BY started_at, id`,

@@ -14,6 +14,7 @@ import { createModelsHandlers } from './models-handlers.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { presetHandlers } from './presets-handlers.js';
 import { exportHandlers } from './exports-handlers.js';
+import { maintenanceHandlers } from './maintenance-handlers.js';
 import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
@@ -247,6 +248,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
     'lanes.purge': async ({ lane }) => ({ removed: await ops.purge(lane) }),
     ...presetHandlers(engine),
     ...exportHandlers(engine),
+    ...maintenanceHandlers(engine),
 
     'settings.get': async () => settingsDto(engine.config),
     'settings.set': async (patch) => {

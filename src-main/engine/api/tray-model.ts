@@ -9,6 +9,8 @@ export interface TrayView {
   tooltip: string;
   allPaused: boolean;
   eco: boolean;
+  /** Why the system paused work (the resource governor, the battery), or null: the tray says so. */
+  systemPause: string | null;
 }
 
 /** What the tray needs from the engine: the same operations as the API, and the CPU queues. */
@@ -32,6 +34,7 @@ export class TrayModel {
   private remaining = 0;
   private draining = false;
   private eco = false;
+  private systemPause: string | null = null;
 
   constructor(
     private readonly actions: TrayActions,
@@ -45,6 +48,9 @@ export class TrayModel {
         this.draining = false;
         void this.actions.pauseAll('paused after the current photos');
       }
+    } else if (event.event === 'lanes.pauses') {
+      // The governor pauses lane by lane with one reason; the battery pauses everything: either is "the system".
+      this.systemPause = event.payload.pauses.find((p) => p.by === 'system')?.reason ?? null;
     } else if (event.event === 'ingest.totals') {
       this.remaining = (event.payload.photos.queued ?? 0) + (event.payload.photos.processing ?? 0);
     } else return;
@@ -62,7 +68,15 @@ export class TrayModel {
     const busy = this.lanes !== null && LANES.some((lane) => this.lanes![lane].active + this.lanes![lane].waiting + this.lanes![lane].prioritized > 0);
     const state: TrayState = this.draining ? 'pausing' : allPaused ? 'paused' : busy || this.remaining > 0 ? 'running' : 'idle';
     const left = this.remaining > 0 ? ` · ${this.remaining.toLocaleString('en')} photo${this.remaining === 1 ? '' : 's'} to go` : '';
-    return { state, remaining: this.remaining, allPaused, eco: this.eco, tooltip: `Shoebox — ${state}${left}${this.eco ? ' · eco mode' : ''}` };
+    const system = this.systemPause ? ` · paused by the system: ${this.systemPause}` : '';
+    return {
+      state,
+      remaining: this.remaining,
+      allPaused,
+      eco: this.eco,
+      systemPause: this.systemPause,
+      tooltip: `Shoebox — ${state}${left}${this.eco ? ' · eco mode' : ''}${system}`,
+    };
   }
 
   async pauseAll(): Promise<void> {

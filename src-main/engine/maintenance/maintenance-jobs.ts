@@ -56,6 +56,13 @@ export async function scheduleMaintenance(
   return scheduled;
 }
 
+/** Queues a task on the maintenance lane now (the UI's "Run now"); returns the job's id. */
+export async function queueMaintenanceNow(queue: Pick<Queue, 'add'>, task: MaintenanceTask): Promise<string> {
+  const jobId = `maintenance-${task}-now-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  await queue.add('maintenance' satisfies JobName, { task } satisfies MaintenanceJobData, { jobId, attempts: 1, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED });
+  return jobId;
+}
+
 export class MaintenanceJobFailed extends Error {
   override name = 'MaintenanceJobFailed';
 }
@@ -67,15 +74,16 @@ export class MaintenanceJobFailed extends Error {
  */
 export async function runMaintenanceNow(lanes: Pick<Lanes, 'queue'>, task: MaintenanceTask, options: { signal?: AbortSignal } = {}): Promise<unknown> {
   const queue = lanes.queue('cpu', 'maintenance');
-  const jobId = `maintenance-${task}-now-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  await queue.add('maintenance' satisfies JobName, { task } satisfies MaintenanceJobData, { jobId, attempts: 1, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED });
+  const jobId = await queueMaintenanceNow(queue, task);
   for (;;) {
     options.signal?.throwIfAborted();
     const job = await queue.getJob(jobId);
     if (!job) throw new MaintenanceJobFailed(`the ${task} job ${jobId} left the queue before it finished (purged?)`);
     const state = await job.getState();
-    if (state === 'completed') return job.returnvalue as unknown;
-    if (state === 'failed') throw new MaintenanceJobFailed(`${task} failed: ${job.failedReason}`);
+    // Read the job again: the copy above may predate its completion (no return value yet).
+    const done = state === 'completed' || state === 'failed' ? ((await queue.getJob(jobId)) ?? job) : job;
+    if (state === 'completed') return done.returnvalue as unknown;
+    if (state === 'failed') throw new MaintenanceJobFailed(`${task} failed: ${done.failedReason}`);
     await sleep(200, undefined, { signal: options.signal });
   }
 }

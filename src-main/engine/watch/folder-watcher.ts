@@ -4,12 +4,12 @@
  * ingest skips what is unchanged). Deleted and moved files are the library check's business.
  *
  * A watcher that fails (a network drive, a folder that went away, too many watches) or that gets more
- * events at once than `burstLimit` falls back to scanning the whole folder every `pollMs`, and the
+ * events at once than `overflowLimit` (it cannot keep up) falls back to scanning the whole folder every `pollMs`, and the
  * store says so (mode `polling` with the reason). The engine reconciles the watchers with the store's
  * list every `reconcileMs`, so `shoebox watch` reaches a running engine and a watch survives restarts.
  */
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, type ChokidarOptions, type FSWatcher } from 'chokidar';
 import type { Logger } from '../../../src-core/logger.js';
 import type { WatchRepo } from '../../../src-core/store/repos/watch-repo.js';
 
@@ -17,11 +17,31 @@ export interface FolderWatcherOptions {
   debounceMs: number;
   /** More pending files than this in one quiet period: scan the folder instead of the files. */
   burstLimit: number;
+  /**
+   * More pending files than this in one quiet period: the watcher cannot keep up (a network drive
+   * replaying its changes, a sync tool rewriting a tree), so the folder is scanned periodically instead.
+   */
+  overflowLimit: number;
   pollMs: number;
   reconcileMs: number;
+  /** Starts the watcher of one folder: chokidar here; a test injects one that fails. */
+  watch: (folder: string, options: ChokidarOptions) => FSWatcher;
 }
 
-export const DEFAULT_WATCH_OPTIONS: FolderWatcherOptions = { debounceMs: 2000, burstLimit: 1000, pollMs: 15 * 60_000, reconcileMs: 5000 };
+export const DEFAULT_WATCH_OPTIONS: FolderWatcherOptions = {
+  debounceMs: 2000,
+  burstLimit: 1000,
+  overflowLimit: 20_000,
+  pollMs: 15 * 60_000,
+  reconcileMs: 5000,
+  watch,
+};
+
+/** "15 min", "30 s", "300 ms". */
+function period(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
 
 interface Watch {
   folder: string;
@@ -39,6 +59,7 @@ export class FolderWatcher {
   private stopped = false;
   /** Aborts the ingest in progress when the engine stops. */
   private readonly abort = new AbortController();
+  private readonly options: FolderWatcherOptions;
 
   constructor(
     private readonly repo: WatchRepo,
@@ -46,8 +67,10 @@ export class FolderWatcher {
     private readonly log: Pick<Logger, 'info' | 'warn'>,
     /** Re-links files that are photos moved inside the library (no re-analysis); returns the files left to ingest. */
     private readonly relinkMoved: (files: string[]) => Promise<string[]>,
-    private readonly options: FolderWatcherOptions = DEFAULT_WATCH_OPTIONS,
-  ) {}
+    options: Partial<FolderWatcherOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_WATCH_OPTIONS, ...options };
+  }
 
   async start(): Promise<void> {
     await this.reconcile();
@@ -71,7 +94,7 @@ export class FolderWatcher {
   private async watchFolder(folder: string): Promise<void> {
     const entry: Watch = { folder, watcher: null, pending: new Set(), timer: null, poll: null };
     this.watches.set(folder, entry);
-    const watcher = watch(folder, {
+    const watcher = this.options.watch(folder, {
       ignoreInitial: true,
       // A file being copied in is taken once its size stops changing.
       awaitWriteFinish: { stabilityThreshold: 500, pollInterval: 100 },
@@ -81,13 +104,23 @@ export class FolderWatcher {
     const changed = (file: string) => this.fileChanged(entry, file);
     watcher.on('add', changed).on('change', changed);
     watcher.on('error', (error) => void this.fallBackToPolling(entry, `the watcher failed (${error instanceof Error ? error.message : String(error)})`));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // A watcher that fails before it is ready has fallen back to polling already (the 'error' handler).
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()).once('error', () => resolve()));
+    if (entry.poll) return;
     await this.repo.setMode(folder, 'events', null);
     this.log.info(`watching ${folder}`);
   }
 
   private fileChanged(entry: Watch, file: string): void {
+    if (entry.poll) return; // polled now: the next scan finds it
     entry.pending.add(file);
+    if (entry.pending.size > this.options.overflowLimit) {
+      entry.pending.clear();
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.timer = null;
+      void this.fallBackToPolling(entry, `the watcher cannot keep up (more than ${this.options.overflowLimit.toLocaleString('en')} file events at once)`);
+      return;
+    }
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = setTimeout(() => this.flush(entry), this.options.debounceMs);
   }
@@ -119,12 +152,15 @@ export class FolderWatcher {
 
   private async fallBackToPolling(entry: Watch, why: string): Promise<void> {
     if (entry.poll || this.stopped) return;
-    this.log.warn(`watching ${entry.folder}: ${why}; scanning it every ${Math.round(this.options.pollMs / 1000)} s instead`);
-    await entry.watcher?.close().catch(() => undefined);
-    entry.watcher = null;
+    // Set before any await: an error and an overflow at once fall back once.
     entry.poll = setInterval(() => this.enqueueIngest([entry.folder]), this.options.pollMs);
     entry.poll.unref();
-    await this.repo.setMode(entry.folder, 'polling', `${why}: scanned every ${Math.round(this.options.pollMs / 1000)} s`).catch(() => undefined);
+    const every = period(this.options.pollMs);
+    this.log.warn(`watching ${entry.folder}: ${why}; scanning it every ${every} instead`);
+    const watcher = entry.watcher;
+    entry.watcher = null;
+    await watcher?.close().catch(() => undefined);
+    await this.repo.setMode(entry.folder, 'polling', `${why}: scanned every ${every}`).catch(() => undefined);
     this.enqueueIngest([entry.folder]);
   }
 

@@ -8,6 +8,8 @@ import { HostsCard } from './HostsCard.js';
 import { ThroughputChart } from '../components/ThroughputChart.js';
 import { useEta } from '../components/eta.js';
 import { AddFolder } from '../components/AddFolder.js';
+import { MetricsCard } from '../components/MetricsCard.js';
+import { MaintenanceCard } from '../components/MaintenanceCard.js';
 import { duration, fileName, laneName, plural } from '../format.js';
 
 const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'paused'] as const;
@@ -220,9 +222,11 @@ export function QueuesView() {
         <h3>Throughput</h3>
         <ThroughputChart samples={samples} />
       </section>
+      <MetricsCard />
       <Workers />
       <HostsCard />
       <ExportsPanel />
+      <MaintenanceCard />
     </div>
   );
 }
