@@ -12,7 +12,7 @@ import type { Handlers } from './dispatch.js';
 import { createPeopleHandlers } from './people-handlers.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { presetHandlers } from './presets-handlers.js';
-import { exportHandlers } from './exports-handlers.js';
+import { exportHandlers, type FolderOpener } from './exports-handlers.js';
 import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
@@ -106,7 +106,12 @@ function settingsDto(config: EngineConfig): SettingsDto {
  * The API's handlers, one per contract entry, built from a running engine and the library
  * operations (which hold the logic of retry, discard, pause…; nothing is duplicated here).
  */
-export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, ingests = new BackgroundIngests(engine)): Handlers {
+/** What the host of the API brings (the Electron app opens folders its own way). */
+export interface HandlerHost {
+  openFolder?: FolderOpener;
+}
+
+export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, ingests = new BackgroundIngests(engine), host: HandlerHost = {}): Handlers {
   const store = engine.store;
   return {
     ...createPeopleHandlers(engine),
@@ -242,7 +247,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
     },
     'lanes.purge': async ({ lane }) => ({ removed: await ops.purge(lane) }),
     ...presetHandlers(engine),
-    ...exportHandlers(engine),
+    ...exportHandlers(engine, host.openFolder),
 
     'settings.get': async () => settingsDto(engine.config),
     'settings.set': async (patch) => {
