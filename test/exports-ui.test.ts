@@ -48,6 +48,15 @@ before(async () => {
     await store.ingests.create('ing', [photos]);
     await store.ingests.registerFiles('ing', names.map((n, i) => ({ kind: 'new' as const, photoId: `p${i}`, path: path.join(photos, n), size: 1, mtimeMs: 1 })));
     const repo = new ExportsRepo(store.sql);
+    // A running export two of whose three photos finished in the last minute (its last job is not queued,
+    // so it stays running): the panel shows its rate and time left. Created first, so listed second.
+    const running = await createExport(repo, { photoIds: ['p0', 'p1', 'p2'], targetDir: path.join(dataDir, 'Running export'), options: {} });
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    await repo.finishItem(running.id, 0, { state: 'done', bytes: 1 });
+    await repo.finishItem(running.id, 1, { state: 'done', bytes: 1 });
+    await store.sql.run(`UPDATE exports SET created_at = ?, updated_at = ? WHERE id = ?`, [ago(60_000), ago(60_000), running.id]);
+    await store.sql.run(`UPDATE export_items SET updated_at = ? WHERE export_id = ? AND seq = 0`, [ago(40_000), running.id]);
+    await store.sql.run(`UPDATE export_items SET updated_at = ? WHERE export_id = ? AND seq = 1`, [ago(20_000), running.id]);
     const exp = await createExport(repo, { photoIds: ['p0', 'p1', 'p2'], targetDir: target, options: { longEdge: 400 } });
     await repo.setState(exp.id, 'paused', 'disk full: no space left in the target folder (export paused; free space, then resume it)');
   } finally {
@@ -78,6 +87,9 @@ test('the Queues view shows an export paused for a full disk; Resume finishes it
   assert.equal(await row.getAttribute('data-state'), 'paused');
   assert.match((await row.textContent()) ?? '', /disk full: no space left/);
   assert.match((await row.textContent()) ?? '', /0\/3/);
+  const runningRow = page.locator('[data-testid=export-row][data-state=running]');
+  assert.match((await runningRow.getByTestId('export-eta').textContent()) ?? '', /^\d+(\.\d)?\/min · about .+ left$/);
+  assert.equal(await runningRow.getByRole('button', { name: 'Open folder' }).count(), 0, 'no Open folder before it finished');
   await page.getByTestId('exports-panel').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(artifacts, 'exports-queues-1440.png') });
   await page.setViewportSize({ width: 800, height: 600 });

@@ -39,11 +39,14 @@ function ExportRow({ e }: { e: ExportDto }) {
         <span className={`pill pill-${e.state === 'done' ? 'idle' : e.state === 'running' ? 'running' : 'paused'}`}>{e.state}</span>
         {e.reason && <div className="small muted">{e.reason}</div>}
       </td>
-      <td className="actions">
-        {e.state === 'running' && <button disabled={busy} onClick={() => void act('pause', e.id)}>Pause</button>}
-        {e.state === 'paused' && <button className="primary" disabled={busy} onClick={() => void act('resume', e.id)}>Resume</button>}
-        {(e.state === 'running' || e.state === 'paused') && <button className="ghost" disabled={busy} onClick={() => void act('cancel', e.id)}>Cancel</button>}
-        {e.state === 'done' && e.done > 0 && <button onClick={() => void openFolder(e.id)}>Open folder</button>}
+      <td>
+        {/* .actions is a flex row: inside the cell, so the cell stays a table cell (its border lines up) */}
+        <div className="actions">
+          {e.state === 'running' && <button disabled={busy} onClick={() => void act('pause', e.id)}>Pause</button>}
+          {e.state === 'paused' && <button className="primary" disabled={busy} onClick={() => void act('resume', e.id)}>Resume</button>}
+          {(e.state === 'running' || e.state === 'paused') && <button className="ghost" disabled={busy} onClick={() => void act('cancel', e.id)}>Cancel</button>}
+          {e.state === 'done' && e.done > 0 && <button onClick={() => void openFolder(e.id)}>Open folder</button>}
+        </div>
       </td>
     </tr>
   );
