@@ -44,6 +44,9 @@ export interface ExportSummary {
   done: number;
   failed: number;
   pending: number;
+  /** While running: photos per minute and seconds left from the recent completion rate (export-eta.ts); null otherwise or until known. */
+  perMinute: number | null;
+  etaSeconds: number | null;
   createdAt: string;
   updatedAt: string;
 }

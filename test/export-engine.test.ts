@@ -127,6 +127,16 @@ describe('shoebox export (CLI)', { skip: needsSharedPhotos }, () => {
       assert.doesNotMatch(tags, /GPS/);
       assert.match(tags, /NIKON/);
     }
+    // Followed without --json: a progress line per photo finished, then the summary; `exports list` lists it.
+    const again = path.join(dataDir, 'out-text');
+    const text = await runCli(['export', path.join(dataDir, 'gps'), '--to', again, '--long-edge', '64', '--data', dataDir, '--cpu-workers', '1', '--ml-workers', '0']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /2 photos queued on the maintenance lane/);
+    assert.match(text.stdout, /^\[2\/2\]$/m);
+    assert.match(text.stdout, /done {2}2\/2 done {2}→ /);
+    const list = await runCli(['exports', 'list', '--data', dataDir]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(list.stdout.trim().split('\n').length, 2, list.stdout);
     const bad = await runCli(['export', path.join(dataDir, 'gps'), '--to', out, '--name', '{nope}', '--data', dataDir]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /unknown name template token \{nope\}/);

@@ -4,7 +4,7 @@
  * list and get; the refusals (relative or unusable target folder, unknown template token, unknown id).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, realpathSync, renameSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dispatch } from '../src-main/engine/api/dispatch.js';
@@ -18,13 +18,19 @@ describe('export API', { skip: needsSharedPhotos }, () => {
   let dataDir: string;
   let engine: Engine;
   let handlers: ReturnType<typeof createHandlers>;
+  const opened: string[] = [];
   const call = async <T = Record<string, unknown>>(method: string, input: unknown): Promise<{ ok: boolean; result?: T; error?: { code: string; message: string } }> =>
     (await dispatch(handlers, method, input)) as never;
 
   before(async () => {
     dataDir = makeTempDir('export-api');
     engine = await startTestEngine(dataDir, { mlWorkers: 0 });
-    handlers = createHandlers(engine, new LibraryOperations(engine.store, engine.lanes, dataDir, null));
+    handlers = createHandlers(engine, new LibraryOperations(engine.store, engine.lanes, dataDir, null), undefined, {
+      // The folder the person would see open (the platform opener itself is covered in export-eta.test.ts).
+      openFolder: async (folder) => {
+        opened.push(folder);
+      },
+    });
     const dir = path.join(dataDir, 'photos');
     mkdirSync(dir);
     await engine.store.ingests.create('ing', [dir]);
@@ -46,6 +52,30 @@ describe('export API', { skip: needsSharedPhotos }, () => {
     assert.deepEqual(readdirSync(target).sort(), ['DSCN0010.webp', 'DSCN0012.webp', 'DSCN0021.webp']);
     const list = await call<{ exports: Array<{ id: string; done: number }> }>('exports.list', {});
     assert.deepEqual(list.result!.exports.map((e) => [e.id, e.done]), [[id, 3]]);
+    const open = await call<{ folder: string }>('exports.openFolder', { id });
+    assert.equal(open.ok, true, JSON.stringify(open.error));
+    assert.deepEqual(opened, [realpathSync(target)]);
+  });
+
+  it('opens only an export\'s own folder, by its id: no path can be asked for; a swapped folder is refused', async () => {
+    opened.length = 0;
+    const byPath = await call('exports.openFolder', { id: '/etc' });
+    assert.deepEqual([byPath.ok, byPath.error?.code], [false, 'bad-request']);
+    const extra = await call('exports.openFolder', { id: '00000000-0000-4000-8000-000000000000', path: '/etc' });
+    assert.deepEqual([extra.ok, extra.error?.code], [false, 'bad-request']);
+    const unknown = await call('exports.openFolder', { id: '00000000-0000-4000-8000-000000000000' });
+    assert.deepEqual([unknown.ok, unknown.error?.code], [false, 'not-found']);
+    // A finished export's folder replaced by a symlink to somewhere else is not opened.
+    const target = path.join(dataDir, 'out-swapped');
+    const created = await call<{ id: string }>('exports.create', { photoIds: ['p0'], targetDir: target, options: { longEdge: 64 } });
+    const id = created.result!.id;
+    await waitFor(async () => (await call<{ state: string }>('exports.get', { id })).result?.state === 'done', 120_000, 'the export to finish');
+    renameSync(target, `${target}-moved`);
+    symlinkSync('/etc', target);
+    const swapped = await call('exports.openFolder', { id });
+    assert.deepEqual([swapped.ok, swapped.error?.code], [false, 'conflict']);
+    assert.match(swapped.error!.message, /now leads to \/etc: not opened/);
+    assert.deepEqual(opened, [], 'nothing was opened');
   });
 
   it('pauses (nothing is written while paused), resumes to the end, cancels', async () => {

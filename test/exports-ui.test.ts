@@ -4,7 +4,7 @@
  * in its folder. Screenshots at 1440×900 and 800×600 go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,8 @@ let browser: Browser | null = null;
 let page: Page;
 let dataDir: string;
 let target: string;
+let openerLog: string;
+const openedFolders = (): string[] => (existsSync(openerLog) ? readFileSync(openerLog, 'utf8').split('\n').filter(Boolean) : []);
 
 before(async () => {
   if (skip) return;
@@ -46,12 +48,27 @@ before(async () => {
     await store.ingests.create('ing', [photos]);
     await store.ingests.registerFiles('ing', names.map((n, i) => ({ kind: 'new' as const, photoId: `p${i}`, path: path.join(photos, n), size: 1, mtimeMs: 1 })));
     const repo = new ExportsRepo(store.sql);
+    // A running export two of whose three photos finished in the last minute (its last job is not queued,
+    // so it stays running): the panel shows its rate and time left. Created first, so listed second.
+    const running = await createExport(repo, { photoIds: ['p0', 'p1', 'p2'], targetDir: path.join(dataDir, 'Running export'), options: {} });
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    await repo.finishItem(running.id, 0, { state: 'done', bytes: 1 });
+    await repo.finishItem(running.id, 1, { state: 'done', bytes: 1 });
+    await store.sql.run(`UPDATE exports SET created_at = ?, updated_at = ? WHERE id = ?`, [ago(60_000), ago(60_000), running.id]);
+    await store.sql.run(`UPDATE export_items SET updated_at = ? WHERE export_id = ? AND seq = 0`, [ago(40_000), running.id]);
+    await store.sql.run(`UPDATE export_items SET updated_at = ? WHERE export_id = ? AND seq = 1`, [ago(20_000), running.id]);
     const exp = await createExport(repo, { photoIds: ['p0', 'p1', 'p2'], targetDir: target, options: { longEdge: 400 } });
     await repo.setState(exp.id, 'paused', 'disk full: no space left in the target folder (export paused; free space, then resume it)');
   } finally {
     await store.close();
   }
-  serve = await startServe(dataDir, ['--ml-workers', '0', '--cpu-workers', '1']);
+  // The platform opener the engine runs for "Open folder" (xdg-open here): a stand-in earlier on PATH
+  // that records what it was asked to open, since no file manager can open on a headless machine.
+  const bin = path.join(dataDir, 'bin');
+  mkdirSync(bin);
+  openerLog = path.join(dataDir, 'opened.txt');
+  writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${openerLog}'\n`, { mode: 0o755 });
+  serve = await startServe(dataDir, ['--ml-workers', '0', '--cpu-workers', '1'], { PATH: `${bin}:${process.env.PATH ?? ''}` });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
 });
@@ -70,6 +87,9 @@ test('the Queues view shows an export paused for a full disk; Resume finishes it
   assert.equal(await row.getAttribute('data-state'), 'paused');
   assert.match((await row.textContent()) ?? '', /disk full: no space left/);
   assert.match((await row.textContent()) ?? '', /0\/3/);
+  const runningRow = page.locator('[data-testid=export-row][data-state=running]');
+  assert.match((await runningRow.getByTestId('export-eta').textContent()) ?? '', /^\d+(\.\d)?\/min · about .+ left$/);
+  assert.equal(await runningRow.getByRole('button', { name: 'Open folder' }).count(), 0, 'no Open folder before it finished');
   await page.getByTestId('exports-panel').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(artifacts, 'exports-queues-1440.png') });
   await page.setViewportSize({ width: 800, height: 600 });
@@ -83,6 +103,17 @@ test('the Queues view shows an export paused for a full disk; Resume finishes it
   assert.deepEqual(readdirSync(target).sort(), ['DSCN0010.jpg', 'DSCN0012.jpg', 'DSCN0021.jpg']);
   await page.getByTestId('exports-panel').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(artifacts, 'exports-queues-done-1440.png') });
+
+  // Started from the CLI, not from here: it did not open by itself; "Open folder" asks the engine to.
+  assert.deepEqual(openedFolders(), []);
+  await page.getByTestId('export-row').first().getByRole('button', { name: 'Open folder' }).click();
+  await page.getByTestId('export-row').first().getByRole('status').waitFor({ timeout: 30_000 });
+  assert.match((await page.getByTestId('export-row').first().getByRole('status').textContent()) ?? '', /Opened .*Holiday export/);
+  assert.deepEqual(openedFolders(), [realpathSync(target)]);
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.getByTestId('exports-panel').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(artifacts, 'exports-queues-done-800.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
 });
 
 test('Export… on the photo detail renders the photo with a preset into a folder', { skip, timeout: 240_000 }, async () => {
@@ -121,4 +152,10 @@ test('Export… on the photo detail renders the photo with a preset into a folde
   assert.ok(Math.abs(stats.channels[0]!.mean - stats.channels[2]!.mean) < 1.5, 'the Black & white preset was rendered');
   const meta = await sharp(file).metadata();
   assert.equal(Math.max(meta.width!, meta.height!), 300);
+  // Started from the app, with "open the folder when it finishes" on by default: its folder opened.
+  const until = Date.now() + 60_000;
+  while (!openedFolders().includes(realpathSync(folder))) {
+    if (Date.now() > until) throw new Error(`the finished export's folder was not opened; opened: ${openedFolders().join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 });

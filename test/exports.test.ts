@@ -167,6 +167,25 @@ for (const backend of storeBackends()) {
       assert.equal((await runExportPhoto({ exportId: exp.id, seq: 0 }, deps)).outcome, 'skipped');
     });
 
+    it('gives a running export its rate and time left from its latest completions; none once paused', async () => {
+      const target = path.join(scratch, `out-${backend.name}-eta`);
+      const exp = await createExport(repo, { photoIds: ['a', 'b', 'c'], targetDir: target, options: {} });
+      assert.deepEqual([exp.perMinute, exp.etaSeconds], [null, null], 'nothing finished yet: no estimate');
+      const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+      await store.sql.run(`UPDATE exports SET updated_at = ? WHERE id = ?`, [at(60_000), exp.id]);
+      await repo.finishItem(exp.id, 0, { state: 'done', bytes: 1 });
+      await repo.finishItem(exp.id, 1, { state: 'failed', error: 'x' });
+      await store.sql.run(`UPDATE export_items SET updated_at = ? WHERE export_id = ? AND seq = 0`, [at(40_000), exp.id]);
+      await store.sql.run(`UPDATE export_items SET updated_at = ? WHERE export_id = ? AND seq = 1`, [at(20_000), exp.id]);
+      // Two photos in the minute since it started running, one left: 2/min, 30 s.
+      const running = (await repo.get(exp.id))!;
+      assert.ok(Math.abs(running.perMinute! - 2) < 0.05, String(running.perMinute));
+      assert.ok(Math.abs(running.etaSeconds! - 30) < 1, String(running.etaSeconds));
+      assert.equal((await repo.list()).find((e) => e.id === exp.id)!.etaSeconds !== null, true);
+      const paused = (await repo.setState(exp.id, 'paused', 'paused by the person'))!;
+      assert.deepEqual([paused.perMinute, paused.etaSeconds, paused.reason], [null, null, 'paused by the person']);
+    });
+
     it('after a crash between placing the file and recording it, recognises its own file by hash; leaves a foreign one', async () => {
       const target = path.join(scratch, `out-${backend.name}-3`);
       const exp = await createExport(repo, { photoIds: ['a', 'b'], targetDir: target, options: { longEdge: 200 } });

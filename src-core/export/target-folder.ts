@@ -52,3 +52,16 @@ export async function checkWritable(realTarget: string, fileName: string): Promi
   }
   return full;
 }
+
+/** Before an export's folder is opened for the person: it still exists and is still itself (no symlink swapped in). */
+export async function checkFolderToOpen(realTarget: string): Promise<string> {
+  let now: string;
+  try {
+    now = await realpath(realTarget);
+  } catch (err) {
+    throw new TargetFolderError(`the export's folder is gone: ${realTarget} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (now !== realTarget) throw new TargetFolderError(`the export's folder ${realTarget} now leads to ${now}: not opened`);
+  if (!(await lstat(now)).isDirectory()) throw new TargetFolderError(`the export's target is no longer a folder: ${realTarget}`);
+  return now;
+}

@@ -23,6 +23,7 @@ import { PresetsRepo } from '../../src-core/store/repos/presets-repo.js';
 import { loadConfig } from '../../src-core/config.js';
 import { Engine } from '../engine/engine.js';
 import { onInterrupt } from './interrupt.js';
+import { formatEta } from './progress.js';
 import { LibraryClient } from './library-client.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions } from './options.js';
 
@@ -42,29 +43,30 @@ interface ExportFlags extends CommonOptions {
   label?: string[];
 }
 
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/** "12.5/min, ETA 3m 05s" while running, "estimating…" until the rate is known; '' otherwise. */
+export function rateText(e: Pick<ExportSummary, 'state' | 'pending' | 'perMinute' | 'etaSeconds'>): string {
+  if (e.state !== 'running' || e.pending === 0) return '';
+  if (e.perMinute === null || e.etaSeconds === null) return 'ETA estimating…';
+  return `${e.perMinute.toFixed(e.perMinute < 10 ? 1 : 0)}/min, ETA ${formatEta(e.etaSeconds)}`;
 }
 
 function summaryLine(e: ExportSummary): string {
-  return `${e.id}  ${e.state}${e.reason ? ` (${e.reason})` : ''}  ${e.done}/${e.total} done${e.failed ? `, ${e.failed} failed` : ''}  → ${e.targetDir}`;
+  const rate = rateText(e);
+  return `${e.id}  ${e.state}${e.reason ? ` (${e.reason})` : ''}  ${e.done}/${e.total} done${e.failed ? `, ${e.failed} failed` : ''}${rate ? `  ${rate}` : ''}  → ${e.targetDir}`;
 }
 
 /** Follows an export in the store until nothing is pending, it pauses or is cancelled, or Ctrl-C. */
 async function follow(repo: ExportsRepo, exportId: string, json: boolean | undefined, signal: AbortSignal): Promise<ExportSummary> {
-  const started = Date.now();
-  const first = (await repo.get(exportId))!;
   let last = '';
   for (;;) {
     const now = (await repo.get(exportId))!;
-    const finished = now.done + now.failed - (first.done + first.failed);
     const line = `${now.done + now.failed}/${now.total}${now.failed ? ` (${now.failed} failed)` : ''}`;
     if (!json && line !== last) {
-      const eta = finished > 0 && now.pending > 0 ? `  ETA ${duration(((Date.now() - started) / finished) * now.pending)}` : '';
-      process.stdout.write(`[${line}]${eta}\n`);
+      const rate = rateText(now);
+      process.stdout.write(`[${line}]${rate ? `  ${rate}` : ''}\n`);
       last = line;
     }
+    if (!json && now.state === 'paused') process.stdout.write(`paused: ${now.reason ?? 'no reason given'} (shoebox exports resume ${exportId})\n`);
     if (now.pending === 0 || now.state !== 'running' || signal.aborted) return now;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }

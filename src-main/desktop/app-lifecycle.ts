@@ -27,6 +27,8 @@ export interface LifecycleOptions {
   graceMs?: number;
   /** How long a log-off / shut-down waits: the OS kills the app after a few seconds. */
   sessionEndGraceMs?: number;
+  /** How the app opens a folder for the person (Electron: shell.openPath); the platform's opener when absent. */
+  openFolder?: (folder: string) => Promise<void>;
 }
 
 /** What a quit-like event lets the lifecycle do: hold the quit until the engine has stopped. */
@@ -93,7 +95,7 @@ export class AppLifecycle {
       try {
         const engine = await this.startEngine();
         try {
-          this.serviceNow = createApiService(engine);
+          this.serviceNow = createApiService(engine, { openFolder: this.options.openFolder });
         } catch (error) {
           await engine.stop().catch(() => undefined);
           throw error;

@@ -31,6 +31,7 @@ import { AppLifecycle, type EnginePhase } from '../desktop/app-lifecycle.js';
 import { pauseForBattery, resumeFromBattery } from '../desktop/battery.js';
 import { RendererCrashPolicy } from '../desktop/crash-recovery.js';
 import { readPrefs, writePrefs, type DesktopPrefs } from '../desktop/desktop-prefs.js';
+import { shellFolderOpener } from '../desktop/open-folder.js';
 import { engineEnvironment, missingFiles, resolveLayout } from '../desktop/layout.js';
 import { isLinuxAutostartOn, setLinuxAutostart } from '../desktop/login-item.js';
 import { bindingProblem } from '../desktop/native-abi.js';
@@ -110,6 +111,7 @@ const lifecycle = new AppLifecycle(
     const governor = { ...config.governor, ecoWhileActive: config.governor.ecoWhileActive || prefs.ecoWhileActive };
     return Engine.start({ ...config, governor }, { idle: () => powerMonitor.getSystemIdleTime() });
   },
+  { openFolder: shellFolderOpener((folder) => shell.openPath(folder)) },
 );
 
 const activity = new DesktopActivity({

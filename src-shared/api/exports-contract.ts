@@ -15,6 +15,8 @@ export const exportSummarySchema = z.object({
   done: z.number().int(),
   failed: z.number().int(),
   pending: z.number().int(),
+  perMinute: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -31,4 +33,10 @@ export const EXPORT_API = {
   /** Resumes a paused or interrupted export: queues its pending photos again. */
   'exports.resume': { req: z.object({ id: ExportId }).strict(), res: exportSummarySchema },
   'exports.cancel': { req: z.object({ id: ExportId }).strict(), res: exportSummarySchema },
+  /**
+   * Opens an export's target folder in the person's file manager (the Electron app: shell.openPath; the
+   * browser UI: the engine, which listens on loopback only, runs the platform's opener). By export id
+   * only: no other path can be asked for.
+   */
+  'exports.openFolder': { req: z.object({ id: ExportId }).strict(), res: z.object({ folder: z.string() }) },
 } as const;

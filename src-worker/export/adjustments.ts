@@ -122,34 +122,76 @@ export function channelLuts(a: RenderedAdjustments): [Float32Array, Float32Array
   }) as [Float32Array, Float32Array, Float32Array];
 }
 
+/** The tone tables rounded to 8 bits (the pixels are 8-bit either side of them). */
+export function channelLuts8(a: RenderedAdjustments): [Uint8Array, Uint8Array, Uint8Array] {
+  return channelLuts(a).map((lut) => Uint8Array.from(lut, (v) => Math.round(v * 255))) as [Uint8Array, Uint8Array, Uint8Array];
+}
+
+/** True when the tone tables change nothing (no exposure, white balance or tone curve). */
+export function toneIsNeutral(a: RenderedAdjustments): boolean {
+  return a.exposureEv === 0 && a.temperature === 0 && a.tint === 0 && a.contrast === 0 && a.highlights === 0 && a.shadows === 0 && a.whites === 0 && a.blacks === 0;
+}
+
+const LUMA = [0.2126, 0.7152, 0.0722] as const;
+
 /**
- * Renders tone and colour on interleaved 8-bit sRGB pixels (3 or 4 channels; alpha passes through),
- * in place.
+ * Saturation and grayscale are one luma-preserving chroma scale, c' = Y + k·(c − Y): a fixed 3×3 matrix
+ * that libvips applies natively (sharp's recomb). Vibrance scales each pixel by its own saturation, so it
+ * has no matrix: null then, and when there is nothing to scale.
  */
-export function applyPixelPass(data: Buffer, channels: number, a: RenderedAdjustments): void {
-  if (channels < 3) throw new Error(`the pixel pass needs RGB pixels, got ${channels} channel(s)`);
-  const [lr, lg, lb] = channelLuts(a);
-  const sat = 1 + a.saturation / 100;
-  const vib = a.vibrance / 100;
-  for (let i = 0; i < data.length; i += channels) {
-    let r = lr[data[i]!]!;
-    let g = lg[data[i + 1]!]!;
-    let b = lb[data[i + 2]!]!;
-    const y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    if (a.grayscale) {
-      r = g = b = y;
-    } else if (sat !== 1 || vib !== 0) {
-      const max = Math.max(r, g, b);
-      const min = Math.min(r, g, b);
+export function chromaMatrix(a: RenderedAdjustments): [[number, number, number], [number, number, number], [number, number, number]] | null {
+  if (a.vibrance !== 0 && !a.grayscale) return null;
+  const k = a.grayscale ? 0 : 1 + a.saturation / 100;
+  if (k === 1) return null;
+  const row = (c: number): [number, number, number] => [0, 1, 2].map((j) => (1 - k) * LUMA[j]! + (j === c ? k : 0)) as [number, number, number];
+  return [row(0), row(1), row(2)];
+}
+
+/** The chroma factor k for every (max, min) of a pixel's channels: index max·256 + min. */
+function chromaFactors(a: RenderedAdjustments): Float32Array {
+  const table = new Float32Array(65536);
+  const sat = a.grayscale ? 0 : 1 + a.saturation / 100;
+  const vib = a.grayscale ? 0 : a.vibrance / 100;
+  for (let max = 0; max < 256; max++) {
+    for (let min = 0; min <= max; min++) {
       const current = max > 0 ? (max - min) / max : 0;
       // Vibrance: strong on muted colours, almost nothing on already saturated ones.
-      const k = sat * (1 + vib * (1 - current));
-      r = y + (r - y) * k;
-      g = y + (g - y) * k;
-      b = y + (b - y) * k;
+      table[(max << 8) | min] = sat * (1 + vib * (1 - current));
     }
-    data[i] = Math.round(Math.min(1, Math.max(0, r)) * 255);
-    data[i + 1] = Math.round(Math.min(1, Math.max(0, g)) * 255);
-    data[i + 2] = Math.round(Math.min(1, Math.max(0, b)) * 255);
+  }
+  return table;
+}
+
+/**
+ * Renders tone and colour on interleaved 8-bit sRGB pixels (3 or 4 channels; alpha passes through),
+ * in place. With `withChroma` false only the tone tables are applied (render.ts then scales chroma
+ * natively with chromaMatrix).
+ */
+export function applyPixelPass(data: Buffer, channels: number, a: RenderedAdjustments, withChroma = true): void {
+  if (channels < 3) throw new Error(`the pixel pass needs RGB pixels, got ${channels} channel(s)`);
+  const [lr, lg, lb] = channelLuts8(a);
+  const n = data.length;
+  if (!withChroma || (!a.grayscale && a.saturation === 0 && a.vibrance === 0)) {
+    for (let i = 0; i < n; i += channels) {
+      data[i] = lr[data[i]!]!;
+      data[i + 1] = lg[data[i + 1]!]!;
+      data[i + 2] = lb[data[i + 2]!]!;
+    }
+    return;
+  }
+  const factors = chromaFactors(a);
+  // A clamped view: each store rounds and clips to 0…255 by itself.
+  const out = new Uint8ClampedArray(data.buffer, data.byteOffset, n);
+  for (let i = 0; i < n; i += channels) {
+    const r = lr[data[i]!]!;
+    const g = lg[data[i + 1]!]!;
+    const b = lb[data[i + 2]!]!;
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    const k = factors[(max << 8) | min]!;
+    const y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    out[i] = y + (r - y) * k;
+    out[i + 1] = y + (g - y) * k;
+    out[i + 2] = y + (b - y) * k;
   }
 }

@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { CrsSettings } from '../../src-shared/presets.js';
-import { adjustmentsFromCrs, applyPixelPass, pixelPassIsNeutral, type RenderedAdjustments } from './adjustments.js';
+import { adjustmentsFromCrs, applyPixelPass, chromaMatrix, pixelPassIsNeutral, toneIsNeutral, type RenderedAdjustments } from './adjustments.js';
 import { mapDecodeError } from '../stages/preprocess.js';
 import { openExportSource } from './export-source.js';
 import { writeExportMetadata } from './export-metadata.js';
@@ -73,20 +73,37 @@ function isWriteError(err: unknown): boolean {
   return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
-/** The resized pipeline with the preset's renderable adjustments applied. */
+/** The chroma matrix, natively; +0.5 so that the cast back to 8 bits rounds like the JS pass instead of truncating. */
+function withChroma(img: sharp.Sharp, matrix: NonNullable<ReturnType<typeof chromaMatrix>>): sharp.Sharp {
+  return img.recomb(matrix).linear(1, 0.5);
+}
+
+/**
+ * The resized pipeline with the preset's renderable adjustments applied. What libvips can do natively it
+ * does: saturation and grayscale as one 3×3 matrix (recomb), sharpening and clarity as unsharp masks.
+ * Exposure, white balance and the tone curve are 8-bit tables applied in JS over the resized pixels
+ * (sharp has no lookup-table operation); vibrance, which scales each pixel by its own saturation, joins
+ * that JS pass.
+ */
 async function adjusted(image: sharp.Sharp, size: { width: number; height: number }, adjustments: RenderedAdjustments): Promise<sharp.Sharp> {
   // Resize first (cheap), in sRGB (sharp converts from an embedded profile), 8 bits per channel.
   let img = image.resize(size.width, size.height, { fit: 'inside' }).toColourspace('srgb');
-  if (!pixelPassIsNeutral(adjustments) || adjustments.clarity > 0) {
+  const matrix = chromaMatrix(adjustments);
+  const jsChroma = matrix === null && !pixelPassIsNeutral(adjustments) && (adjustments.vibrance !== 0 || adjustments.saturation !== 0 || adjustments.grayscale);
+  const jsPass = !toneIsNeutral(adjustments) || jsChroma;
+  if (jsPass || adjustments.clarity > 0) {
     const { data, info } = await materialise(img);
-    if (!pixelPassIsNeutral(adjustments)) applyPixelPass(data, info.channels, adjustments);
+    if (jsPass) applyPixelPass(data, info.channels, adjustments, jsChroma);
     img = fromRaw(data, info);
+    if (matrix) img = withChroma(img, matrix);
     if (adjustments.clarity > 0) {
       // Local contrast: a wide, weak unsharp mask (sharp keeps one sharpen per pipeline, hence its own pass).
       const amount = adjustments.clarity / 100;
       const wide = await materialise(img.sharpen({ sigma: Math.max(info.width, info.height) / 150, m1: amount, m2: amount }));
       img = fromRaw(wide.data, wide.info);
     }
+  } else if (matrix) {
+    img = withChroma(img, matrix);
   }
   if (adjustments.sharpness > 0) {
     img = img.sharpen({ sigma: adjustments.sharpenRadius, m1: 0, m2: adjustments.sharpness / 50 });

@@ -28,6 +28,7 @@ import { previewRelPath } from '../../src-worker/stages/preprocess.js';
 import { corpusDir, ensureCorpus } from './corpus.js';
 import { ensureSmallFiles, writeFinishedLibrary } from './large-library.js';
 import { MemorySampler } from './procmem.js';
+import { exportSection } from './export-section.js';
 import { figure, fmt, fmtFigure, percentile, round, type Figure } from './stats.js';
 import type { LoopKind, LoopResult, LoopTask } from './stage-worker.js';
 
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     shared: { type: 'boolean' },
     'no-shared': { type: 'boolean' },
     out: { type: 'string' },
+    'export-photos': { type: 'string' },
   },
   allowPositionals: false,
 });
@@ -666,6 +668,9 @@ async function main(): Promise<void> {
   }
   log(`4. a person waiting: ${opts.requests} high_priority requests during a bulk ingest of ${opts.waitingBulk}…`);
   const waiting = await personWaiting(all.slice(0, opts.waitingBulk), all.slice(opts.waitingBulk, opts.waitingBulk + opts.requests));
+  const exportPhotos = num(args['export-photos'], quick ? 40 : 500);
+  log(`4b. export: throughput against vipsthumbnail; ${opts.requests} high_priority requests during an export of ${exportPhotos}…`);
+  const exported = await exportSection(all, tmpRoot, { quick, exportPhotos, throughputPhotos: quick ? 6 : 20, requests: opts.requests }, log, verdict);
   const scale: EndToEnd[] = [];
   for (const n of opts.scale) {
     log(`5. scale: ${n} photos…`);
@@ -743,6 +748,7 @@ async function main(): Promise<void> {
   rows.push([`high_priority request → analysed (${waiting.requests} during bulk of ${waiting.bulkPhotos}; ${waiting.duringBulk} while it ran)`, `p50 ${waiting.p50} ms, p95 ${waiting.p95} ms, max ${waiting.max} ms`, 'p95 < 1000 ms', verdict(waiting.p95, 1000, false, ' ms')]);
   rows.push(['  of which stage time (median ms, store)', Object.entries(waiting.stageMsMedian).map(([k, v]) => `${k} ${v}`).join(', '), '', `sum ${Object.values(waiting.stageMsMedian).reduce((a, b) => a + b, 0)} ms`]);
   rows.push([`sweep during the bulk (${waiting.sweepChecked} unfinished photos)`, `${waiting.sweepMsDuringBulk} ms`, '', 'paid at engine start and by an ingest that resumes photos or stalls; not by a request']);
+  rows.push(...exported.rows);
   rows.push(['queue: add() one by one', `${fmtFigure(queue.addJobsPerSecond, 0)} jobs/s`, '', '']);
   rows.push(['queue: addBulk(500)', `${fmtFigure(queue.addBulkJobsPerSecond, 0)} jobs/s`, '', '']);
   rows.push(['queue: no-op photos, 2 jobs/photo (as now)', `${fmtFigure(queue.noopPhotosPerSecond, 0)} photos/s`, '', `${fmt(queue.noopPhotosPerSecond.median / Math.max(e2eRate.median, 1e-9), 0)}× end to end`]);
@@ -801,6 +807,7 @@ async function main(): Promise<void> {
     libraries: libs,
     endToEnd: { photosPerSecond: e2eRate, runs: e2eRuns },
     waiting,
+    export: exported.result,
     scale,
     largeLibraryRerun: large,
     queue,

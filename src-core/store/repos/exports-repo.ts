@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import {
   exportOptionsSchema, type ExportItemState, type ExportOptions, type ExportState, type ExportSummary,
 } from '../../../src-shared/exports.js';
+import { ETA_WINDOW, exportEta } from '../../../src-shared/export-eta.js';
 import type { NamedMigration, SqlDb } from '../sql/sql-db.js';
 
 export const EXPORTS_MIGRATIONS: NamedMigration[] = [
@@ -120,6 +121,8 @@ function summaryFromRow(row: ExportRow): ExportSummary {
     done,
     failed,
     pending: total - done - failed,
+    perMinute: null,
+    etaSeconds: null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -216,12 +219,24 @@ export class ExportsRepo {
 
   async get(exportId: string): Promise<ExportSummary | null> {
     const row = await this.db.get<ExportRow>(`${SUMMARY_SQL} WHERE e.id = ?`, [exportId]);
-    return row ? summaryFromRow(row) : null;
+    return row ? this.withEta(summaryFromRow(row)) : null;
   }
 
   async list(): Promise<ExportSummary[]> {
     const rows = await this.db.all<ExportRow>(`${SUMMARY_SQL} ORDER BY e.created_at DESC, e.id`);
-    return rows.map(summaryFromRow);
+    return Promise.all(rows.map((row) => this.withEta(summaryFromRow(row))));
+  }
+
+  /** A running export's rate and time left, from when its latest items finished. */
+  private async withEta(summary: ExportSummary): Promise<ExportSummary> {
+    if (summary.state !== 'running' || summary.pending === 0) return summary;
+    const rows = await this.db.all<{ updated_at: string }>(
+      `SELECT updated_at FROM export_items WHERE export_id = ? AND state <> 'pending' ORDER BY updated_at DESC LIMIT ${ETA_WINDOW + 1}`,
+      [summary.id],
+    );
+    // The export's updated_at is when it was created or last resumed (items finishing leave it alone).
+    const eta = exportEta({ completedAt: rows.map((r) => Date.parse(r.updated_at)), pending: summary.pending, runningSince: Date.parse(summary.updatedAt), now: Date.now() });
+    return eta ? { ...summary, perMinute: eta.perMinute, etaSeconds: eta.etaSeconds } : summary;
   }
 
   async item(exportId: string, seq: number): Promise<ExportItem | null> {

@@ -2,15 +2,21 @@
 import { ApiError } from '../../../src-shared/api/contract.js';
 import type { EXPORT_API } from '../../../src-shared/api/exports-contract.js';
 import { createExport, ExportRequestError, queueExportJobs } from '../../../src-core/export/plan-export.js';
-import { TargetFolderError } from '../../../src-core/export/target-folder.js';
+import { checkFolderToOpen, TargetFolderError } from '../../../src-core/export/target-folder.js';
 import type { Lanes } from '../../../src-core/queues.js';
 import { ExportsRepo } from '../../../src-core/store/repos/exports-repo.js';
+import { openWithPlatform } from '../platform-opener.js';
 import type { Handlers } from './dispatch.js';
 import type { HandlerEngine } from './handlers.js';
 
 type ExportHandlers = Pick<Handlers, keyof typeof EXPORT_API>;
 
-export function exportHandlers(engine: HandlerEngine): ExportHandlers {
+/** Opens a folder in the person's file manager; rejects with the reason when it cannot. */
+export type FolderOpener = (folder: string) => Promise<void>;
+
+export const platformFolderOpener: FolderOpener = (folder) => openWithPlatform(folder, 'folder');
+
+export function exportHandlers(engine: HandlerEngine, openFolder: FolderOpener = platformFolderOpener): ExportHandlers {
   const repo = new ExportsRepo(engine.store.sql);
   const lanesOrRefuse = (): Pick<Lanes, 'queue'> => {
     const lanes = engine.lanes as Partial<Pick<Lanes, 'queue'>>;
@@ -55,6 +61,22 @@ export function exportHandlers(engine: HandlerEngine): ExportHandlers {
     'exports.cancel': async ({ id }) => {
       await found(id);
       return (await repo.setState(id, 'cancelled', 'cancelled by the person'))!;
+    },
+    'exports.openFolder': async ({ id }) => {
+      const e = await found(id);
+      let folder: string;
+      try {
+        folder = await checkFolderToOpen(e.targetDir);
+      } catch (err) {
+        if (err instanceof TargetFolderError) throw new ApiError('conflict', err.message);
+        throw err;
+      }
+      try {
+        await openFolder(folder);
+      } catch (err) {
+        throw new ApiError('internal', `could not open ${folder}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return { folder };
     },
   };
 }

@@ -13,7 +13,7 @@ import { createPeopleHandlers } from './people-handlers.js';
 import { createModelsHandlers } from './models-handlers.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { presetHandlers } from './presets-handlers.js';
-import { exportHandlers } from './exports-handlers.js';
+import { exportHandlers, type FolderOpener } from './exports-handlers.js';
 import { maintenanceHandlers } from './maintenance-handlers.js';
 import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
 
@@ -110,7 +110,12 @@ function settingsDto(config: EngineConfig): SettingsDto {
  * The API's handlers, one per contract entry, built from a running engine and the library
  * operations (which hold the logic of retry, discard, pause…; nothing is duplicated here).
  */
-export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, ingests = new BackgroundIngests(engine)): Handlers {
+/** What the host of the API brings (the Electron app opens folders its own way). */
+export interface HandlerHost {
+  openFolder?: FolderOpener;
+}
+
+export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, ingests = new BackgroundIngests(engine), host: HandlerHost = {}): Handlers {
   const store = engine.store;
   return {
     ...createPeopleHandlers(engine),
@@ -247,7 +252,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
     },
     'lanes.purge': async ({ lane }) => ({ removed: await ops.purge(lane) }),
     ...presetHandlers(engine),
-    ...exportHandlers(engine),
+    ...exportHandlers(engine, host.openFolder),
     ...maintenanceHandlers(engine),
 
     'settings.get': async () => settingsDto(engine.config),

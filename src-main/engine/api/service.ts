@@ -2,7 +2,7 @@ import type { Engine } from '../engine.js';
 import { LibraryOperations } from '../operations.js';
 import type { Handlers } from './dispatch.js';
 import { EventHub } from './event-hub.js';
-import { BackgroundIngests, createHandlers } from './handlers.js';
+import { BackgroundIngests, createHandlers, type HandlerHost } from './handlers.js';
 
 /** The API of one running engine: handlers and events, before any transport. */
 export interface ApiService {
@@ -14,10 +14,10 @@ export interface ApiService {
   close(): Promise<void>;
 }
 
-export function createApiService(engine: Engine): ApiService {
+export function createApiService(engine: Engine, host: HandlerHost = {}): ApiService {
   const ops = new LibraryOperations(engine.store, engine.lanes, engine.config.dataDir, process.pid);
   const ingests = new BackgroundIngests(engine);
-  const handlers = createHandlers(engine, ops, ingests);
+  const handlers = createHandlers(engine, ops, ingests, host);
   const hub = new EventHub(engine, ingests);
   hub.start();
   return {
