@@ -9,6 +9,7 @@ import { EXPORTS_MIGRATIONS } from './repos/exports-repo.js';
 import { GROUPS_MIGRATIONS } from './repos/groups-repo.js';
 import { MAINTENANCE_MIGRATIONS } from './repos/maintenance-repo.js';
 import { WATCH_MIGRATIONS } from './repos/watch-repo.js';
+import { LABELS_MIGRATIONS } from './repos/labels-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
@@ -25,4 +26,5 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...EXPORTS_MIGRATIONS,
   ...MAINTENANCE_MIGRATIONS,
   ...WATCH_MIGRATIONS,
+  ...LABELS_MIGRATIONS,
 ];
