@@ -23,6 +23,7 @@ import { registerPresetCommands } from './presets.js';
 import { registerExportCommands } from './export-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerWatchCommands } from './watch-commands.js';
+import { registerLabelCommands } from './label-commands.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
@@ -263,6 +264,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerExportCommands(program, setExit);
   registerMaintenanceCommands(program);
   registerWatchCommands(program);
+  registerLabelCommands(program);
   return program;
 }
 

@@ -7,11 +7,15 @@ import { ML_STAGES, createMlContext } from '../stages/ml-stages.js';
 import type { PresetService } from '../../src-core/presets/preset-service.js';
 import { staleReason, type JobResult, type PhotoJobRepos } from './photo-cpu.js';
 import { enqueueClusterFaces } from './people.js';
+import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
+import { scorePhoto } from '../../src-core/learning/label-learning.js';
 
 export interface MlJobContext extends PhotoJobRepos {
   cacheDir: string;
   stageTimeoutMs: number;
   presets?: Pick<PresetService, 'computeContext'>;
+  /** Issue 17: to score the photo against every label once it is analysed. */
+  sql?: SqlDb;
 }
 
 /** The ML job of a photo: the model stages on the preview, then persist (the photo counts as done). */
@@ -48,5 +52,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext): Promi
   await enqueueClusterFaces(job, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)
   // Issue 15: context → suggested preset; cheap, and on failure computed again when a person asks for it.
   await ctx.presets?.computeContext(photoId).catch(() => undefined);
+  // Issue 17: its score per label (a few dot products); a failure leaves it for the next recalculation.
+  if (ctx.sql) await scorePhoto(ctx.sql, photoId).catch(() => undefined);
   return { outcome: 'done' };
 }
