@@ -6,6 +6,7 @@ import { LANES, WORKER_ROLES } from '../lanes.js';
 import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 import { PRESET_API } from './presets-contract.js';
 import { EXPORT_API } from './exports-contract.js';
+import { LABELS_API } from './labels-contract.js';
 
 /**
  * The one API contract of the app: every command (request → response) and every pushed event,
@@ -415,6 +416,8 @@ export const api = {
   ...cullingApi,
   // ── exports (src-shared/api/exports-contract.ts) ──
   ...EXPORT_API,
+  // ── few-shot labels (src-shared/api/labels-contract.ts) ──
+  ...LABELS_API,
 } as const;
 
 export type Api = typeof api;

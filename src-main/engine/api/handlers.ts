@@ -13,6 +13,7 @@ import { createPeopleHandlers } from './people-handlers.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { presetHandlers } from './presets-handlers.js';
 import { exportHandlers } from './exports-handlers.js';
+import { labelHandlers } from './labels-handlers.js';
 import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
@@ -243,6 +244,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
     'lanes.purge': async ({ lane }) => ({ removed: await ops.purge(lane) }),
     ...presetHandlers(engine),
     ...exportHandlers(engine),
+    ...labelHandlers(engine),
 
     'settings.get': async () => settingsDto(engine.config),
     'settings.set': async (patch) => {
