@@ -5,6 +5,7 @@ import { bindEvents } from './state/events.js';
 import { createAppStore } from './state/store.js';
 import { bindPeople } from './state/people.js';
 import { bindExports } from './state/exports-store.js';
+import { bindLabels } from './state/labels.js';
 import { StoreProvider } from './state/context.js';
 import { createPresetsStore, PresetsProvider } from './state/presets-store.js';
 import { MediaContext } from './components/media-context.js';
@@ -19,6 +20,7 @@ if ('error' in client) {
   bindEvents(client, store);
   bindPeople(client);
   bindExports(client);
+  bindLabels(client);
   void store.getState().loadStatus();
   root.render(
     <StoreProvider store={store}>
