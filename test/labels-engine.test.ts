@@ -5,6 +5,7 @@
  *     evaluation run, so their count tells how many ran);
  *   - a photo analysed afterwards is scored against the label right after its ML;
  *   - an evaluation asked for runs on the learning lane; `{}` recomputes every label;
+ *   - a "not this person" correction re-runs the photo's face clustering on high_priority;
  *   - `shoebox label add|not|suggest|eval` as documented, and a wrong photo fails with its reason.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../src-main/engine/engine.js';
 import { LabelsRepo } from '../src-core/store/repos/labels-repo.js';
 import { labelHandlers } from '../src-main/engine/api/labels-handlers.js';
+import { createPeopleHandlers } from '../src-main/engine/api/people-handlers.js';
+import { PeopleRepo } from '../src-core/store/repos/people-repo.js';
 import { makeTempDir, removeDir, startTestEngine, waitFor } from './helpers/engine.js';
 import { runCli } from './helpers/cli.js';
 
@@ -88,6 +91,20 @@ describe('few-shot labels through the engine and the CLI', { skip }, () => {
     await waitFor(async () => (await runs(label.id)) === 3 && (await learningIdle()), 30_000, 'every label recomputed');
     assert.notEqual((await repo.prototype(label.id))!.computedAt, before);
     await assert.rejects(api['labels.get']({ label: 'nothing', limit: 10 }), /no label "nothing"/);
+  });
+
+  it('a "not this person" correction re-runs that photo\'s face clustering at once on high_priority', async () => {
+    const people = new PeopleRepo(engine.store.sql);
+    const persons = await people.listPersons();
+    const person = persons.find((p) => p.faceCount >= 2);
+    assert.ok(person, `a person with two faces among ${persons.length}`);
+    const [face] = await people.facesWithPhotos({ personId: person.id });
+    await createPeopleHandlers(engine as never)['people.notThisPerson']({ faceId: face!.id, personId: person.id });
+    // Without the re-run the face would wait (clustered = 0) for some other photo's cluster job.
+    const clustered = async () => Number((await engine.store.sql.get<{ clustered: number }>('SELECT clustered FROM faces WHERE id = ?', [face!.id]))!.clustered) === 1;
+    await waitFor(clustered, 30_000, 'the photo clustered again');
+    const [after] = await people.facesWithPhotos({ faceId: face!.id });
+    assert.notEqual(after!.personId, person.id, 'never back into the person it was taken from');
   });
 
   it('shoebox label add / not / suggest / eval on the library (no engine running: recalculated in place)', async () => {
