@@ -206,7 +206,7 @@ export class LabelsRepo {
     const out: LabelSummary[] = [];
     for (const r of rows) {
       const threshold = r.threshold === null ? null : Number(r.threshold);
-      const suggestions = threshold === null ? 0 : (await this.suggestions(r.id, threshold, 100_000)).length;
+      const suggestions = threshold === null ? 0 : await this.suggestionCount(r.id, threshold);
       const [last] = await this.evalRuns(r.id, 1);
       out.push({
         id: r.id,
@@ -345,6 +345,18 @@ export class LabelsRepo {
       [labelId, threshold, Math.max(0, Math.trunc(limit))],
     );
     return rows.map((r) => ({ photoId: r.photo_id, path: r.path, score: Number(r.score) }));
+  }
+
+  /** How many photos `suggestions` would list (the sidebar's badge), counted in the store. */
+  async suggestionCount(labelId: string, threshold: number): Promise<number> {
+    const r = await this.db.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM label_scores s
+         JOIN label_prototypes pr ON pr.label_id = s.label_id AND pr.model = s.model
+         LEFT JOIN label_examples e ON e.label_id = s.label_id AND e.photo_id = s.photo_id
+        WHERE s.label_id = ? AND s.score >= ? AND e.photo_id IS NULL`,
+      [labelId, threshold],
+    );
+    return Number(r?.n ?? 0);
   }
 
   async saveEvalRun(run: Omit<EvalRun, 'id' | 'createdAt'>): Promise<EvalRun> {
