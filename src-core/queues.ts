@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { LANES, WORKER_CLASSES, queueName, type Lane, type WorkerClass } from '../src-shared/lanes.js';
 import { JOB_CLASS, PhotoJobData, PresetApplyJobData, photoJobId, type JobName, type MaintenanceJobData } from '../src-shared/jobs.js';
 import { redisOptions, type RedisEndpoint } from './redis-endpoint.js';
+import { EvaluateJobData, PROTOTYPES_DEBOUNCE_MS, PrototypesJobData, prototypesJobId } from '../src-shared/learning-jobs.js';
 
 /** BullMQ's key prefix; queue names are `<class>-<lane>`. */
 export const QUEUE_PREFIX = 'shoebox';
@@ -102,6 +103,29 @@ export class Lanes {
       const id = `presets_apply-${data.photoId}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
       await this.queue(JOB_CLASS['presets.apply'], lane).add('presets.apply' satisfies JobName, data, this.jobOptions(id));
     }
+  }
+
+  /**
+   * Queues a label recalculation on the learning lane, debounced: it waits PROTOTYPES_DEBOUNCE_MS, and
+   * while it waits another add is a no-op (same id). One added while a recalculation runs becomes its
+   * follow-up (`-again`), so the last click is always learned from. Returns the job id.
+   */
+  async addPrototypes(data: PrototypesJobData): Promise<string> {
+    PrototypesJobData.parse(data);
+    const queue = this.queue(JOB_CLASS['learning.prototypes'], 'learning');
+    let jobId = prototypesJobId(data);
+    const existing = await queue.getJob(jobId);
+    if (existing && (await existing.isActive())) jobId = prototypesJobId(data, true);
+    await queue.add('learning.prototypes' satisfies JobName, data, { ...this.jobOptions(jobId), delay: PROTOTYPES_DEBOUNCE_MS });
+    return jobId;
+  }
+
+  /** Queues an evaluation run of one label on the learning lane. */
+  async addEvaluate(data: EvaluateJobData): Promise<string> {
+    EvaluateJobData.parse(data);
+    const jobId = `learning_evaluate-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    await this.queue(JOB_CLASS['learning.evaluate'], 'learning').add('learning.evaluate' satisfies JobName, data, this.jobOptions(jobId));
+    return jobId;
   }
 
   async addMaintenance(data: MaintenanceJobData, jobId: string): Promise<void> {

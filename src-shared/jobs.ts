@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WorkerClass } from './lanes.js';
 import { PEOPLE_JOB_NAMES } from './people-jobs.js';
+import { LEARNING_JOB_NAMES } from './learning-jobs.js';
 
 /**
  * Job payloads carry ids, never file contents: the store holds the truth and a job only says
@@ -28,7 +29,7 @@ export const PresetApplyJobData = z.object({
 });
 export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', 'group', ...PEOPLE_JOB_NAMES, 'export.photo'] as const;
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', 'group', ...PEOPLE_JOB_NAMES, 'export.photo', ...LEARNING_JOB_NAMES] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
@@ -40,6 +41,8 @@ export const JOB_CLASS: Record<JobName, WorkerClass> = {
   'presets.apply': 'cpu',
   group: 'cpu',
   'export.photo': 'cpu',
+  'learning.prototypes': 'cpu',
+  'learning.evaluate': 'cpu',
 };
 
 /** Deterministic ids stop duplicates: adding a job whose id exists is a no-op in BullMQ. */
@@ -61,6 +64,8 @@ export function nextJob(name: JobName): 'photo.ml' | 'group' | null {
     case 'people.recluster':
     case 'presets.apply':
     case 'export.photo':
+    case 'learning.prototypes':
+    case 'learning.evaluate':
       return null;
   }
 }

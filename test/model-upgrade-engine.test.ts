@@ -15,6 +15,8 @@ import { useModel } from '../src-main/engine/maintenance/model-upgrade-jobs.js';
 import { GroupsRepo } from '../src-core/store/repos/groups-repo.js';
 import { MaintenanceRepo } from '../src-core/store/repos/maintenance-repo.js';
 import { PeopleRepo } from '../src-core/store/repos/people-repo.js';
+import { LabelsRepo } from '../src-core/store/repos/labels-repo.js';
+import { recomputePrototypes } from '../src-core/learning/label-learning.js';
 import { VectorModelsRepo } from '../src-core/store/repos/vector-models-repo.js';
 import { cosine, descriptorOf } from '../src-worker/ml/embedding.js';
 import { loadMlImage } from '../src-worker/stages/ml-stages.js';
@@ -73,6 +75,13 @@ describe('model upgrade on a real engine', { skip: fs.existsSync(faces) ? false 
     assert.ok(face, 'a gated face among the photos');
     const joe = await people.createPerson('Joe');
     await people.moveFace(face.id, joe);
+    // A few-shot label with its examples and prototypes of v1.
+    const labels = new LabelsRepo(engine.store.sql);
+    const label = await labels.label('keepsakes', true);
+    const examples = photos.slice(0, 3).map((p) => p.id);
+    await labels.addExamples(label.id, examples, 'positive', 'person');
+    await recomputePrototypes(engine.store.sql, label.id);
+    assert.equal((await labels.prototype(label.id))?.model, V1);
 
     const begun = await useModel(engine.store.sql, engine.lanes, 'descriptor', V2);
     assert.equal(begun.started, true, begun.why);
@@ -150,5 +159,8 @@ describe('model upgrade on a real engine', { skip: fs.existsSync(faces) ? false 
     assert.equal(kept?.personId, joe);
     assert.equal(kept?.source, 'person');
     assert.equal((await people.person(joe))?.name, 'Joe');
+    // The label kept its examples; its prototypes were recomputed from v2 vectors.
+    assert.deepEqual((await labels.examples(label.id)).map((e) => e.photoId).sort(), [...examples].sort());
+    assert.equal((await labels.prototype(label.id))?.model, V2);
   });
 });

@@ -11,6 +11,7 @@ import { MAINTENANCE_MIGRATIONS } from './repos/maintenance-repo.js';
 import { WATCH_MIGRATIONS } from './repos/watch-repo.js';
 import { VECTOR_MODELS_MIGRATIONS } from './repos/vector-models-repo.js';
 import { METRICS_MIGRATIONS } from './repos/metrics-repo.js';
+import { LABELS_MIGRATIONS } from './repos/labels-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
@@ -29,4 +30,5 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...WATCH_MIGRATIONS,
   ...VECTOR_MODELS_MIGRATIONS,
   ...METRICS_MIGRATIONS,
+  ...LABELS_MIGRATIONS,
 ];

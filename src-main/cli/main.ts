@@ -24,6 +24,7 @@ import { registerExportCommands } from './export-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerWatchCommands } from './watch-commands.js';
 import { registerModelsCommands } from './models-commands.js';
+import { registerLabelCommands } from './label-commands.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
@@ -265,6 +266,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerMaintenanceCommands(program);
   registerWatchCommands(program);
   registerModelsCommands(program);
+  registerLabelCommands(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { Fragment, useEffect, useRef, useState, type DragEvent } from 'react';
 import { useApp } from './state/context.js';
 import type { View } from './state/store.js';
 import { AddFolder } from './components/AddFolder.js';
@@ -11,6 +11,8 @@ import { PeopleView } from './views/PeopleView.js';
 import { FoldersView } from './views/FoldersView.js';
 import { Viewer } from './views/Viewer.js';
 import { CullingView } from './views/CullingView.js';
+import { LabelsView } from './views/LabelsView.js';
+import { useLabels } from './state/labels.js';
 import { duration, plural } from './format.js';
 
 const VIEWS: { id: View; label: string; key: string }[] = [
@@ -18,6 +20,7 @@ const VIEWS: { id: View; label: string; key: string }[] = [
   { id: 'library', label: 'Library', key: '2' },
   { id: 'culling', label: 'Culling', key: '6' },
   { id: 'people', label: 'People', key: '5' },
+  { id: 'labels', label: 'Labels', key: '8' },
   { id: 'folders', label: 'Folders', key: '7' },
   { id: 'failed', label: 'Failed', key: '3' },
   { id: 'settings', label: 'Settings', key: '4' },
@@ -88,8 +91,8 @@ function Nav() {
   return (
     <nav id="sidenav" className={`sidenav${collapsed ? ' collapsed' : ''}`} aria-label="Views">
       {VIEWS.map((v) => (
+        <Fragment key={v.id}>
         <button
-          key={v.id}
           className={view === v.id ? 'active' : ''}
           aria-current={view === v.id ? 'page' : undefined}
           onClick={() => {
@@ -101,8 +104,43 @@ function Nav() {
           {v.label}
           {v.id === 'failed' && failed > 0 && <span className="badge">{failed}</span>}
         </button>
+        {v.id === 'labels' && <LabelLinks />}
+        </Fragment>
       ))}
     </nav>
+  );
+}
+
+/** Each label in the sidebar, under the views: opens its page (issue 17). */
+function LabelLinks() {
+  const labels = useLabels((s) => s.labels);
+  const load = useLabels((s) => s.load);
+  const openLabel = useLabels((s) => s.open);
+  const openName = useLabels((s) => s.openName);
+  const view = useApp((s) => s.view);
+  const setView = useApp((s) => s.setView);
+  const toggleNav = useApp((s) => s.toggleNav);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <>
+      {labels.map((l) => (
+        <button
+          key={l.id}
+          className={`nav-sub${view === 'labels' && openName === l.name ? ' active' : ''}`}
+          aria-label={`Label ${l.name}`}
+          onClick={() => {
+            setView('labels');
+            void openLabel(l.name);
+            if (window.innerWidth < 900) toggleNav(true);
+          }}
+        >
+          # {l.name}
+          {l.suggestions > 0 && <span className="badge">{l.suggestions}</span>}
+        </button>
+      ))}
+    </>
   );
 }
 
@@ -209,6 +247,8 @@ export function App() {
             <FailedView />
           ) : view === 'people' ? (
             <PeopleView />
+          ) : view === 'labels' ? (
+            <LabelsView />
           ) : (
             <SettingsView />
           )}

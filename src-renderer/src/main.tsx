@@ -6,6 +6,7 @@ import { createAppStore } from './state/store.js';
 import { bindPeople } from './state/people.js';
 import { bindExports } from './state/exports-store.js';
 import { bindMaintenance } from './state/maintenance-store.js';
+import { bindLabels } from './state/labels.js';
 import { StoreProvider } from './state/context.js';
 import { createPresetsStore, PresetsProvider } from './state/presets-store.js';
 import { MediaContext } from './components/media-context.js';
@@ -21,6 +22,7 @@ if ('error' in client) {
   bindPeople(client);
   bindExports(client);
   bindMaintenance(client);
+  bindLabels(client);
   void store.getState().loadStatus();
   root.render(
     <StoreProvider store={store}>

@@ -8,6 +8,7 @@ import { PHOTO_STATES, STAGES, STAGE_STATES } from '../stages.js';
 import { PRESET_API } from './presets-contract.js';
 import { EXPORT_API } from './exports-contract.js';
 import { MAINTENANCE_API } from './maintenance-contract.js';
+import { LABELS_API } from './labels-contract.js';
 
 /**
  * The one API contract of the app: every command (request → response) and every pushed event,
@@ -440,6 +441,8 @@ export const api = {
   ...EXPORT_API,
   // ── maintenance and metrics (src-shared/api/maintenance-contract.ts) ──
   ...MAINTENANCE_API,
+  // ── few-shot labels (src-shared/api/labels-contract.ts) ──
+  ...LABELS_API,
 } as const;
 
 export type Api = typeof api;

@@ -29,14 +29,12 @@ export interface AfterCutOver {
 /**
  * Everything that depends on the vectors and is recomputed after a cut-over, in one place. Each keeps
  * what the person decided: the regroup keeps culling decisions and links, the recluster keeps every
- * assignment and "not this person" a person made.
- *
- * FOLLOW-UPS AFTER CUT-OVER — few-shot labels (issue 17, first half) add theirs here:
- *   { name: 'learning.prototypes', lane: 'learning', data: {}, why: 'label prototypes and suggestions' }
+ * assignment and "not this person" a person made, the labels' prototypes keep every example.
  */
 export const AFTER_CUT_OVER: readonly AfterCutOver[] = [
   { name: 'maintenance', lane: 'maintenance', data: { task: 'regroup' }, why: 'near-duplicate and burst groups' },
   { name: 'people.recluster', lane: 'maintenance', data: { reason: 'model upgrade' }, why: 'people (a person\'s corrections kept)' },
+  { name: 'learning.prototypes', lane: 'learning', data: {}, why: 'label prototypes and suggestions (every example kept)' },
 ];
 
 /** Photos embedded per store round-trip. */

@@ -11,6 +11,7 @@ import type { Lanes } from '../../src-core/queues.js';
 import type { Lane } from '../../src-shared/lanes.js';
 import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
 import { VectorModelsRepo } from '../../src-core/store/repos/vector-models-repo.js';
+import { scorePhoto } from '../../src-core/learning/label-learning.js';
 
 export interface MlJobContext extends PhotoJobRepos {
   /** The store's SQL surface: which descriptor model(s) the embed stage computes (absent: the default one). */
@@ -57,5 +58,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext, lane: 
   await enqueueClusterFaces(ctx.lanes, lane, { photoId, revision }); // follow-up: its faces join people (a lost add is redone by a recluster)
   // Issue 15: context → suggested preset; cheap, and on failure computed again when a person asks for it.
   await ctx.presets?.computeContext(photoId).catch(() => undefined);
+  // Issue 17: its score per label (a few dot products); a failure leaves it for the next recalculation.
+  if (ctx.sql) await scorePhoto(ctx.sql, photoId).catch(() => undefined);
   return { outcome: 'done' };
 }

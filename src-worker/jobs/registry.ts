@@ -7,6 +7,7 @@ import { runMlJob } from './photo-ml.js';
 import { runPeopleJob } from './people.js';
 import { runPresetApplyJob } from './preset-apply.js';
 import { runExportPhotoJob } from './export-photo.js';
+import { runLearningJob } from './learning.js';
 
 /**
  * Job name → handler, for every job the queues carry (as Immich's job service does). A new kind of
@@ -22,4 +23,6 @@ export const JOB_HANDLERS: Readonly<Record<JobName, JobHandler>> = {
   'people.cluster-faces': (job, _lane, services) => runPeopleJob(job, services),
   'people.recluster': (job, _lane, services) => runPeopleJob(job, services),
   'export.photo': (job, _lane, services) => runExportPhotoJob(job, services),
+  'learning.prototypes': (job, _lane, services) => runLearningJob(job, services),
+  'learning.evaluate': (job, _lane, services) => runLearningJob(job, services),
 };

@@ -15,6 +15,7 @@ import { createBrowseHandlers } from './browse-handlers.js';
 import { presetHandlers } from './presets-handlers.js';
 import { exportHandlers, type FolderOpener } from './exports-handlers.js';
 import { maintenanceHandlers } from './maintenance-handlers.js';
+import { labelHandlers } from './labels-handlers.js';
 import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
@@ -254,6 +255,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
     ...presetHandlers(engine),
     ...exportHandlers(engine, host.openFolder),
     ...maintenanceHandlers(engine),
+    ...labelHandlers(engine),
 
     'settings.get': async () => settingsDto(engine.config),
     'settings.set': async (patch) => {

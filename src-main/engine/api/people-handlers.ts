@@ -1,6 +1,7 @@
 /** The people calls of the API contract (src-shared/api/contract.ts, "people" block). */
 import { ApiError, type PhotoSummary } from '../../../src-shared/api/contract.js';
-import { PeopleError } from '../../../src-core/store/repos/people-repo.js';
+import { PeopleError, PeopleRepo } from '../../../src-core/store/repos/people-repo.js';
+import { clusterFacesJobId } from '../../../src-shared/people-jobs.js';
 import type { JobsOptions } from 'bullmq';
 import { libraryPaths } from '../../../src-core/paths.js';
 import { PeopleService } from '../people/people-service.js';
@@ -32,6 +33,22 @@ export function createPeopleHandlers(engine: PeopleEngine): Pick<Handlers, Peopl
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
       fn(...args).catch(apiError);
+  /**
+   * Quick re-analysis after a correction (issue 17): "not this person" sends the face back to the
+   * clusterer, so the photo's cluster-faces stage runs again at once on high_priority (where it finds
+   * its place, never the person it was taken from) instead of waiting for another photo's job.
+   */
+  const reclusterPhotoNow = async (faceId: string): Promise<void> => {
+    const lanes = engine.lanes as { queue?: (workerClass: 'cpu', lane: 'high_priority') => MaintenanceQueue } | null;
+    if (!lanes?.queue) return; // no engine: the next cluster-faces job or recluster picks it up
+    const [face] = await new PeopleRepo(engine.store.sql).facesWithPhotos({ faceId });
+    const photo = face ? await engine.store.photos.get(face.photoId) : null;
+    if (!photo) return;
+    const data = { photoId: photo.id, revision: photo.revision };
+    await lanes
+      .queue('cpu', 'high_priority')
+      .add('people.cluster-faces', data, { jobId: `${clusterFacesJobId(data)}-fix-${Date.now().toString(36)}`, attempts: 3, removeOnComplete: true, removeOnFail: false });
+  };
   return {
     'people.list': guard(async ({ includeHidden }) => people.list(includeHidden)),
     'people.get': guard(async ({ personId }) => people.person(personId)),
@@ -59,6 +76,7 @@ export function createPeopleHandlers(engine: PeopleEngine): Pick<Handlers, Peopl
     }),
     'people.notThisPerson': guard(async ({ faceId, personId }) => {
       await people.notThisPerson(faceId, personId);
+      await reclusterPhotoNow(faceId);
       return { ok: true as const };
     }),
     'people.hide': guard(async ({ personId, hidden }) => {
