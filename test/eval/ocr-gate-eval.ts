@@ -9,7 +9,7 @@
  */
 import sharp from 'sharp';
 import { loadRgb, type RgbImage } from '../../src-worker/ml/image.js';
-import { GATE_LIMIT, TextReader, type TextLine } from '../../src-worker/ml/ocr.js';
+import { gatePasses, TEXT_GATE, TextReader, type TextGate, type TextLine } from '../../src-worker/ml/ocr.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { qualityPhotos } from '../helpers/quality-sets.js';
 import type { EvalRow, EvalSection } from './eval-section.js';
@@ -21,7 +21,7 @@ function esc(s: string): string {
 }
 
 /** A photo-like background (sky, ground, blobs) with `text` drawn as the scene's sign or page. */
-function textScene(i: number): { svg: string; kind: string } {
+export function textScene(i: number, scale = 1): { svg: string; kind: string } {
   const r = mulberry32(i * 104729 + 7);
   const w = 1600;
   const h = 1067;
@@ -55,15 +55,20 @@ function textScene(i: number): { svg: string; kind: string } {
     const y = 300 + r() * 500;
     fg = `<rect x="${x.toFixed(0)}" y="${y.toFixed(0)}" width="${(size * 9).toFixed(0)}" height="${(size * 3).toFixed(0)}" fill="#fff"/><text x="${(x + size * 0.5).toFixed(0)}" y="${(y + size * 1.2).toFixed(0)}" font-family="DejaVu Sans" font-size="${size}" fill="#000">${word()}</text><text x="${(x + size * 0.5).toFixed(0)}" y="${(y + size * 2.5).toFixed(0)}" font-family="DejaVu Sans" font-size="${Math.round(size * 0.7)}" fill="#333">${word()}</text>`;
   }
-  return { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${bg}${fg}</svg>`, kind };
+  return { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${w * scale}" height="${h * scale}" viewBox="0 0 ${w} ${h}">${bg}${fg}</svg>`, kind };
+}
+
+/** Rendered with grain added, as a JPEG of `quality`. */
+export async function renderJpeg(svg: string, seed: number, quality = 82): Promise<Buffer> {
+  const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const r = mulberry32(seed);
+  for (let k = 0; k < data.length; k++) data[k] = Math.max(0, Math.min(255, data[k]! + Math.round((r() - 0.5) * 16)));
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).jpeg({ quality }).toBuffer();
 }
 
 /** Rendered, grain added, and stored like a preview (JPEG q82) before it is read back. */
 async function render(svg: string, seed: number): Promise<RgbImage> {
-  const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const r = mulberry32(seed);
-  for (let k = 0; k < data.length; k++) data[k] = Math.max(0, Math.min(255, data[k]! + Math.round((r() - 0.5) * 16)));
-  return loadRgb(await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer());
+  return loadRgb(await renderJpeg(svg, seed));
 }
 
 interface Measured {
@@ -73,7 +78,15 @@ interface Measured {
   gatePassed: boolean;
   fullMs: number;
   gatedMs: number;
+  /** Whether each swept gate lets the image through, by gateKey. */
+  sweep: Record<string, boolean>;
 }
+
+const SWEEP_LIMITS = [480, 640];
+const SWEEP_THRESHOLDS = [0.1, 0.2, 0.3];
+const SWEEP_CELLS = [1, 3];
+const gateKey = (g: TextGate): string => `${g.limit}px >${g.threshold} ×${g.minCells}`;
+const SWEEP: TextGate[] = SWEEP_LIMITS.flatMap((limit) => SWEEP_THRESHOLDS.flatMap((threshold) => SWEEP_CELLS.map((minCells) => ({ limit, threshold, minCells }))));
 
 async function measure(reader: TextReader, name: string, kind: string, img: RgbImage): Promise<Measured> {
   let t = performance.now();
@@ -82,8 +95,13 @@ async function measure(reader: TextReader, name: string, kind: string, img: RgbI
   t = performance.now();
   await reader.read(img);
   const gatedMs = performance.now() - t;
+  const sweep: Record<string, boolean> = {};
+  for (const limit of SWEEP_LIMITS) {
+    const { prob } = await reader.probabilityMap(img, limit);
+    for (const g of SWEEP.filter((x) => x.limit === limit)) sweep[gateKey(g)] = gatePasses(prob, g);
+  }
   // The gate only skips: when it lets the image through, the gated read is the always-on read.
-  return { name, kind, always, gatePassed: await reader.mayHaveText(img), fullMs, gatedMs };
+  return { name, kind, always, gatePassed: await reader.mayHaveText(img), fullMs, gatedMs, sweep };
 }
 
 export const ocrGateEval: EvalSection = {
@@ -122,7 +140,7 @@ export const ocrGateEval: EvalSection = {
         };
       }),
       {
-        measurement: `images where always-on OCR found nothing: skipped by the gate (${GATE_LIMIT} px pass only)`,
+        measurement: `images where always-on OCR found nothing: skipped by the gate (${TEXT_GATE.limit} px pass only)`,
         value: `${noText.filter((r) => !r.gatePassed).length} of ${noText.length}`,
         verdict: 'info',
       },
@@ -137,14 +155,28 @@ export const ocrGateEval: EvalSection = {
         verdict: 'info',
       },
     ];
+    // Each swept gate: recall, and the share of text-free images it skips (cost ∝ limit² + the full pass where it lets through).
+    const sweepRows = SWEEP.map((g) => {
+      const k = gateKey(g);
+      const keptG = results.reduce((s, x) => s + (x.sweep[k] ? x.always.length : 0), 0);
+      const skipped = noText.filter((r) => !r.sweep[k]).length;
+      const fullRuns = results.filter((r) => r.sweep[k]).length;
+      const cost = (results.length * (g.limit / 960) ** 2 + fullRuns) / results.length;
+      return { gate: k, recall: keptG / Math.max(1, lines(results)), skippedTextFree: skipped / Math.max(1, noText.length), detCostVsAlwaysOn: cost };
+    });
+    rows.push({
+      measurement: 'gate sweep → recall / text-free skipped / detector cost vs always-on (this set)',
+      value: sweepRows.map((r) => `${r.gate}: ${r.recall.toFixed(3)} / ${(100 * r.skippedTextFree).toFixed(0)} % / ${r.detCostVsAlwaysOn.toFixed(2)}`).join('; '),
+      verdict: `info (shipped ${gateKey(TEXT_GATE)})`,
+    });
     const missed = results.filter((r) => r.always.length > 0 && !r.gatePassed).map((r) => ({ name: r.name, lines: r.always.map((l) => l.text) }));
     if (missed.length) rows.push({ measurement: 'images whose lines the gate lost', value: missed.map((m) => `${m.name} (${m.lines.join(' | ').slice(0, 60)})`).join('; '), verdict: 'info' });
     return {
       name: 'ocr-gate',
       about:
-        `Generated signs/documents/labels (${generated}, 12–140 px text on a 1600 px photo-like background, JPEG q82) and every photo of ../shared/photos as a preview; before = always-on OCR, after = the ${GATE_LIMIT} px text-presence gate first.`,
+        `Generated signs/documents/labels (${generated}, 12–140 px text on a 1600 px photo-like background, JPEG q82) and every photo of ../shared/photos as a preview; before = always-on OCR, after = the ${gateKey(TEXT_GATE)} text-presence gate first.`,
       rows,
-      raw: results.map((r) => ({ name: r.name, kind: r.kind, lines: r.always.map((l) => l.text), gatePassed: r.gatePassed, fullMs: Math.round(r.fullMs), gatedMs: Math.round(r.gatedMs) })),
+      raw: { sweep: sweepRows, images: results.map((r) => ({ name: r.name, kind: r.kind, lines: r.always.map((l) => l.text), gatePassed: r.gatePassed, sweep: r.sweep, fullMs: Math.round(r.fullMs), gatedMs: Math.round(r.gatedMs) })) },
     };
   },
 };
