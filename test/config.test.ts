@@ -28,6 +28,8 @@ describe('runtime settings', () => {
       sqliteVec: true,
       sqliteVecPath: null,
       sqliteBinding: null,
+      previewSize: 1200,
+      ocrGate: true,
     });
   });
 
@@ -40,6 +42,8 @@ describe('runtime settings', () => {
       SHOEBOX_NO_SQLITE_VEC: '1',
       SHOEBOX_SQLITE_VEC_PATH: '/opt/shoebox/vec0.so',
       SHOEBOX_SQLITE_BINDING: '/opt/shoebox/better_sqlite3.node',
+      SHOEBOX_PREVIEW_SIZE: '1600',
+      SHOEBOX_OCR_GATE: '0',
     });
     assert.deepEqual(s, {
       mlThreads: 4,
@@ -49,6 +53,8 @@ describe('runtime settings', () => {
       sqliteVec: false,
       sqliteVecPath: '/opt/shoebox/vec0.so',
       sqliteBinding: '/opt/shoebox/better_sqlite3.node',
+      previewSize: 1600,
+      ocrGate: false,
     });
     assert.equal(readRuntimeSettings({ SHOEBOX_NO_SQLITE_VEC: 'false' }).sqliteVec, true);
     assert.equal(readRuntimeSettings({ SHOEBOX_ML_THREADS: '' }).mlThreads, null);
@@ -62,6 +68,8 @@ describe('runtime settings', () => {
     rejects({ SHOEBOX_ML_PROVIDER: 'gpu' }, 'SHOEBOX_ML_PROVIDER=gpu', /cpu, cuda, tensorrt, dml, coreml, webgpu/);
     rejects({ SHOEBOX_OBJECT_DETECTOR: 'yolo' }, 'SHOEBOX_OBJECT_DETECTOR=yolo', /nanodet, centernet/);
     rejects({ SHOEBOX_NO_SQLITE_VEC: 'maybe' }, 'SHOEBOX_NO_SQLITE_VEC=maybe', /1 or 0/);
+    rejects({ SHOEBOX_PREVIEW_SIZE: '100' }, 'SHOEBOX_PREVIEW_SIZE=100', /256 to 4096/);
+    rejects({ SHOEBOX_OCR_GATE: 'sometimes' }, 'SHOEBOX_OCR_GATE=sometimes', /1 or 0/);
   });
 
   it('are part of the engine config, so a bad one stops the engine at start', () => {
