@@ -7,7 +7,7 @@
  *   signs/documents rendered at 4,800 px (so the preview size matters). Counted: faces, text lines,
  *   objects; near-duplicate retrieval = edited copies (resize 50 %, JPEG q60, crop 10 %, +25 %
  *   brightness) of every shared photo, through the same stage, whose nearest embedding is their source.
- *   Target: each within 2 % of before.
+ *   Target: none of them more than 2 % below before (the issue: what the analysis finds does not get worse).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -66,9 +66,10 @@ const EDITS: Record<string, (bytes: Buffer) => Promise<Buffer>> = {
   'brightness +25%': (b) => sharp(b).rotate().modulate({ brightness: 1.25 }).jpeg({ quality: 90 }).toBuffer(),
 };
 
+/** The issue's bar: what the analysis finds does not get worse by more than 2 % (finding more is printed, not failed). */
 const within = (before: number, after: number): { rel: number; ok: boolean } => {
   const rel = before === 0 ? (after === 0 ? 0 : 1) : (after - before) / before;
-  return { rel, ok: Math.abs(rel) <= 0.02 };
+  return { rel, ok: rel >= -0.02 };
 };
 
 export const speedQualityEval: EvalSection = {
@@ -158,15 +159,15 @@ export const speedQualityEval: EvalSection = {
       rows.push({
         measurement: `${key === 'text' ? 'text lines' : key} found: before / after`,
         value: `${b[key]} / ${a[key]} (${w.rel >= 0 ? '+' : ''}${(100 * w.rel).toFixed(1)} %)`,
-        target: 'within 2 %',
-        verdict: w.ok ? 'met' : 'MISSED',
+        target: 'not below −2 %',
+        verdict: w.ok ? (Math.abs(w.rel) <= 0.02 ? 'met' : 'met (more found)') : 'MISSED',
       });
     }
     const wr = within(hits['before']!, hits['after']!);
     rows.push({
       measurement: 'near-duplicate retrieval (edited copy → its source first): before / after',
       value: `${hits['before']}/${variants} / ${hits['after']}/${variants} (${wr.rel >= 0 ? '+' : ''}${(100 * wr.rel).toFixed(1)} %)`,
-      target: 'within 2 %',
+      target: 'not below −2 %',
       verdict: wr.ok ? 'met' : 'MISSED',
     });
     const kinds = [...new Set(perImage.map((r) => r.kind))];
@@ -180,6 +181,11 @@ export const speedQualityEval: EvalSection = {
       });
     }
     const changed = perImage.filter((r) => JSON.stringify(r.before) !== JSON.stringify(r.after));
+    rows.push({
+      measurement: 'images whose counts changed (faces/text/objects before → after)',
+      value: changed.map((r) => `${r.name} ${r.before ? `${r.before.faces}/${r.before.text}/${r.before.objects}` : '—'} → ${r.after ? `${r.after.faces}/${r.after.text}/${r.after.objects}` : '—'}`).join('; ') || 'none',
+      verdict: 'info',
+    });
     return {
       name: 'speed-quality',
       about: `before = ${PREVIEW_SIZE_BEFORE} px preview + always-on OCR, after = ${PREVIEW_SIZE} px preview + gated OCR, both through the real preprocess stage and models; ../shared/photos, ../shared/faces and ${generated} generated signs/documents at 4,800 px.`,
