@@ -64,6 +64,11 @@ export interface ConfigFlags {
   mlWorkers?: number;
   redis?: string;
   store?: string;
+  /**
+   * The engine serves one `shoebox analyze` run that nothing else can ask a photo of: no
+   * interactive worker (~400 MB and a process less) unless SHOEBOX_INTERACTIVE_WORKER asks for it.
+   */
+  standalone?: boolean;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -181,7 +186,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? counts.ml,
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
-    interactiveWorker: boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? true,
+    interactiveWorker: boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? !flags.standalone,
     backgroundNiceness: intFromEnv(env, 'SHOEBOX_BACKGROUND_NICENESS') ?? 10,
     redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || saved.redisUrl || null),
     redisServerBinary: env.SHOEBOX_REDIS_SERVER || null,

@@ -9,6 +9,12 @@ export const OBJECT_DETECTORS = ['nanodet', 'centernet'] as const;
 export type ObjectDetectorKind = (typeof OBJECT_DETECTORS)[number];
 
 /**
+ * The preview's long side: 1,200 px lets libjpeg shrink a 6,000 px camera JPEG by 4 on load (sharp
+ * does it only for targets ≤ 1/5 of the original); it was 1,600 px before issue 19.
+ */
+export const DEFAULT_PREVIEW_SIZE = 1200;
+
+/**
  * Settings every process reads from its environment (the engine, each worker, a detector thread):
  * the ML ones and whether to load sqlite-vec. Workers inherit the engine's environment, and the
  * engine checks these at start (loadConfig), so a bad value stops start-up, not a worker later.
@@ -34,6 +40,10 @@ export const RuntimeSettings = z.object({
    * (`shoebox models use <id>` switches without a restart).
    */
   descriptorModel: DescriptorModelSchema.nullable(),
+  /** SHOEBOX_PREVIEW_SIZE: long side of the preview the CPU class writes and the ML class reads (issue 19). */
+  previewSize: z.number().int().min(256).max(4096),
+  /** false when SHOEBOX_OCR_GATE=0: full-resolution text detection on every photo (the old way, for comparisons). */
+  ocrGate: z.boolean(),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettings>;
 
@@ -83,6 +93,8 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     sqliteVecPath: raw(env, 'SHOEBOX_SQLITE_VEC_PATH') ?? null,
     sqliteBinding: raw(env, 'SHOEBOX_SQLITE_BINDING') ?? null,
     descriptorModel: oneOf(env, 'SHOEBOX_DESCRIPTOR_MODEL', DESCRIPTOR_MODELS) ?? null,
+    previewSize: intIn(env, 'SHOEBOX_PREVIEW_SIZE', 256, 4096) ?? DEFAULT_PREVIEW_SIZE,
+    ocrGate: flag(env, 'SHOEBOX_OCR_GATE') ?? true,
   });
 }
 

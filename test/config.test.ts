@@ -29,6 +29,8 @@ describe('runtime settings', () => {
       sqliteVecPath: null,
       sqliteBinding: null,
       descriptorModel: null,
+      previewSize: 1200,
+      ocrGate: true,
     });
   });
 
@@ -42,6 +44,8 @@ describe('runtime settings', () => {
       SHOEBOX_SQLITE_VEC_PATH: '/opt/shoebox/vec0.so',
       SHOEBOX_SQLITE_BINDING: '/opt/shoebox/better_sqlite3.node',
       SHOEBOX_DESCRIPTOR_MODEL: 'shoebox-global-v2',
+      SHOEBOX_PREVIEW_SIZE: '1600',
+      SHOEBOX_OCR_GATE: '0',
     });
     assert.deepEqual(s, {
       mlThreads: 4,
@@ -52,6 +56,8 @@ describe('runtime settings', () => {
       sqliteVecPath: '/opt/shoebox/vec0.so',
       sqliteBinding: '/opt/shoebox/better_sqlite3.node',
       descriptorModel: 'shoebox-global-v2',
+      previewSize: 1600,
+      ocrGate: false,
     });
     assert.equal(readRuntimeSettings({ SHOEBOX_NO_SQLITE_VEC: 'false' }).sqliteVec, true);
     assert.equal(readRuntimeSettings({ SHOEBOX_ML_THREADS: '' }).mlThreads, null);
@@ -66,6 +72,8 @@ describe('runtime settings', () => {
     rejects({ SHOEBOX_ML_PROVIDER: 'gpu' }, 'SHOEBOX_ML_PROVIDER=gpu', /cpu, cuda, tensorrt, dml, coreml, webgpu/);
     rejects({ SHOEBOX_OBJECT_DETECTOR: 'yolo' }, 'SHOEBOX_OBJECT_DETECTOR=yolo', /nanodet, centernet/);
     rejects({ SHOEBOX_NO_SQLITE_VEC: 'maybe' }, 'SHOEBOX_NO_SQLITE_VEC=maybe', /1 or 0/);
+    rejects({ SHOEBOX_PREVIEW_SIZE: '100' }, 'SHOEBOX_PREVIEW_SIZE=100', /256 to 4096/);
+    rejects({ SHOEBOX_OCR_GATE: 'sometimes' }, 'SHOEBOX_OCR_GATE=sometimes', /1 or 0/);
   });
 
   it('are part of the engine config, so a bad one stops the engine at start', () => {

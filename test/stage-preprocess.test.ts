@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { ShoeboxError, type ErrorCode } from '../src-shared/errors.js';
 import type { PhotoDerivatives } from '../src-shared/photo.js';
 import { detectImageFormat } from '../src-worker/stages/image-format.js';
-import { MAX_INPUT_PIXELS, preprocess } from '../src-worker/stages/preprocess.js';
+import { MAX_INPUT_PIXELS, PREVIEW_SIZE, preprocess } from '../src-worker/stages/preprocess.js';
 import { readPhotoFile } from '../src-worker/stages/read-file.js';
 import { fakeRaw, jpegBomb, pngBomb, tiff16 } from './helpers/broken-corpus.js';
 import { hasPhotos, listPhotos, photo, rel, tempDir } from './helpers/photos.js';
@@ -59,8 +59,8 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
     assert.equal(thumb.channels, 3);
     const preview = await sharp(path.join(cache.dir, d.previewPath)).metadata();
     assert.equal(preview.format, 'jpeg');
-    assert.ok(preview.width! <= 1600 && preview.height! <= 1600);
-    assert.equal(Math.max(preview.width!, preview.height!), Math.min(1600, Math.max(d.width, d.height)));
+    assert.ok(preview.width! <= PREVIEW_SIZE && preview.height! <= PREVIEW_SIZE);
+    assert.equal(Math.max(preview.width!, preview.height!), Math.min(PREVIEW_SIZE, Math.max(d.width, d.height)));
   }
 
   it('real camera JPEGs: preview, thumbnail, dhash, original display size', async () => {
@@ -76,6 +76,23 @@ describe('preprocess stage', { skip: !hasPhotos && 'shared photos folder missing
     assert.equal(hashes.size, files.length, 'different photos have different dhashes');
     const big = await run(readFileSync(photo('jpg/tests/42_IndexError.jpg')));
     assert.deepEqual([big.width, big.height], [4032, 3024]);
+  });
+
+  it('the preview is PREVIEW_SIZE (1,200 px) unless the input asks for another size', async () => {
+    assert.equal(PREVIEW_SIZE, 1200);
+    const bytes = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#4a7' } }).jpeg().toBuffer();
+    const d = await run(bytes);
+    assert.deepEqual([d.width, d.height], [3000, 2000]);
+    const m = await sharp(path.join(cache.dir, d.previewPath)).metadata();
+    assert.deepEqual([m.width, m.height], [1200, 800]);
+    const other = tempDir('shoebox-preprocess-1600-');
+    try {
+      const old = await preprocess({ bytes, contentHash: sha1(bytes), cacheDir: other.dir, previewSize: 1600 });
+      const m2 = await sharp(path.join(other.dir, old.previewPath)).metadata();
+      assert.deepEqual([m2.width, m2.height], [1600, 1067]);
+    } finally {
+      other.cleanup();
+    }
   });
 
   it('applies EXIF orientation: landscape_N stay landscape, portrait_N stay portrait', async () => {

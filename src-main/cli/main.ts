@@ -107,7 +107,8 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
         await client.close();
       }
     } else {
-      engine = await Engine.start(config);
+      // Nobody can ask this engine for a photo (no app, no API): no interactive worker.
+      engine = await Engine.start(loadConfig({ ...flags, standalone: true }));
       summary = await engine.ingest(roots, { lane, force: options.now, onProgress: progress.update, signal: controller.signal });
       progress.stop();
       await engine.stop();

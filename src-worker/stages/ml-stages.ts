@@ -1,4 +1,5 @@
 import { ShoeboxError } from '../../src-shared/errors.js';
+import { runtimeSettings } from '../../src-core/runtime-settings.js';
 import type { PhotoDerivatives, PhotoMetadata } from '../../src-shared/photo.js';
 import type { Stage } from '../../src-shared/stages.js';
 import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
@@ -46,7 +47,7 @@ export interface MlStageContext {
   progress: StageProgressRepo;
   photoId: string;
   revision: number;
-  /** Absolute path of the ~1600 px preview written by the CPU job. */
+  /** Absolute path of the preview (≤ PREVIEW_SIZE px) written by the CPU job. */
   previewPath: string;
   metadata: PhotoMetadata | null;
   derivatives: PhotoDerivatives | null;
@@ -65,7 +66,7 @@ export interface MlStage {
   run: (ctx: MlStageContext, signal: AbortSignal) => Promise<StageOutcome>;
 }
 
-/** Longest side the ML stages work at (the preview is ~1600 px already). */
+/** Longest side the ML stages work at (the preview is 1,200 px now, 1,600 px in older libraries). */
 const ML_MAX_SIDE = 1600;
 
 /** The preview as the ML stages see it (also what a model upgrade re-embeds, so its vectors match a fresh analysis). */
@@ -146,7 +147,7 @@ const detectStage: MlStage = {
     const facesMs = Math.round(performance.now() - t);
     checkAborted(signal, 'text recognition');
     t = performance.now();
-    const text = await reader.read(img);
+    const text = await reader.read(img, { gate: runtimeSettings().ocrGate });
     const textMs = Math.round(performance.now() - t);
     const { objects, ms: objectsMs } = await objectsRun;
     checkAborted(signal, 'object detection');
@@ -233,7 +234,8 @@ export async function warmUpModels(): Promise<void> {
     TextReader | null,
     ObjectDetectorThread | null,
   ];
-  await Promise.all([objects?.detect(img), faces?.analyze(img), text?.read(img)]);
+  // Both text-detector sizes: the gate's and the full pass (which the gate may skip on this picture).
+  await Promise.all([objects?.detect(img), faces?.analyze(img), text?.read(img, { gate: false }).then(() => text.mayHaveText(img))]);
   await imageEmbedding(img);
   await assessQuality(img, []);
 }

@@ -5,14 +5,24 @@ import exifr from 'exifr';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
 import { ShoeboxError } from '../../src-shared/errors.js';
+import { DEFAULT_PREVIEW_SIZE, runtimeSettings } from '../../src-core/runtime-settings.js';
 import type { PhotoDerivatives } from '../../src-shared/photo.js';
 import { ExclusiveRetryGate } from './decode-gate.js';
 import { detectImageFormat, findEmbeddedJpegs, isRawFormat, walkTiff } from './image-format.js';
 
 /** Decompression-bomb guard: images declaring more pixels than this are refused before decoding. */
 export const MAX_INPUT_PIXELS = 200_000_000;
-/** The preview fits inside this square (px). */
-export const PREVIEW_SIZE = 1600;
+/**
+ * The preview fits inside this square (px) unless SHOEBOX_PREVIEW_SIZE says otherwise. It is the ML
+ * stages' working image and what the viewer shows. 1,200 rather than 1,600 (issue 19): sharp lets
+ * libjpeg shrink on load by 4 only when the target is at most a fifth of the original, so from a
+ * 6,000 px camera JPEG a 1,200 px preview decodes at ×4 (1,500 px) where 1,600 px needed ×2
+ * (3,000 px): about half the preprocess time. The models look at 240–960 px; `npm run eval --
+ * --only speed-quality` compares what they find at both sizes.
+ */
+export const PREVIEW_SIZE = DEFAULT_PREVIEW_SIZE;
+/** The preview size before issue 19, kept for the eval's before/after comparison. */
+export const PREVIEW_SIZE_BEFORE = 1600;
 export const PREVIEW_QUALITY = 82;
 /** The thumbnail fits inside this square (px). */
 export const THUMBNAIL_SIZE = 256;
@@ -28,6 +38,8 @@ export interface PreprocessInput {
   /** The library's cache folder; derivative paths in the result are relative to it. */
   cacheDir: string;
   signal?: AbortSignal;
+  /** Long side of the preview; SHOEBOX_PREVIEW_SIZE (default PREVIEW_SIZE) unless an eval compares settings. */
+  previewSize?: number;
 }
 
 /** Raw 8-bit pixels at preview size, already oriented and in sRGB. */
@@ -178,6 +190,7 @@ function orientedSize(w: number, h: number, orientation: number | null | undefin
 async function decodeToPreviewPixels(
   source: Buffer | { data: Buffer; width: number; height: number; channels: 1 | 2 | 3 | 4 },
   orientation: 'auto' | number | null,
+  size: number,
 ): Promise<RawImage> {
   let img =
     Buffer.isBuffer(source)
@@ -189,7 +202,7 @@ async function decodeToPreviewPixels(
   img = orientation === 'auto' ? img.rotate() : applyOrientation(img, orientation);
   return toRawImage(
     img
-      .resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb'),
   );
@@ -204,13 +217,12 @@ function checkPixels(w: number | undefined, h: number | undefined): void {
 }
 
 /** Default decode path (JPEG, PNG, WebP, AVIF, TIFF, GIF…): header check, then one decode. */
-async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSignal | undefined): Promise<Decoded> {
+async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSignal | undefined, size: number): Promise<Decoded> {
   const meta = await decodeStep(() => headerOf(bytes), format);
   checkPixels(meta.width, meta.height);
   checkAborted(signal, 'decoding');
-  const raw = await decodeStep(() => decodeToPreviewPixels(bytes, 'auto'), format);
-  const size = orientedSize(meta.width ?? raw.width, meta.height ?? raw.height, meta.orientation);
-  return { raw, ...size };
+  const raw = await decodeStep(() => decodeToPreviewPixels(bytes, 'auto', size), format);
+  return { raw, ...orientedSize(meta.width ?? raw.width, meta.height ?? raw.height, meta.orientation) };
 }
 
 export type HeicDecode = ((opts: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>) & {
@@ -234,7 +246,7 @@ export function loadHeicDecode(): Promise<HeicDecode> {
  * decode with libheif (wasm) to RGBA and shrink those pixels. libheif applies the HEIF rotation and
  * mirror boxes itself, so no EXIF orientation is applied on top.
  */
-async function decodeHeif(bytes: Buffer, signal: AbortSignal | undefined): Promise<Decoded> {
+async function decodeHeif(bytes: Buffer, signal: AbortSignal | undefined, size: number): Promise<Decoded> {
   let sharpWords = '';
   let declared: sharp.Metadata | null = null;
   try {
@@ -244,7 +256,7 @@ async function decodeHeif(bytes: Buffer, signal: AbortSignal | undefined): Promi
   }
   checkPixels(declared?.width, declared?.height);
   try {
-    return await decodeWithSharp(bytes, 'heif', signal);
+    return await decodeWithSharp(bytes, 'heif', signal, size);
   } catch (err) {
     if (err instanceof ShoeboxError && (err.code === 'too-large' || err.code === 'stage-timeout')) throw err;
     sharpWords = err instanceof Error ? err.message : String(err);
@@ -259,7 +271,7 @@ async function decodeHeif(bytes: Buffer, signal: AbortSignal | undefined): Promi
     checkPixels(first.width, first.height);
     const pixels = await first.decode();
     const data = Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength);
-    const raw = await decodeToPreviewPixels({ data, width: pixels.width, height: pixels.height, channels: 4 }, null);
+    const raw = await decodeToPreviewPixels({ data, width: pixels.width, height: pixels.height, channels: 4 }, null, size);
     return { raw, width: pixels.width, height: pixels.height };
   } catch (err) {
     if (err instanceof ShoeboxError) throw err;
@@ -286,7 +298,7 @@ const MIN_RAW_PREVIEW_SIDE = 256;
  * embedded JPEG preview is used when it is bigger than what sharp can decode; sharp is used when it
  * gives the larger image (or there is no preview).
  */
-async function decodeRaw(bytes: Buffer, format: string, signal: AbortSignal | undefined): Promise<Decoded> {
+async function decodeRaw(bytes: Buffer, format: string, signal: AbortSignal | undefined, size: number): Promise<Decoded> {
   const tiff = walkTiff(bytes);
   let sensor: { width: number; height: number } | null = null;
   for (const img of tiff?.images ?? []) {
@@ -334,7 +346,7 @@ async function decodeRaw(bytes: Buffer, format: string, signal: AbortSignal | un
   let sharpError: unknown = null;
   if (sharpMeta && sharpPx >= previewPx) {
     try {
-      const decoded = await decodeWithSharp(bytes, format, signal);
+      const decoded = await decodeWithSharp(bytes, format, signal, size);
       if (sensor && tiff) return { raw: decoded.raw, ...orientedSize(sensor.width, sensor.height, tiff.orientation) };
       return decoded;
     } catch (err) {
@@ -348,9 +360,9 @@ async function decodeRaw(bytes: Buffer, format: string, signal: AbortSignal | un
       checkPixels(candidate.meta.width, candidate.meta.height);
       // The preview is stored unrotated; the RAW's own IFD0 orientation applies to it.
       const orientation = tiff?.orientation ?? candidate.meta.orientation ?? null;
-      const raw = await decodeToPreviewPixels(candidate.bytes, orientation);
-      const size = sensor ?? { width: candidate.meta.width!, height: candidate.meta.height! };
-      return { raw, ...orientedSize(size.width, size.height, orientation) };
+      const raw = await decodeToPreviewPixels(candidate.bytes, orientation, size);
+      const full = sensor ?? { width: candidate.meta.width!, height: candidate.meta.height! };
+      return { raw, ...orientedSize(full.width, full.height, orientation) };
     } catch (err) {
       if (err instanceof ShoeboxError) throw err;
       sharpError ??= err;
@@ -410,7 +422,7 @@ async function writeAtomic(file: string, data: Buffer): Promise<void> {
 }
 
 /**
- * Decodes a photo once (shrink-on-load to ≤1600 px, oriented, sRGB) and derives from those pixels
+ * Decodes a photo once (shrink-on-load to ≤ PREVIEW_SIZE, oriented, sRGB) and derives from those pixels
  * the preview JPEG, the 256 px thumbnail and the dHash. Derivatives are content-addressed in the
  * cache folder and reused when already there.
  */
@@ -436,10 +448,11 @@ async function preprocessOnce(input: PreprocessInput): Promise<PhotoDerivatives>
   if (!format) throw new ShoeboxError('unsupported-format', await describeNonImage(bytes));
   checkAborted(signal, 'decoding');
 
+  const size = input.previewSize ?? runtimeSettings().previewSize;
   let decoded: Decoded;
-  if (format === 'heif') decoded = await decodeHeif(bytes, signal);
-  else if (isRawFormat(format)) decoded = await decodeRaw(bytes, format, signal);
-  else decoded = await decodeWithSharp(bytes, format, signal);
+  if (format === 'heif') decoded = await decodeHeif(bytes, signal, size);
+  else if (isRawFormat(format)) decoded = await decodeRaw(bytes, format, signal, size);
+  else decoded = await decodeWithSharp(bytes, format, signal, size);
   const { raw } = decoded;
   const rawOpts = { raw: { width: raw.width, height: raw.height, channels: raw.channels } };
 

@@ -29,6 +29,7 @@ import { corpusDir, ensureCorpus } from './corpus.js';
 import { ensureSmallFiles, writeFinishedLibrary } from './large-library.js';
 import { MemorySampler } from './procmem.js';
 import { exportSection } from './export-section.js';
+import { speedBench, speedRows, type SpeedBench } from './speed-bench.js';
 import { figure, fmt, fmtFigure, percentile, round, type Figure } from './stats.js';
 import type { LoopKind, LoopResult, LoopTask } from './stage-worker.js';
 
@@ -41,6 +42,7 @@ const sharedPhotos = path.resolve(repoRoot, '..', 'shared', 'photos');
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    'speed-photos': { type: 'string' },
     generate: { type: 'string' },
     megapixels: { type: 'string' },
     photos: { type: 'string' },
@@ -75,6 +77,9 @@ const opts = {
   onnxSeconds: quick ? 0.4 : 2,
   queueJobs: quick ? 1000 : 5000,
   shared: args.shared ?? (!quick && !args['no-shared']),
+  /** Section 7 (issue 19, speed-bench.ts): photos of the before/now comparison, and its smaller memory size. */
+  speedPhotos: num(args['speed-photos'], quick ? 16 : 1000),
+  speedSmall: quick ? 8 : 250,
 };
 const engineConfig = loadConfig({ data: os.tmpdir() });
 const classes = {
@@ -643,7 +648,7 @@ async function main(): Promise<void> {
   log(`worker classes as the engine sizes them here: ${classes.cpuWorkers} cpu process(es) × ${classes.cpuConcurrency} jobs, ${classes.mlWorkers} ml process(es) × ${classes.mlConcurrency} job(s)`);
 
   const maxScale = Math.max(0, ...opts.scale);
-  const need = Math.max(opts.photos, opts.stageSample, opts.waitingBulk + opts.requests, maxScale);
+  const need = Math.max(opts.photos, opts.stageSample, opts.waitingBulk + opts.requests, maxScale, opts.speedPhotos);
   const dir = corpusDir(opts.megapixels);
   log(`corpus: ${need} photos of ${opts.megapixels} MP in ${dir} (generated once, reused)`);
   const t0 = performance.now();
@@ -697,6 +702,12 @@ async function main(): Promise<void> {
     } catch (error) {
       log(`  shared photos run failed (the other results stand): ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  let speed: SpeedBench | null = null;
+  if (opts.speedPhotos > 0) {
+    log(`7. issue 19: settings before vs now and vipsthumbnail 256 on ${opts.speedPhotos} photos (and ${opts.speedSmall} for memory)…`);
+    speed = await speedBench(all.slice(0, opts.speedPhotos), opts.speedSmall, quick ? 1 : 2, log);
   }
 
   // ----------------------------------------------------------------------------------- figures
@@ -767,6 +778,7 @@ async function main(): Promise<void> {
     if (shared.libs.exiftool) rows.push(['../shared/photos/jpg: metadata stage vs exiftool -json', `${fmt(sr.metadata!.median / shared.libs.exiftool.median)}×`, '', `exiftool fallback on ${shared.stages.metadataFallbacks} files`]);
     rows.push([`../shared/photos end to end (${shared.e2e.photos} files, ${shared.e2e.failed} fail by design)`, `${fmt(shared.e2e.photosPerSecond)} photos/s`, '', `re-run ${shared.e2e.rerunSeconds} s`]);
   }
+  if (speed) rows.push(...speedRows(speed));
   const text = table(rows);
   log('');
   log(text);
@@ -812,6 +824,7 @@ async function main(): Promise<void> {
     largeLibraryRerun: large,
     queue,
     shared: shared && { stages: { ...shared.stages.rates, read: shared.stages.readRate }, libraries: shared.libs, endToEnd: shared.e2e },
+    speed,
     table: text,
   };
   const outDir = path.join(repoRoot, 'bench', 'results');

@@ -9,6 +9,8 @@ import { libraryPaths } from '../../src-core/paths.js';
 export interface LibraryProcess {
   pid: number;
   what: string;
+  /** A worker's role from its launch config (cpu, ml, interactive); absent for redis-server. */
+  role?: string;
 }
 
 function read(file: string): string | null {
@@ -77,7 +79,8 @@ export function libraryProcesses(dataDir: string): LibraryProcess[] {
     const environ = read(`/proc/${pid}/environ`);
     const config = environ?.split('\0').find((v) => v.startsWith('SHOEBOX_WORKER_CONFIG='));
     if (config && config.includes(JSON.stringify(libraryPaths(dataDir).cacheDir).slice(1, -1))) {
-      out.push({ pid, what: `worker of the library: ${cmdline}` });
+      const role = /"role":"([a-z]+)"/.exec(config)?.[1];
+      out.push({ pid, what: `worker of the library: ${cmdline}`, ...(role ? { role } : {}) });
     }
   }
   return out;

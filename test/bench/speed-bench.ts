@@ -1,0 +1,186 @@
+/**
+ * Issue 19 in `npm run bench` (section 7), also runnable alone:
+ *   node dist/test/bench/speed-bench.js [--photos 16] [--small 8] [--reps 2]
+ * On the same 24 MP files, in one run: `vipsthumbnail --size 256` (2 processes) as the reference;
+ * `shoebox analyze` with the settings before issue 19 (1,600 px preview, always-on OCR, an interactive
+ * worker) and with today's; for each: photos/s, time until every photo had a thumbnail, time until
+ * every photo was analysed, peak RSS per process class; today's settings also at a smaller size, so
+ * peak memory can be compared across sizes. Ratios, not absolute figures, are what carry over
+ * between machines (and between runs on a shared one).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { libraryPaths } from '../../src-core/paths.js';
+import { watchBrowsable, type BrowsableTimes } from './browsable.js';
+import { corpusDir, ensureCorpus } from './corpus.js';
+import { MemorySampler } from './procmem.js';
+import { figure, fmt, fmtFigure, round, type Figure } from './stats.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..', '..');
+const cli = path.join(repoRoot, 'bin', 'shoebox.js');
+
+/** The settings before issue 19, as environment for `shoebox analyze`. */
+export const BEFORE_ENV = { SHOEBOX_PREVIEW_SIZE: '1600', SHOEBOX_OCR_GATE: '0', SHOEBOX_INTERACTIVE_WORKER: '1' } as const;
+
+export interface AnalyzeRun {
+  photos: number;
+  photosPerSecond: number;
+  wallSeconds: number;
+  browsable: BrowsableTimes;
+  peakRssMbByClass: Record<string, number>;
+}
+
+export interface SpeedBench {
+  photos: number;
+  vipsThumb256: Figure | null;
+  before: AnalyzeRun[];
+  after: AnalyzeRun[];
+  afterSmall: AnalyzeRun | null;
+  /** Medians: after / vipsthumbnail, before / vipsthumbnail, after / before. */
+  afterOverVips: number | null;
+  beforeOverVips: number | null;
+  afterOverBefore: number;
+}
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}, onPid?: (pid: number) => void): Promise<{ out: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    if (child.pid && onPid) onPid(child.pid);
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve({ out, code }) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-400)}`))));
+  });
+}
+
+function hasVips(): boolean {
+  try {
+    return (process.env.PATH ?? '').split(':').some((d) => fs.existsSync(path.join(d, 'vipsthumbnail')));
+  } catch {
+    return false;
+  }
+}
+
+async function vipsThumbs(files: string[], tmp: string, procs: number): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(tmp, 'vips-'));
+  const slices = Array.from({ length: procs }, (_, i) => files.filter((_, k) => k % procs === i));
+  const t = performance.now();
+  await Promise.all(slices.map((s, i) => run('vipsthumbnail', ['-s', '256x256', '-o', `${dir}/p${i}-%s.jpg[Q=80,strip]`, ...s])));
+  const rate = files.length / ((performance.now() - t) / 1000);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+async function analyze(dir: string, count: number, tmp: string, env: NodeJS.ProcessEnv): Promise<AnalyzeRun> {
+  const dataDir = fs.mkdtempSync(path.join(tmp, 'data-'));
+  const watch = watchBrowsable(libraryPaths(dataDir).sqlite, count);
+  let sampler: MemorySampler | null = null;
+  const t = performance.now();
+  try {
+    const { out } = await run(process.execPath, [cli, 'analyze', dir, '--json', '--no-progress', '--data', dataDir], env, (pid) => {
+      sampler = new MemorySampler(pid).start();
+    });
+    const wallSeconds = (performance.now() - t) / 1000;
+    const summary = JSON.parse(out) as { photos: number; seconds: number };
+    const s = sampler as MemorySampler | null;
+    s?.stop();
+    return {
+      photos: summary.photos,
+      photosPerSecond: summary.photos / summary.seconds,
+      wallSeconds: round(wallSeconds),
+      browsable: watch.stop(),
+      peakRssMbByClass: Object.fromEntries(Object.entries(s?.peakByClass ?? {}).map(([k, v]) => [k, Math.round(v)])),
+    };
+  } finally {
+    (sampler as MemorySampler | null)?.stop();
+    watch.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function linkDir(tmp: string, name: string, files: string[]): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of files) fs.symlinkSync(f, path.join(dir, path.basename(f)));
+  return dir;
+}
+
+/** Runs the section on `photos` corpus files (`small` for the second memory size), `reps` times each. */
+export async function speedBench(files: string[], small: number, reps: number, log: (line: string) => void): Promise<SpeedBench> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-speed-'));
+  try {
+    const dir = linkDir(tmp, 'all', files);
+    const vips: number[] = [];
+    const before: AnalyzeRun[] = [];
+    const after: AnalyzeRun[] = [];
+    // Interleaved, so a change in the machine's load hits both settings alike.
+    for (let rep = 0; rep < reps; rep++) {
+      if (hasVips()) vips.push(await vipsThumbs(files, tmp, 2));
+      before.push(await analyze(dir, files.length, tmp, BEFORE_ENV));
+      after.push(await analyze(dir, files.length, tmp, {}));
+      log(`  rep ${rep + 1}: vipsthumbnail 256 ${fmt(vips.at(-1) ?? NaN)}/s, before ${fmt(before.at(-1)!.photosPerSecond)}/s, after ${fmt(after.at(-1)!.photosPerSecond)}/s`);
+    }
+    const afterSmall = small > 0 && small < files.length ? await analyze(linkDir(tmp, 'small', files.slice(0, small)), small, tmp, {}) : null;
+    const vipsFig = vips.length ? figure(vips) : null;
+    const med = (runs: AnalyzeRun[]) => figure(runs.map((r) => r.photosPerSecond)).median;
+    return {
+      photos: files.length,
+      vipsThumb256: vipsFig,
+      before,
+      after,
+      afterSmall,
+      afterOverVips: vipsFig ? med(after) / vipsFig.median : null,
+      beforeOverVips: vipsFig ? med(before) / vipsFig.median : null,
+      afterOverBefore: med(after) / med(before),
+    };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const rss = (r: AnalyzeRun) => ['engine', 'cpu', 'ml', 'interactive', 'redis'].map((k) => r.peakRssMbByClass[k] ?? '–').join('/');
+const secs = (v: number | null) => (v === null ? '—' : `${fmt(v, 1)} s`);
+
+/** Table rows (measurement, value, target, verdict) for bench.ts's table. */
+export function speedRows(s: SpeedBench): string[][] {
+  const rows: string[][] = [];
+  const rate = (runs: AnalyzeRun[]) => fmtFigure(figure(runs.map((r) => r.photosPerSecond)));
+  if (s.vipsThumb256) rows.push([`issue 19: vipsthumbnail --size 256 (2 procs, ${s.photos} photos)`, `${fmtFigure(s.vipsThumb256)} photos/s`, '', 'reference']);
+  rows.push([`issue 19: analyze, settings before (1600 px preview, OCR always, interactive worker)`, `${rate(s.before)} photos/s`, '', s.beforeOverVips === null ? '' : `${fmt(s.beforeOverVips)} × vipsthumbnail`]);
+  rows.push([`issue 19: analyze, settings now (1200 px preview, OCR gate, no interactive worker)`, `${rate(s.after)} photos/s`, '', `${fmt(s.afterOverBefore)} × before`]);
+  if (s.afterOverVips !== null) {
+    rows.push(['issue 19: full analysis end to end / vipsthumbnail 256', fmt(s.afterOverVips), '≥ 0.48', s.afterOverVips >= 0.48 ? 'met' : `MISSED (${fmt(s.afterOverVips / 0.48)} of the target)`]);
+  }
+  for (const [name, runs] of [['before', s.before], ['now', s.after]] as const) {
+    const r = runs[0]!;
+    rows.push([`issue 19: ${name}: every photo has a thumbnail / fully analysed (${r.photos} photos)`, runs.map((x) => `${secs(x.browsable.thumbnailsSeconds)} / ${secs(x.browsable.analysedSeconds)}`).join('; '), '', '']);
+    rows.push([`issue 19: ${name}: peak RSS MB engine/cpu/ml/interactive/redis (${r.photos} photos)`, runs.map(rss).join('; '), '', '']);
+  }
+  if (s.afterSmall) rows.push([`issue 19: now: peak RSS MB engine/cpu/ml/interactive/redis (${s.afterSmall.photos} photos)`, rss(s.afterSmall), '', 'flat across sizes?']);
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { photos: { type: 'string', default: '16' }, small: { type: 'string', default: '8' }, reps: { type: 'string', default: '2' }, megapixels: { type: 'string', default: '24' } } });
+  const n = Number(values.photos);
+  const files = await ensureCorpus(corpusDir(Number(values.megapixels)), n, Number(values.megapixels));
+  console.log(`issue 19 speed section: ${n} photos, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+  const s = await speedBench(files, Number(values.small), Number(values.reps), (l) => console.log(l));
+  console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  for (const r of speedRows(s)) console.log(`| ${r.join(' | ')} |`);
+  console.log(JSON.stringify(s));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && !process.env.NODE_TEST_CONTEXT) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
