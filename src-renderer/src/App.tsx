@@ -11,6 +11,7 @@ import { PeopleView } from './views/PeopleView.js';
 import { FoldersView } from './views/FoldersView.js';
 import { Viewer } from './views/Viewer.js';
 import { CullingView } from './views/CullingView.js';
+import { PresetsView } from './views/presets/PresetsView.js';
 import { duration, plural } from './format.js';
 
 const VIEWS: { id: View; label: string; key: string }[] = [
@@ -19,6 +20,7 @@ const VIEWS: { id: View; label: string; key: string }[] = [
   { id: 'culling', label: 'Culling', key: '6' },
   { id: 'people', label: 'People', key: '5' },
   { id: 'folders', label: 'Folders', key: '7' },
+  { id: 'presets', label: 'Presets', key: '8' },
   { id: 'failed', label: 'Failed', key: '3' },
   { id: 'settings', label: 'Settings', key: '4' },
 ];
@@ -209,6 +211,8 @@ export function App() {
             <FailedView />
           ) : view === 'people' ? (
             <PeopleView />
+          ) : view === 'presets' ? (
+            <PresetsView />
           ) : (
             <SettingsView />
           )}
