@@ -12,9 +12,10 @@ import type { EvalSection, EvalSectionResult } from './eval-section.js';
 import { cullingEval } from './culling-eval.js';
 import { peopleEval } from './people-eval.js';
 import { signalsEval } from './signals-eval.js';
+import { presetsEval } from './presets-eval.js';
 
 /** Every section, in the order they run. A new section: one import, one entry. */
-const SECTIONS: EvalSection[] = [signalsEval, cullingEval, peopleEval];
+const SECTIONS: EvalSection[] = [signalsEval, cullingEval, peopleEval, presetsEval];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');
