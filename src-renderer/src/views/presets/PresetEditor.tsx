@@ -134,7 +134,7 @@ export function PresetEditor({ preset, photos, photoId, onPhoto, onDuplicate, on
             <input type="text" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} aria-label="Preset name" />
           </label>
         )}
-        <div className="row-actions">
+        <div className="preset-actions">
           {readOnly ? (
             <button className="primary" onClick={() => onDuplicate({ ...preset, name, settings })}>Duplicate to edit</button>
           ) : (

@@ -18,7 +18,7 @@ function LabelPicker({ title, labels, onChange, ruleIndex }: { title: string; la
       {labels.map((l) => (
         <span key={l} className="active-filter">
           {l}
-          <button className="ghost" aria-label={`Remove ${l} from rule ${ruleIndex + 1}`} onClick={() => onChange(labels.filter((x) => x !== l))}>×</button>
+          <button className="ghost" aria-label={`Remove ${l} from “${title}” of rule ${ruleIndex + 1}`} onClick={() => onChange(labels.filter((x) => x !== l))}>×</button>
         </span>
       ))}
       {free.length > 0 && (
@@ -69,7 +69,7 @@ export function RuleEditor({ rules, presets }: { rules: PresetRule[]; presets: P
     <section className="card rule-editor" aria-label="Selection rules" data-testid="rule-editor">
       <div className="preset-editor-head">
         <h3>Selection rules <span className="small muted">first match wins</span></h3>
-        <div className="row-actions">
+        <div className="preset-actions">
           <button onClick={add}>Add rule</button>
           <button disabled={!dirty} onClick={() => { setDraft(rules); setStatus(null); }}>Revert</button>
           <button className="primary" disabled={!dirty || busy} onClick={() => void save()}>{busy ? 'Saving…' : 'Save rules'}</button>
@@ -99,7 +99,7 @@ export function RuleEditor({ rules, presets }: { rules: PresetRule[]; presets: P
                 </select>
               </label>
               {!theDefault && (
-                <span className="row-actions">
+                <span className="preset-actions">
                   <button className="ghost" aria-label={`Move rule ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>↑</button>
                   <button className="ghost" aria-label={`Move rule ${i + 1} down`} disabled={i >= draft.length - 1 || (i === draft.length - 2 && isDefault(draft.at(-1)!))} onClick={() => move(i, 1)}>↓</button>
                   <button className="ghost" aria-label={`Remove rule ${i + 1}`} onClick={() => setDraft((d) => d.filter((_, j) => j !== i))}>✕</button>
