@@ -30,6 +30,7 @@ export interface PresetsState {
   saveRules(rules: Req<'presets.setRules'>['rules']): Promise<void>;
   preview(photoId: string, settings: Req<'presets.preview'>['settings']): Promise<PresetPreviewDto>;
   applyFolder(folder: string): Promise<Res<'presets.applyFolder'>>;
+  setNaming(naming: PresetLibraryDto['sidecarNaming']): Promise<void>;
   /** Analysed photos the editor can preview on (first page). */
   previewPhotos(): Promise<{ id: string; name: string }[]>;
 }
@@ -89,6 +90,10 @@ export function createPresetsStore(client: ApiClient): PresetsStore {
     },
     preview: (photoId, settings) => client['presets.preview']({ photoId, settings }),
     applyFolder: (folder) => client['presets.applyFolder']({ folder }),
+    async setNaming(naming) {
+      await client['presets.setNaming']({ naming });
+      await get().loadLibrary();
+    },
     async previewPhotos() {
       const { photos } = await client['photos.list']({ state: 'done', limit: 100 });
       return photos.map((p) => ({ id: p.id, name: p.path.split(/[\\/]/).pop() ?? p.id }));

@@ -41,7 +41,24 @@ function ImportButton({ onImported }: { onImported: (p: Preset, skipped: string[
   );
 }
 
-function FolderApply() {
+/** How sidecars are named: `photo.xmp` (Lightroom, Capture One) or `photo.jpg.xmp` (darktable, digiKam). */
+function SidecarNaming({ naming }: { naming: 'stem' | 'full' }) {
+  const setNaming = usePresets((s) => s.setNaming);
+  const [error, setError] = useState<string | null>(null);
+  const choose = (n: 'stem' | 'full') => setNaming(n).then(() => setError(null), (e: unknown) => setError(errorText(e)));
+  return (
+    <div className="chips-row" role="group" aria-label="Sidecar names">
+      <span className="small muted">Sidecar names</span>
+      <div className="segmented">
+        <button className={naming === 'stem' ? 'active' : ''} aria-pressed={naming === 'stem'} onClick={() => void choose('stem')} title="Lightroom, Capture One">photo.xmp</button>
+        <button className={naming === 'full' ? 'active' : ''} aria-pressed={naming === 'full'} onClick={() => void choose('full')} title="darktable, digiKam">photo.jpg.xmp</button>
+      </div>
+      {error && <span className="small bad" role="alert">{error}</span>}
+    </div>
+  );
+}
+
+function FolderApply({ naming }: { naming: 'stem' | 'full' }) {
   const folders = useApp((s) => s.folders);
   const loadFolders = useApp((s) => s.loadFolders);
   const applyFolder = usePresets((s) => s.applyFolder);
@@ -73,6 +90,7 @@ function FolderApply() {
         <button disabled={!chosen} onClick={() => void apply()}>Apply suggested presets</button>
       </div>
       {result && <p className={`small ${result.kind === 'error' ? 'bad' : 'muted'}`} role={result.kind === 'error' ? 'alert' : 'status'}>{result.text}</p>}
+      <SidecarNaming naming={naming} />
     </section>
   );
 }
@@ -120,7 +138,7 @@ export function PresetsView() {
     try {
       const copy = await savePreset({ name: `${p.name} (copy)`, group: p.group, settings: p.settings });
       setSelected(copy.id);
-      setNote(`Duplicated as “${copy.name}”: edit it here.`);
+      setNote(null);
     } catch (e) {
       setNote(errorText(e));
     }
@@ -163,7 +181,7 @@ export function PresetsView() {
         )}
       </div>
       <RuleEditor rules={rules} presets={presets} />
-      <FolderApply />
+      <FolderApply naming={library.data.sidecarNaming} />
     </div>
   );
 }
