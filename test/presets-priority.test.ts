@@ -91,10 +91,12 @@ describe('preset priorities and previews through the engine', { skip: !hasPhotos
     assert.deepEqual(writes.sort((a, b) => a.at.localeCompare(b.at)).map((w) => w.priority), [1, 2, 3]);
   });
 
-  it('renders the editor’s preview in a worker: +1 EV is brighter than no preset, and bad requests say why', async () => {
+  it('renders the editor’s preview in a worker: +1 EV is brighter than no preset, and bad requests say why', async (t) => {
     const photoId = ids.get('mobile/jolla.jpg')!; // 3264 × 2448: its cached preview is larger than the editor's 800 px
     const plain = await call('presets.preview', { photoId, settings: {} });
+    const started = performance.now();
     const brighter = await call('presets.preview', { photoId, settings: { Exposure2012: '+1.00' } });
+    const roundTrip = performance.now() - started;
     assert.equal(plain.ok && brighter.ok, true, JSON.stringify(!plain.ok ? plain : brighter));
     const a = (plain as { result: { image: string; width: number; height: number; ms: number } }).result;
     const b = (brighter as { result: { image: string; width: number; height: number } }).result;
@@ -102,6 +104,8 @@ describe('preset priorities and previews through the engine', { skip: !hasPhotos
     assert.deepEqual([b.width, b.height], [a.width, a.height]);
     const [la, lb] = [await meanLuma(a.image), await meanLuma(b.image)];
     assert.ok(lb > la + 10, `+1 EV mean luma ${lb.toFixed(1)} vs ${la.toFixed(1)}`);
+    // Information only (speed is for benchmarks): the worker's render time and the whole call's.
+    t.diagnostic(`preview ${b.width}×${b.height}: rendered in ${(brighter as { result: { ms: number } }).result.ms} ms by the worker, ${Math.round(roundTrip)} ms for the call`);
     // The worker's temp file is gone once the engine has read it.
     assert.deepEqual(fs.readdirSync(path.join(libraryPaths(dataDir).cacheDir, 'preset-previews')), []);
 

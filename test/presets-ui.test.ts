@@ -64,18 +64,6 @@ test('the detail shows the context, the suggested preset and its rule; the butto
   assert.match((await section.textContent()) ?? '', /golden-hour.*sun \d+\.\d° above the horizon/s);
   await section.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(artifacts, 'presets-detail-1440.png') });
-  // darktable naming, then "apply suggested presets to this folder": the bulk lane writes tuscany.jpg.xmp.
-  const folderCard = page.getByRole('region', { name: 'Apply suggested presets to a folder' });
-  await folderCard.getByRole('button', { name: 'photo.jpg.xmp' }).click();
-  await folderCard.getByRole('button', { name: 'photo.jpg.xmp', pressed: true }).waitFor();
-  assert.equal((await api<{ sidecarNaming: string }>('presets.list')).sidecarNaming, 'full');
-  await folderCard.getByRole('button', { name: 'Apply suggested presets' }).click();
-  await folderCard.getByRole('status').filter({ hasText: /Queued 1 sidecar write on the bulk lane: \d high, \d medium, \d low priority/ }).waitFor();
-  const darktable = path.join(photos, 'tuscany.jpg.xmp');
-  await waitFor(() => existsSync(darktable), 60_000, 'the folder apply sidecar');
-  const written = JSON.parse(execFileSync('exiftool', ['-xmp:all', '-json', '-G1', darktable], { encoding: 'utf8' }))[0] as Record<string, unknown>;
-  assert.equal(written['XMP-shoebox:Preset'], 'Landscape', 'the suggested preset (rule: landscape)');
-
   await page.setViewportSize({ width: 800, height: 600 });
   await section.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(artifacts, 'presets-detail-800.png') });
@@ -173,6 +161,18 @@ test('the Presets view edits a preset with a live before/after, and edits the ru
   await page.getByTestId('import-preset').setInputFiles(path.join(root, 'test', 'fixtures', 'presets', 'Moody & Warm.xmp'));
   await page.getByRole('status').filter({ hasText: /Imported “Moody & Warm”/ }).waitFor();
   assert.ok((await api<{ presets: PresetDto[] }>('presets.list')).presets.some((p) => p.source === 'imported' && p.name === 'Moody & Warm'));
+
+  // darktable naming, then "apply suggested presets to this folder": the bulk lane writes tuscany.jpg.xmp.
+  const folderCard = page.getByRole('region', { name: 'Apply suggested presets to a folder' });
+  await folderCard.getByRole('button', { name: 'photo.jpg.xmp' }).click();
+  await folderCard.getByRole('button', { name: 'photo.jpg.xmp', pressed: true }).waitFor();
+  assert.equal((await api<{ sidecarNaming: string }>('presets.list')).sidecarNaming, 'full');
+  await folderCard.getByRole('button', { name: 'Apply suggested presets' }).click();
+  await folderCard.getByRole('status').filter({ hasText: /Queued 1 sidecar write on the bulk lane: \d high, \d medium, \d low priority/ }).waitFor();
+  const darktable = path.join(photos, 'tuscany.jpg.xmp');
+  await waitFor(() => existsSync(darktable), 60_000, 'the folder apply sidecar');
+  const written = JSON.parse(execFileSync('exiftool', ['-xmp:all', '-json', '-G1', darktable], { encoding: 'utf8' }))[0] as Record<string, unknown>;
+  assert.equal(written['XMP-shoebox:Preset'], 'Landscape', 'the suggested preset (rule: landscape)');
 
   await page.setViewportSize({ width: 800, height: 600 });
   await page.getByRole('navigation', { name: 'Presets' }).getByRole('button', { name: /^Bright natural/ }).click();
