@@ -154,7 +154,7 @@ test('the Presets view edits a preset with a live before/after, and edits the ru
   await rules.getByRole('button', { name: 'Save rules' }).click();
   await rules.getByTestId('rules-status').filter({ hasText: 'Rules saved' }).waitFor();
   assert.equal((await api<{ rules: RuleDto[] }>('presets.list')).rules.at(-1)!.presetId, mine.id);
-  await rules.scrollIntoViewIfNeeded();
+  await rules.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: path.join(screenshots, '1440-presets-rules.jpg'), type: 'jpeg', quality: 85 });
 
   // A Lightroom preset file, through the page's file input.
@@ -179,6 +179,6 @@ test('the Presets view edits a preset with a live before/after, and edits the ru
   await page.getByTestId('preview-status').filter({ hasText: 'Rendered' }).waitFor({ timeout: 60_000 });
   await page.locator('#content').evaluate((el) => el.scrollTo(0, 0));
   await page.screenshot({ path: path.join(screenshots, '800-presets-editor.jpg'), type: 'jpeg', quality: 85 });
-  await rules.scrollIntoViewIfNeeded();
+  await rules.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: path.join(screenshots, '800-presets-rules.jpg'), type: 'jpeg', quality: 85 });
 });

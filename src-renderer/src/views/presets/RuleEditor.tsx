@@ -98,6 +98,7 @@ export function RuleEditor({ rules, presets }: { rules: PresetRule[]; presets: P
                   {presets.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
                 </select>
               </label>
+              {theDefault && <span className="rule-actions-spacer" aria-hidden="true" />}
               {!theDefault && (
                 <span className="preset-actions">
                   <button className="ghost" aria-label={`Move rule ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>↑</button>
