@@ -43,6 +43,6 @@ export async function runPresetPreviewJob(job: Job, services: Pick<WorkerService
     );
     return { outName, width: out.width, height: out.height, ms: Math.round(performance.now() - started) };
   } catch (err) {
-    throw new UnrecoverableError(`preview failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
   }
 }

@@ -83,12 +83,14 @@ export function presetHandlers(engine: HandlerEngine): PresetHandlers {
       const outName = `${randomUUID()}.jpg`;
       const data: PresetPreviewJobData = { photoId, settings, longEdge, outName };
       let result: { width: number; height: number; ms: number };
+      const file = path.join(cacheDir, PRESET_PREVIEW_DIR, outName);
       try {
         result = (await lanes.addAndWait('presets.preview', 'high_priority', data, `presets_preview-${outName.slice(0, -4)}`, PREVIEW_TIMEOUT_MS)) as typeof result;
       } catch (err) {
+        // A wait that timed out may still see the worker write the file: remove it once that is past.
+        setTimeout(() => void rm(file, { force: true }), 2 * PREVIEW_TIMEOUT_MS).unref();
         throw new ApiError('internal', `the preview could not be rendered: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const file = path.join(cacheDir, PRESET_PREVIEW_DIR, outName);
       try {
         const bytes = await readFile(file);
         return { image: `data:image/jpeg;base64,${bytes.toString('base64')}`, width: result.width, height: result.height, ms: result.ms };
