@@ -1,4 +1,4 @@
-import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { Queue, QueueEvents, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { LANES, WORKER_CLASSES, queueName, type Lane, type WorkerClass } from '../src-shared/lanes.js';
 import { JOB_CLASS, PhotoJobData, PresetApplyJobData, photoJobId, type JobName, type MaintenanceJobData } from '../src-shared/jobs.js';
@@ -34,9 +34,11 @@ export interface PhotoJobSpec {
 export class Lanes {
   private readonly connection: Redis;
   private readonly queues = new Map<string, Queue>();
+  /** One QueueEvents per queue that `addAndWait` used (a blocking connection each), opened on first use. */
+  private readonly waiters = new Map<string, Promise<QueueEvents>>();
 
   constructor(
-    endpoint: RedisEndpoint,
+    private readonly endpoint: RedisEndpoint,
     private readonly policy: RetryPolicy,
   ) {
     this.connection = new Redis(redisOptions(endpoint));
@@ -96,12 +98,15 @@ export class Lanes {
     }
   }
 
-  /** Queues sidecar writes (issue 15); each request is its own job, so asking again writes again. */
-  async addPresetApply(jobs: readonly { lane: Lane; data: PresetApplyJobData }[]): Promise<void> {
-    for (const { lane, data } of jobs) {
+  /**
+   * Queues sidecar writes (issue 15); each request is its own job, so asking again writes again.
+   * `priority` is BullMQ's (1 first), from the quality score on the bulk lane; none on a person's request.
+   */
+  async addPresetApply(jobs: readonly { lane: Lane; data: PresetApplyJobData; priority?: number }[]): Promise<void> {
+    for (const { lane, data, priority } of jobs) {
       PresetApplyJobData.parse(data);
       const id = `presets_apply-${data.photoId}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-      await this.queue(JOB_CLASS['presets.apply'], lane).add('presets.apply' satisfies JobName, data, this.jobOptions(id));
+      await this.queue(JOB_CLASS['presets.apply'], lane).add('presets.apply' satisfies JobName, data, { ...this.jobOptions(id), ...(priority ? { priority } : {}) });
     }
   }
 
@@ -126,6 +131,25 @@ export class Lanes {
     const jobId = `learning_evaluate-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     await this.queue(JOB_CLASS['learning.evaluate'], 'learning').add('learning.evaluate' satisfies JobName, data, this.jobOptions(jobId));
     return jobId;
+  }
+
+  /**
+   * Adds one job and waits for its result, for work a person watches happen (the preset editor's preview).
+   * One attempt: by the time a retry ran the person has moved on. Finished jobs stay a minute so that the
+   * wait's own "already finished?" check still finds one that completed before it looked.
+   */
+  async addAndWait(name: JobName, lane: Lane, data: unknown, jobId: string, timeoutMs: number): Promise<unknown> {
+    const queue = this.queue(JOB_CLASS[name], lane);
+    let waiter = this.waiters.get(queue.name);
+    if (!waiter) {
+      const events = new QueueEvents(queue.name, { connection: redisOptions(this.endpoint), prefix: QUEUE_PREFIX });
+      events.on('error', () => undefined); // reconnects on its own; the wait times out meanwhile
+      waiter = events.waitUntilReady().then(() => events);
+      this.waiters.set(queue.name, waiter);
+    }
+    const events = await waiter;
+    const job = await queue.add(name, data, { jobId, attempts: 1, removeOnComplete: { age: 60 }, removeOnFail: { age: 60 } });
+    return job.waitUntilFinished(events, timeoutMs);
   }
 
   async addMaintenance(data: MaintenanceJobData, jobId: string): Promise<void> {
@@ -200,6 +224,7 @@ export class Lanes {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.waiters.values()].map(async (w) => (await w.catch(() => null))?.close()));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.connection.disconnect();
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { WorkerClass } from './lanes.js';
 import { PEOPLE_JOB_NAMES } from './people-jobs.js';
 import { LEARNING_JOB_NAMES } from './learning-jobs.js';
+import { crsSettingsSchema } from './presets.js';
 
 /**
  * Job payloads carry ids, never file contents: the store holds the truth and a job only says
@@ -29,7 +30,21 @@ export const PresetApplyJobData = z.object({
 });
 export type PresetApplyJobData = z.infer<typeof PresetApplyJobData>;
 
-export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', 'group', ...PEOPLE_JOB_NAMES, 'export.photo', ...LEARNING_JOB_NAMES] as const;
+/**
+ * Render a preset's before/after preview for the editor (issue 15): always high_priority (a person waits),
+ * from the photo's cached preview, into `outName` under the cache's `preset-previews/` folder.
+ */
+export const PresetPreviewJobData = z.object({
+  photoId: z.string().min(1).max(64),
+  settings: crsSettingsSchema,
+  longEdge: z.number().int().min(64).max(2048),
+  outName: z.string().regex(/^[A-Za-z0-9_-]{8,80}\.jpg$/, 'a plain .jpg file name'),
+});
+export type PresetPreviewJobData = z.infer<typeof PresetPreviewJobData>;
+/** The cache's folder for editor previews: the worker writes one, the engine reads and deletes it. */
+export const PRESET_PREVIEW_DIR = 'preset-previews';
+
+export const JOB_NAMES = ['photo.cpu', 'photo.ml', 'maintenance', 'presets.apply', 'presets.preview', 'group', ...PEOPLE_JOB_NAMES, 'export.photo', ...LEARNING_JOB_NAMES] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOB_CLASS: Record<JobName, WorkerClass> = {
@@ -39,6 +54,7 @@ export const JOB_CLASS: Record<JobName, WorkerClass> = {
   'people.cluster-faces': 'cpu',
   'people.recluster': 'cpu',
   'presets.apply': 'cpu',
+  'presets.preview': 'cpu',
   group: 'cpu',
   'export.photo': 'cpu',
   'learning.prototypes': 'cpu',
@@ -63,6 +79,7 @@ export function nextJob(name: JobName): 'photo.ml' | 'group' | null {
     case 'people.cluster-faces':
     case 'people.recluster':
     case 'presets.apply':
+    case 'presets.preview':
     case 'export.photo':
     case 'learning.prototypes':
     case 'learning.evaluate':

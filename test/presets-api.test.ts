@@ -58,8 +58,14 @@ describe('preset API', { skip: existsSync(landscapeSource) ? false : '../shared 
     const notPreset = await call('presets.import', { fileName: 'x.xmp', xml: '<nope' });
     assert.equal(!notPreset.ok && notPreset.error.code, 'bad-request');
     assert.match(!notPreset.ok ? notPreset.error.message : '', /x\.xmp is not an XMP preset/);
-    const reordered = await call('presets.setRules', { rules: [...rules].reverse() });
+    // The default stays last; the others may be put in any order.
+    const reordered = await call('presets.setRules', { rules: [...rules.slice(0, -1).reverse(), rules.at(-1)] });
     assert.equal(reordered.ok, true);
+    const hidden = await call('presets.setRules', { rules: [...rules].reverse() });
+    assert.equal(!hidden.ok && hidden.error.code, 'bad-request');
+    assert.match(!hidden.ok ? hidden.error.message : '', /rule 1 matches every photo, so the \d+ rule\(s\) after it would never be used/);
+    const never = await call('presets.setRules', { rules: [{ id: 'r', when: ['night'], unless: ['night'], presetId: 'builtin:natural' }] });
+    assert.match(!never.ok ? never.error.message : '', /both needs and excludes night/);
     const dangling = await call('presets.setRules', { rules: [{ id: 'r', when: [], presetId: 'user:none' }] });
     assert.equal(!dangling.ok && dangling.error.code, 'bad-request');
     assert.equal((await call('presets.setNaming', { naming: 'full' })).ok, true);

@@ -111,6 +111,21 @@ for (const backend of storeBackends()) {
       assert.equal(await presets.get(mine.id), null);
     });
 
+    it('refuses rule lists with a rule that can never run, saying which', async () => {
+      const rules = await presets.rules();
+      await assert.rejects(presets.setRules([rules.at(-1)!, ...rules.slice(0, -1)]), /rule 1 matches every photo, so the \d+ rule\(s\) after it would never be used/);
+      await assert.rejects(presets.setRules([{ id: 'r', when: ['portrait'], unless: ['portrait'], presetId: 'builtin:portrait' }, rules.at(-1)!]), /rule 1 both needs and excludes portrait/);
+      assert.deepEqual(await presets.rules(), rules, 'nothing changed');
+    });
+
+    it('lists a folder’s photos with their quality score (null before the quality stage)', async () => {
+      await store.progress.saveResult('p1', 0, 'quality', { score: 4.6, priority: 'high' });
+      const under = await photos.photosUnder(dir);
+      assert.deepEqual(under.map((p) => [p.photoId, p.quality]), [['p1', 4.6], ['p2', null]]);
+      assert.deepEqual(await photos.photosUnder(dir.slice(0, -1)), [], 'a folder whose name is a prefix of it holds none of them');
+      assert.deepEqual(await photos.photosUnder(path.join(dir, 'sub')), []);
+    });
+
     it('stores a photo’s context and suggestion for its revision, its marks and its last sidecar write', async () => {
       const findings = [{ label: 'portrait' as const, reason: 'largest face covers 18% of the frame' }];
       assert.equal(await photos.saveContext('p1', 7, findings, { presetId: 'builtin:portrait', ruleId: 'rule:portrait' }), false, 'stale revision');

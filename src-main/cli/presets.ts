@@ -2,14 +2,15 @@
  * Preset commands (issue 15): list and import presets, apply one (or each photo's suggested one) as XMP
  * sidecars, rate photos and give them a colour label. Photos are named by file or folder (every photo
  * of the library under it). With an engine running on the library, applying a preset is queued as
- * `presets.apply` jobs (high_priority for photos named one by one, the default lane for folders);
+ * `presets.apply` jobs (high_priority for photos named one by one; the default lane for folders, with a
+ * BullMQ priority from each photo's quality score);
  * otherwise the sidecars are written here. Ratings and labels are stored and written at once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { COLOUR_LABELS, type Preset } from '../../src-shared/presets.js';
-import type { Lane } from '../../src-shared/lanes.js';
+import { bulkApplyJobs, requestedApplyJobs } from '../../src-core/presets/apply-priority.js';
 import { loadConfig } from '../../src-core/config.js';
 import { libraryPaths } from '../../src-core/paths.js';
 import { describeRule } from '../../src-core/presets/select-preset.js';
@@ -149,7 +150,13 @@ export function registerPresetCommands(program: Command, setExit: (code: number)
         for (const u of unknown) process.stderr.write(`shoebox: ${u}\n`);
         let failed = unknown.length;
         if (client.lanes) {
-          const jobs = targets.map((t) => ({ lane: (t.single ? 'high_priority' : 'default') as Lane, data: { photoId: t.photoId, presetId } }));
+          // Named photos are a person's request (high_priority); a folder's are bulk work, best quality first.
+          const quality = new Map<string, number | null>();
+          for (const arg of args) for (const p of await service.photoState.photosUnder(path.resolve(arg))) quality.set(p.photoId, p.quality);
+          const jobs = [
+            ...requestedApplyJobs(targets.filter((t) => t.single).map((t) => t.photoId), presetId),
+            ...bulkApplyJobs(targets.filter((t) => !t.single).map((t) => ({ photoId: t.photoId, quality: quality.get(t.photoId) ?? null })), presetId),
+          ];
           await client.lanes.addPresetApply(jobs);
           process.stdout.write(options.json ? `${JSON.stringify({ queued: jobs.length })}\n` : `queued ${jobs.length} sidecar write${jobs.length === 1 ? '' : 's'} on the running engine\n`);
         } else {

@@ -13,6 +13,7 @@ import { Viewer } from './views/Viewer.js';
 import { CullingView } from './views/CullingView.js';
 import { LabelsView } from './views/LabelsView.js';
 import { useLabels } from './state/labels.js';
+import { PresetsView } from './views/presets/PresetsView.js';
 import { duration, plural } from './format.js';
 
 const VIEWS: { id: View; label: string; key: string }[] = [
@@ -22,6 +23,7 @@ const VIEWS: { id: View; label: string; key: string }[] = [
   { id: 'people', label: 'People', key: '5' },
   { id: 'labels', label: 'Labels', key: '8' },
   { id: 'folders', label: 'Folders', key: '7' },
+  { id: 'presets', label: 'Presets', key: '9' },
   { id: 'failed', label: 'Failed', key: '3' },
   { id: 'settings', label: 'Settings', key: '4' },
 ];
@@ -249,6 +251,8 @@ export function App() {
             <PeopleView />
           ) : view === 'labels' ? (
             <LabelsView />
+          ) : view === 'presets' ? (
+            <PresetsView />
           ) : (
             <SettingsView />
           )}

@@ -8,6 +8,9 @@ import { COLOUR_LABELS, contextFindingSchema, crsSettingsSchema, presetRuleSchem
 const PhotoId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be an id (letters, digits, _ . -)');
 const PresetId = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'must be a preset id');
 const Naming = z.enum(['stem', 'full']);
+const FolderPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL');
+/** Photos per BullMQ priority band of the quality score (≥ 4.5 high, 3.5–4.5 medium, < 3.5 or none low). */
+const PriorityBands = z.object({ high: z.number(), medium: z.number(), low: z.number() });
 
 export const PRESET_API = {
   /** The library's presets, the ordered selection rules and how sidecars are named. */
@@ -43,6 +46,24 @@ export const PRESET_API = {
   'presets.apply': {
     req: z.object({ photoIds: z.array(PhotoId).min(1).max(5000), presetId: PresetId.nullable() }).strict(),
     res: z.object({ queued: z.number() }),
+  },
+  /**
+   * "Apply suggested presets to this folder": every photo of the library under the folder gets its
+   * suggested preset's sidecar, queued on the bulk (default) lane with a BullMQ priority from its quality.
+   */
+  'presets.applyFolder': {
+    req: z.object({ folder: FolderPath }).strict(),
+    res: z.object({ queued: z.number(), byPriority: PriorityBands }),
+  },
+  /** Deletes an imported or user preset that no rule uses (built-ins are duplicated, not deleted). */
+  'presets.delete': { req: z.object({ id: PresetId }).strict(), res: z.object({ ok: z.literal(true) }) },
+  /**
+   * The preset editor's "after" image: the photo's cached preview rendered with these settings by a worker
+   * (a high_priority job), as a JPEG data URL at most `longEdge` pixels on its long side.
+   */
+  'presets.preview': {
+    req: z.object({ photoId: PhotoId, settings: crsSettingsSchema, longEdge: z.number().int().min(64).max(2048).default(800) }).strict(),
+    res: z.object({ image: z.string(), width: z.number(), height: z.number(), ms: z.number() }),
   },
   /** Rating (−1 reject … 5) and/or colour label of photos; their sidecars are written by queued jobs. */
   'photos.mark': {

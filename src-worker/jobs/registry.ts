@@ -6,6 +6,7 @@ import { runGroupJob } from './group.js';
 import { runMlJob } from './photo-ml.js';
 import { runPeopleJob } from './people.js';
 import { runPresetApplyJob } from './preset-apply.js';
+import { runPresetPreviewJob } from './preset-preview.js';
 import { runExportPhotoJob } from './export-photo.js';
 import { runLearningJob } from './learning.js';
 
@@ -18,6 +19,7 @@ export const JOB_HANDLERS: Readonly<Record<JobName, JobHandler>> = {
   'photo.cpu': photoJobHandler('photo.cpu', runCpuJob),
   'photo.ml': photoJobHandler('photo.ml', runMlJob),
   'presets.apply': (job, _lane, services) => runPresetApplyJob(job, services.presets),
+  'presets.preview': (job, _lane, services) => runPresetPreviewJob(job, services),
   group: photoJobHandler('group', runGroupJob),
   maintenance: (job, _lane, services) => runMaintenanceJob(job, { ...services, redis: services.lockRedis }),
   'people.cluster-faces': (job, _lane, services) => runPeopleJob(job, services),

@@ -15,9 +15,10 @@ import { signalsEval } from './signals-eval.js';
 import { fewshotEval } from './fewshot-eval.js';
 import { ocrGateEval } from './ocr-gate-eval.js';
 import { speedQualityEval } from './speed-quality-eval.js';
+import { presetsEval } from './presets-eval.js';
 
 /** Every section, in the order they run. A new section: one import, one entry. */
-const SECTIONS: EvalSection[] = [signalsEval, cullingEval, peopleEval, fewshotEval, ocrGateEval, speedQualityEval];
+const SECTIONS: EvalSection[] = [signalsEval, cullingEval, peopleEval, presetsEval, fewshotEval, ocrGateEval, speedQualityEval];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');

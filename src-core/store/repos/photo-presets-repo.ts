@@ -3,8 +3,9 @@
  * with the rule that chose it (for the photo's revision); the person's marks that go into the sidecar
  * (rating −1…5, colour label); and the last sidecar Shoebox wrote for it.
  */
+import path from 'node:path';
 import type { ContextFinding } from '../../../src-shared/presets.js';
-import type { NamedMigration, SqlDb } from '../sql/sql-db.js';
+import { likePattern, type NamedMigration, type SqlDb } from '../sql/sql-db.js';
 
 export const PHOTO_PRESETS_MIGRATIONS: NamedMigration[] = [
   {
@@ -125,5 +126,17 @@ export class PhotoPresetsRepo {
       [photoId],
     );
     return row ? { sidecarPath: row.sidecar_path, sha256: row.sha256, presetId: row.preset_id, writtenAt: row.written_at } : null;
+  }
+
+  /** The library's photos under a folder (not cancelled), with their quality score (null before the quality stage). */
+  async photosUnder(folder: string): Promise<{ photoId: string; quality: number | null }[]> {
+    const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
+    const rows = await this.db.all<{ id: string; quality: number | string | null }>(
+      `SELECT p.id, ${this.db.dialect.jsonNumber('q.json', 'score')} AS quality
+         FROM photos p LEFT JOIN photo_results q ON q.photo_id = p.id AND q.stage = 'quality'
+        WHERE p.path LIKE ? ESCAPE '\\' AND p.state <> 'cancelled' ORDER BY p.path`,
+      [`${likePattern(prefix, false)}%`],
+    );
+    return rows.map((r) => ({ photoId: r.id, quality: r.quality === null ? null : Number(r.quality) }));
   }
 }

@@ -176,10 +176,16 @@ export class PresetsRepo {
     await this.ready();
     const rules = input.map((r) => presetRuleSchema.parse(r));
     const ids = new Set<string>();
-    for (const r of rules) {
+    rules.forEach((r, i) => {
       if (ids.has(r.id)) throw new PresetError(`rule id "${r.id}" appears twice`);
       ids.add(r.id);
-    }
+      const both = r.when.filter((l) => (r.unless ?? []).includes(l));
+      if (both.length > 0) throw new PresetError(`rule ${i + 1} both needs and excludes ${both.join(', ')}: it can never match`);
+      // A rule that matches every photo hides everything after it: only the default (last) may do so.
+      if (r.when.length === 0 && (r.unless ?? []).length === 0 && i < rules.length - 1) {
+        throw new PresetError(`rule ${i + 1} matches every photo, so the ${rules.length - 1 - i} rule(s) after it would never be used: keep the default last`);
+      }
+    });
     await this.db.transaction(async (tx) => {
       for (const r of rules) {
         const found = await tx.get<{ id: string }>('SELECT id FROM presets WHERE id = ?', [r.presetId]);

@@ -25,7 +25,7 @@ import { ingestNotice } from '../../../src-shared/ingest-notice.js';
 
 import { createCullingSlice, type CullingSlice } from './culling-slice.js';
 
-export type View = 'queues' | 'library' | 'folders' | 'people' | 'culling' | 'labels' | 'failed' | 'settings';
+export type View = 'queues' | 'library' | 'folders' | 'people' | 'culling' | 'presets' | 'labels' | 'failed' | 'settings';
 export type Load<T> = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; data: T } | { status: 'error'; message: string };
 
 export interface ThroughputSample {
