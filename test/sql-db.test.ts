@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../src-core/store/open-store.js';
-import type { Store } from '../src-core/store/store.js';
+import type { Store, StoreConfig } from '../src-core/store/store.js';
+import { PostgresDb } from '../src-core/store/sql/postgres-db.js';
 import { applyNamedMigrations, likePattern, numberPlaceholders } from '../src-core/store/sql/sql-db.js';
 import type { NamedMigration } from '../src-core/store/sql/sql-db.js';
 import { storeBackends } from './helpers/store-backends.js';
@@ -27,8 +28,10 @@ const MIGRATIONS: NamedMigration[] = [
 for (const backend of storeBackends()) {
   describe(`SqlDb: ${backend.name}`, { skip: backend.skip ? 'SHOEBOX_SKIP_POSTGRES=1' : false }, () => {
     let store: Store;
+    let config: StoreConfig;
     before(async () => {
-      store = await openStore(await backend.setup());
+      config = await backend.setup();
+      store = await openStore(config);
     });
     after(async () => {
       await store?.close();
@@ -91,6 +94,29 @@ for (const backend of storeBackends()) {
       await outside;
       const ids = (await db.all<{ id: string }>('SELECT id FROM sqltest_items ORDER BY id')).map((r) => r.id);
       assert.deepEqual(ids, ['a', 'b', 'e']);
+    });
+
+    it('a host that dies inside a transaction does not hold its locks for ever (Postgres)', { skip: backend.name !== 'postgres' }, async () => {
+      if (config.kind !== 'postgres') return;
+      // The "dead host": a Shoebox connection that took a row lock and then never sent another statement
+      // (its machine lost power mid-job). Its own setting ends the session; shortened here to 1 s.
+      const dead = PostgresDb.open(config.postgresUrl, config.postgresSchema!, { idleInTransactionMs: 1000 });
+      let locked!: () => void;
+      let wake!: () => void;
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      const stalled = dead.transaction(async (tx) => {
+        await tx.run('UPDATE sqltest_items SET score = 2 WHERE id = ?', ['a']);
+        locked();
+        await new Promise<void>((resolve) => (wake = resolve)); // no other statement until the test ends
+      });
+      await holding;
+      // The live host's write to the same row waits for the lock, then goes through once the server ends the dead session.
+      await store.sql.run('UPDATE sqltest_items SET score = 3 WHERE id = ?', ['a']);
+      assert.equal(Number((await store.sql.get<{ score: number }>('SELECT score FROM sqltest_items WHERE id = ?', ['a']))?.score), 3);
+      // The dead host's session was ended: its commit fails (nothing of it was written), and it lost nothing else.
+      wake();
+      await assert.rejects(stalled, /idle-in-transaction|terminat|connection error/i);
+      await dead.close();
     });
   });
 }

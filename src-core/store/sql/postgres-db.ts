@@ -34,6 +34,9 @@ const RETRYABLE = new Set(['40001', '40P01']);
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** How long a session may sit inside a transaction without sending a statement (see open()). */
+export const IDLE_IN_TRANSACTION_MS = 60_000;
+
 /** SqlDb over a pg Pool whose connections use the library's schema as search_path. */
 export class PostgresDb implements SqlDb {
   readonly dialect = postgresDialect;
@@ -49,11 +52,21 @@ export class PostgresDb implements SqlDb {
    * A pool whose connections use `schema` as their search_path (the schema is created by the core
    * migrations). Only this module imports pg, and it is loaded only for Postgres stores.
    */
-  static open(connectionString: string, schema: string): PostgresDb {
+  static open(connectionString: string, schema: string, tuning: { idleInTransactionMs?: number } = {}): PostgresDb {
     if (!POSTGRES_SCHEMA_NAME.test(schema)) {
       throw new Error(`invalid Postgres schema name "${schema}": use lower-case letters, digits and _`);
     }
-    const pool = new pg.Pool({ connectionString, options: `-c search_path=${schema}`, max: 8 });
+    const pool = new pg.Pool({
+      connectionString,
+      options: `-c search_path=${schema}`,
+      max: 8,
+      // A host that dies (power, network) inside a transaction leaves its session "idle in transaction",
+      // holding row locks that stop every other host's writes to those rows until TCP gives up (hours).
+      // Our transactions never wait on a person or the network between statements, so the server ends
+      // such a session after a minute and its locks go with it.
+      idle_in_transaction_session_timeout: tuning.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
+      keepAlive: true,
+    });
     // An idle client that loses its connection emits 'error' on the pool; without a listener the
     // process would crash. Report it as a warning; the next query reconnects or fails on its own.
     pool.on('error', (error) => process.emitWarning(`Postgres connection lost: ${error.message}`));
@@ -106,18 +119,25 @@ export class PostgresDb implements SqlDb {
   async transaction<T>(fn: (tx: SqlDb) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      // A checked-out client whose connection the server ends (idle-in-transaction timeout, a restart)
+      // emits 'error'; the pool listens only on idle clients, so without this the process would crash.
+      // The transaction's next statement fails on its own; the broken client is discarded, not reused.
+      let broken: Error | undefined;
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       try {
         await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
         const result = await fn(this.handle(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
         const code = (error as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < 5) continue;
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     }
   }
