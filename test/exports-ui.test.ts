@@ -17,6 +17,7 @@ import { openStore } from '../src-core/store/open-store.js';
 import { ExportsRepo } from '../src-core/store/repos/exports-repo.js';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { waitFor } from './helpers/engine.js';
 
 const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
@@ -142,20 +143,12 @@ test('Export… on the photo detail renders the photo with a preset into a folde
   await bad.getByRole('alert').waitFor({ timeout: 30_000 });
   assert.match((await bad.getByRole('alert').textContent()) ?? '', /absolute path/);
 
-  const deadline = Date.now() + 180_000;
-  while (!(existsSync(folder) && readdirSync(folder).some((n) => n.endsWith('.jpg')))) {
-    if (Date.now() > deadline) throw new Error('the export from the detail never landed');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitFor(() => existsSync(folder) && readdirSync(folder).some((n) => n.endsWith('.jpg')), 180_000, 'the export from the detail to land');
   const file = path.join(folder, readdirSync(folder).find((n) => n.endsWith('.jpg'))!);
   const stats = await sharp(file).stats();
   assert.ok(Math.abs(stats.channels[0]!.mean - stats.channels[2]!.mean) < 1.5, 'the Black & white preset was rendered');
   const meta = await sharp(file).metadata();
   assert.equal(Math.max(meta.width!, meta.height!), 300);
   // Started from the app, with "open the folder when it finishes" on by default: its folder opened.
-  const until = Date.now() + 60_000;
-  while (!openedFolders().includes(realpathSync(folder))) {
-    if (Date.now() > until) throw new Error(`the finished export's folder was not opened; opened: ${openedFolders().join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitFor(() => openedFolders().includes(realpathSync(folder)), 60_000, "the finished export's folder to be opened");
 });

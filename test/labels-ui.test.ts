@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { LabelPageDto } from '../src-shared/api/labels-contract.js';
 import { findRepoRoot } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { waitFor } from './helpers/engine.js';
 
 const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
@@ -35,12 +36,9 @@ async function callApi<T>(method: string, body: unknown): Promise<T> {
   return reply.result!;
 }
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The shared waitFor, with this file's argument order. */
+function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  return waitFor(condition, timeoutMs, what);
 }
 
 async function shot(name: string, width: number, height: number): Promise<void> {
