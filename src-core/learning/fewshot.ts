@@ -5,6 +5,7 @@
  *   score    → how much a photo looks like the label;
  *   evaluate → a seeded k-fold over the examples: precision, recall, F1 and the precision/recall curve.
  */
+import { mulberry32 } from '../../src-shared/prng.js';
 
 export interface Prototype {
   dims: number;
@@ -96,17 +97,8 @@ export function train(positives: readonly ArrayLike<number>[], negatives: readon
   return { ...full, threshold: calibrate(heldPos, heldNeg, bg) };
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same folds and samples. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator: the same seed gives the same folds and samples. */
+export const seededRandom = mulberry32;
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const a = [...items];
