@@ -3,10 +3,7 @@
  * `shoebox label eval <label> [--json]` (issue 17). Examples go into the store; the recalculation is
  * queued on a running engine's learning lane, or done here when no engine runs on the library.
  */
-import fs from 'node:fs';
 import { Option, type Command } from 'commander';
-import { loadConfig, type ConfigFlags } from '../../src-core/config.js';
-import { libraryPaths } from '../../src-core/paths.js';
 import { LabelService } from '../../src-core/learning/label-service.js';
 import { LabelError } from '../../src-core/store/repos/labels-repo.js';
 import { OperationError } from '../engine/operations.js';
@@ -20,21 +17,15 @@ interface Options {
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
 
 async function withLabels<T>(options: Options, fn: (labels: LabelService) => Promise<T>): Promise<T> {
-  const flags: ConfigFlags = { data: options.data };
-  const config = loadConfig(flags);
-  if (config.store.kind === 'sqlite' && !fs.existsSync(libraryPaths(config.dataDir).sqlite)) {
-    throw new OperationError(`no library at ${config.dataDir} yet: analyse a folder first ("shoebox analyze <folder>")`, 'not-found');
-  }
-  const client = await LibraryClient.open(flags);
-  try {
-    return await fn(new LabelService(client.store, client.lanes));
-  } catch (error) {
-    // A wrong label or photo is the caller's mistake: exit 1 with the specific reason.
-    if (error instanceof LabelError) throw new OperationError(error.message, error.code === 'not-found' ? 'not-found' : 'invalid');
-    throw error;
-  } finally {
-    await client.close();
-  }
+  return LibraryClient.withExisting({ data: options.data }, async (client) => {
+    try {
+      return await fn(new LabelService(client.store, client.lanes));
+    } catch (error) {
+      // A wrong label or photo is the caller's mistake: exit 1 with the specific reason.
+      if (error instanceof LabelError) throw new OperationError(error.message, error.code === 'not-found' ? 'not-found' : 'invalid');
+      throw error;
+    }
+  });
 }
 
 export function registerLabelCommands(program: Command): void {

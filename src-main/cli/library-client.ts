@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import { loadConfig, storeLocation, type ConfigFlags, type EngineConfig } from '../../src-core/config.js';
 import { readRunningEngine } from '../engine/engine-file.js';
-import { LibraryOperations } from '../engine/operations.js';
+import { LibraryOperations, OperationError } from '../engine/operations.js';
 import { libraryPaths } from '../../src-core/paths.js';
 import { Lanes } from '../../src-core/queues.js';
 import { openStore } from '../../src-core/store/open-store.js';
@@ -30,5 +31,22 @@ export class LibraryClient {
   async close(): Promise<void> {
     await this.lanes?.close();
     await this.store.close();
+  }
+
+  /**
+   * Runs `fn` on a library that must exist already (a command that reads or corrects analysis results,
+   * not one that creates a library): a missing SQLite library is a clear "analyse a folder first".
+   */
+  static async withExisting<T>(flags: ConfigFlags, fn: (client: LibraryClient) => Promise<T>): Promise<T> {
+    const config = loadConfig(flags);
+    if (config.store.kind === 'sqlite' && !fs.existsSync(libraryPaths(config.dataDir).sqlite)) {
+      throw new OperationError(`no library at ${config.dataDir} yet: analyse a folder first ("shoebox analyze <folder>")`, 'not-found');
+    }
+    const client = await LibraryClient.open(flags);
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
   }
 }

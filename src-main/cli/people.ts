@@ -2,10 +2,8 @@
  * `shoebox people [--json]`, `shoebox people name <person> <name>`, `shoebox people merge <a> <b>`:
  * persons and their faces, read from the store whether or not an engine runs.
  */
-import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { PeopleError } from '../../src-core/store/repos/people-repo.js';
-import { loadConfig, type ConfigFlags } from '../../src-core/config.js';
 import { OperationError } from '../engine/operations.js';
 import { libraryPaths } from '../../src-core/paths.js';
 import { PeopleService } from '../engine/people/people-service.js';
@@ -19,21 +17,15 @@ interface Options {
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
 
 async function withPeople<T>(options: Options, fn: (people: PeopleService) => Promise<T>): Promise<T> {
-  const flags: ConfigFlags = { data: options.data };
-  const config = loadConfig(flags);
-  if (config.store.kind === 'sqlite' && !fs.existsSync(libraryPaths(config.dataDir).sqlite)) {
-    throw new OperationError(`no library at ${config.dataDir} yet: analyse a folder first ("shoebox analyze <folder>")`, 'not-found');
-  }
-  const client = await LibraryClient.open(flags);
-  try {
-    return await fn(new PeopleService(client.store.sql, libraryPaths(config.dataDir).cacheDir));
-  } catch (error) {
-    // A wrong person id is the caller's mistake: exit 1 with the specific reason.
-    if (error instanceof PeopleError) throw new OperationError(error.message, 'not-found');
-    throw error;
-  } finally {
-    await client.close();
-  }
+  return LibraryClient.withExisting({ data: options.data }, async (client) => {
+    try {
+      return await fn(new PeopleService(client.store.sql, libraryPaths(client.config.dataDir).cacheDir));
+    } catch (error) {
+      // A wrong person id is the caller's mistake: exit 1 with the specific reason.
+      if (error instanceof PeopleError) throw new OperationError(error.message, 'not-found');
+      throw error;
+    }
+  });
 }
 
 /** The `people --json` document: persons (unnamed first, by size) with their faces, then gated faces in no person. */
