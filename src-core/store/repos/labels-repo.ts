@@ -5,6 +5,7 @@
  * evaluation runs. Both stores; vectors are kept as JSON text (a few dozen per label).
  */
 import { randomUUID } from 'node:crypto';
+import type { Evaluation } from '../../learning/fewshot.js';
 import type { NamedMigration, SqlDb } from '../sql/sql-db.js';
 import { insertRows } from '../sql/sql-db.js';
 import { now } from '../rows.js';
@@ -119,25 +120,13 @@ export interface Suggestion {
   score: number;
 }
 
-export interface CurvePoint {
-  threshold: number;
-  precision: number;
-  recall: number;
-}
-
-export interface EvalRun {
+/** A stored evaluation run: the k-fold's figures (src-core/learning/fewshot.ts) and what they were computed from. */
+export interface EvalRun extends Evaluation {
   id: string;
   labelId: string;
   model: string;
   features: string;
   seed: number;
-  folds: number;
-  positives: number;
-  negatives: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  curve: CurvePoint[];
   createdAt: string;
 }
 
@@ -398,7 +387,7 @@ export class LabelsRepo {
       precision: Number(r.precision_value),
       recall: Number(r.recall_value),
       f1: Number(r.f1_value),
-      curve: JSON.parse(r.curve_json) as CurvePoint[],
+      curve: JSON.parse(r.curve_json) as Evaluation['curve'],
       createdAt: r.created_at,
     }));
   }
