@@ -9,13 +9,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { LabelPageDto } from '../src-shared/api/labels-contract.js';
 import { findRepoRoot } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
 import { waitFor } from './helpers/engine.js';
+import { CHROMIUM, launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
 const shared = path.resolve(root, '..', 'shared');
 const shots = path.join(root, 'docs', 'screenshots');
@@ -69,7 +69,7 @@ before(async () => {
   await callApi('labels.mark', { label: 'people', photoIds: PEOPLE.slice(0, 3).map(idOf), kind: 'positive' });
   await callApi('labels.mark', { label: 'people', photoIds: OTHERS.slice(0, 2).map(idOf), kind: 'negative' });
   await until(async () => (await labelPage()).runs.length === 1, 'the first recalculation');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
 });
 

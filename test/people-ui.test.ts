@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { openStore } from '../src-core/store/open-store.js';
 import { libraryPaths } from '../src-core/paths.js';
 import { PeopleRepo } from '../src-core/store/repos/people-repo.js';
@@ -18,8 +18,8 @@ import { clusterInTransaction } from '../src-worker/people/clusterer.js';
 import { Identities } from './helpers/people-fixtures.js';
 import { findRepoRoot } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { CHROMIUM, launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
 const facesDir = path.resolve(root, '..', 'shared', 'faces');
 const artifacts = path.join(root, 'test-artifacts');
@@ -80,7 +80,7 @@ before(async () => {
   }
   await store.close();
   serve = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light' })).newPage();
 });
 

@@ -12,13 +12,13 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
 import { waitFor } from './helpers/engine.js';
+import { CHROMIUM, launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
 const artifacts = path.join(root, 'test-artifacts');
 const screenshots = path.join(root, 'docs', 'screenshots');
@@ -40,7 +40,7 @@ before(async () => {
   photos = mkdtempSync(path.join(tmpdir(), 'shoebox-presets-ui-photos-'));
   copyFileSync(path.join(photosDir, 'jpg', 'gps', 'DSCN0010.jpg'), path.join(photos, 'tuscany.jpg'));
   serve = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
 });
 

@@ -12,13 +12,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { findRepoRoot } from './helpers/photos.js';
 import { waitFor } from './helpers/engine.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { CHROMIUM, launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
 const shots = path.join(root, 'docs', 'screenshots');
 const samples = path.join(root, 'assets', 'samples');
@@ -77,7 +77,7 @@ before(async () => {
   photos = mkdtempSync(path.join(tmpdir(), 'shoebox-selection-ui-photos-'));
   for (const name of NAMES) copyFileSync(path.join(samples, name), path.join(photos, name));
   serve = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
 });
 

@@ -11,11 +11,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { findRepoRoot } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { CHROMIUM, launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
 const shots = path.join(root, 'docs', 'screenshots');
 const samplesDir = path.join(root, 'assets', 'samples');
@@ -95,7 +95,7 @@ before(async () => {
   facesDir = path.join(mkdtempSync(path.join(tmpdir(), 'shoebox-browse-faces-')), 'faces');
   cpSync(path.join(root, 'test', 'fixtures', 'faces'), facesDir, { recursive: true });
   serve = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
   page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));

@@ -4,14 +4,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
 import { waitFor } from './helpers/engine.js';
 import { openStore } from '../src-core/store/open-store.js';
 import { libraryPaths } from '../src-core/paths.js';
+import { CHROMIUM, launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const root = findRepoRoot();
 const artifacts = path.join(root, 'test-artifacts');
 const facesDir = path.join(root, 'test', 'fixtures', 'faces');
@@ -48,7 +48,7 @@ before(async () => {
   }
   dataDir = mkdtempSync(path.join(tmpdir(), 'shoebox-e2e-'));
   serve = await startServe(dataDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light' });
   page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));

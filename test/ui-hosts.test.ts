@@ -4,15 +4,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { reportHost } from '../src-core/host-registry.js';
 import { localVersions } from '../src-core/host-versions.js';
 import { endpointFromUrl, redisOptions } from '../src-core/redis-endpoint.js';
 import { freeLoopbackPort } from '../src-main/engine/process-utils.js';
 import { makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 /** Where the screenshots go (a temp folder unless SHOEBOX_SCREENSHOTS names one). */
 const shots = process.env.SHOEBOX_SCREENSHOTS ?? makeTempDir('ui-hosts-shots');
 
@@ -43,7 +43,7 @@ describe('Queues view: machines', () => {
     await reportHost(redis, { host: 'desk-gpu', role: 'worker', pid: 4242, versions: localVersions(), refusal: null, at: now, workers: [worker('cpu-0', 'cpu', 'busy', 12, now), worker('ml-0', 'ml', 'ready', 9, now)] });
     const then = new Date(Date.now() - 120_000).toISOString();
     await reportHost(redis, { host: 'old-laptop', role: 'worker', pid: 777, versions: localVersions(), refusal: null, at: then, workers: [worker('cpu-0', 'cpu', 'busy', 3, then)] });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

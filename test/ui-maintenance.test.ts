@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { makeTempDir, removeDir, waitFor } from './helpers/engine.js';
 import { needsSharedPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
+import { launchChromium } from './helpers/browser.js';
 
-const CHROMIUM = process.env.SHOEBOX_CHROMIUM ?? '/usr/bin/chromium';
 const shots = process.env.SHOEBOX_SCREENSHOTS ?? makeTempDir('ui-maintenance-shots');
 
 describe('Queues view: history and maintenance', { skip: needsSharedPhotos }, () => {
@@ -37,7 +37,7 @@ describe('Queues view: history and maintenance', { skip: needsSharedPhotos }, ()
     serve = await startServe(path.join(dir, 'data'), [], { SHOEBOX_METRICS_INTERVAL_MS: '1000', SHOEBOX_INTERACTIVE_WORKER: '0' });
     await callApi('library.addFolders', { paths: [photos] });
     await waitFor(async () => ((await callApi<{ photos: Record<string, number> }>('status.get', {})).photos.done ?? 0) === 3, 4 * 60_000, 'the three photos analysed');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
