@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { GroupsRepo } from '../src-core/store/repos/groups-repo.js';
+import { PhotoPresetsRepo } from '../src-core/store/repos/photo-presets-repo.js';
 import { createCullingHandlers } from '../src-main/engine/api/culling-handlers.js';
 import { dispatch, type Handlers } from '../src-main/engine/api/dispatch.js';
 import type { Engine } from '../src-main/engine/engine.js';
@@ -118,6 +119,15 @@ describe('culling through a real engine', () => {
     await call('culling.restore', { decisions: picked.result.previous });
     after = (await call('culling.groups', { kind: 'burst' })) as typeof listed;
     assert.deepEqual(after.result.groups[0]!.photos.filter((p) => p.pick).map((p) => p.photoId), frames.filter((p) => p.pick).map((p) => p.photoId), 'undo restores the machine pick');
+    // A reject in culling is the Library's reject (rating −1) and reaches the photo's XMP sidecar, as Lightroom reads it.
+    const rejectedPhoto = (await engine.store.photos.get(other.photoId))!;
+    const sidecar = rejectedPhoto.path.replace(/\.[^.]+$/, '.xmp');
+    const rejected = (await call('culling.reject', { photoId: other.photoId })) as { ok: true; result: { previous: { photoId: string; picked: boolean; rejected: boolean; rating: number | null }[] } };
+    assert.equal(rejected.ok, true);
+    assert.equal((await new PhotoPresetsRepo(engine.store.sql).marks(other.photoId))?.rating, -1, "the Library's mark is the reject");
+    await waitFor(() => fs.existsSync(sidecar) && /Rating(="|>)-1/.test(fs.readFileSync(sidecar, 'utf8')), 60_000, 'the reject in the sidecar');
+    await call('culling.restore', { decisions: rejected.result.previous });
+    await waitFor(() => !/Rating/.test(fs.readFileSync(sidecar, 'utf8')), 60_000, 'the undo to clear the rating from the sidecar');
     const bad = (await call('culling.groups', { kind: 'mirror' })) as { ok: false; error: { code: string; message: string } };
     assert.equal(bad.ok, false);
     assert.equal(bad.error.code, 'bad-request');

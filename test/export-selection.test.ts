@@ -36,7 +36,8 @@ for (const backend of storeBackends()) {
       for (const [photo, group, pick] of [['a', 'g1', 1], ['b', 'g1', 0], ['c', 'g1', 0], ['d', 'g2', 1]] as const) {
         await sql.run(`INSERT INTO cull_members (photo_id, kind, group_id, score, reasons, machine_pick, updated_at) VALUES (?, 'burst', ?, 1, '[]', ?, ?)`, [photo, group, pick, now]);
       }
-      await sql.run(`INSERT INTO cull_decisions (photo_id, picked, rejected, rating, updated_at) VALUES ('b', 1, 0, NULL, ?), ('d', 0, 1, NULL, ?)`, [now, now]);
+      await sql.run(`INSERT INTO cull_decisions (photo_id, picked, updated_at) VALUES ('b', 1, ?)`, [now]);
+      await sql.run(`INSERT INTO photo_marks (photo_id, rating, label, updated_at) VALUES ('d', -1, NULL, ?)`, [now]);
       await sql.run(`INSERT INTO persons (id, name, hidden, created_at, updated_at) VALUES ('p1', 'Anna', 0, ?, ?)`, [now, now]);
       for (const [face, photo] of [['f1', 'c'], ['f2', 'd'], ['f3', 'd']] as const) {
         await sql.run(

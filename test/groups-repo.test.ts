@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { groupPhoto, mergeGroups, pickPhoto, regroupAll, rejectPhoto, splitOut } from '../src-core/culling/culling-service.js';
+import { groupPhoto, mergeGroups, pickPhoto, regroupAll, rejectPhoto, restoreDecisions, splitOut } from '../src-core/culling/culling-service.js';
 import { GroupsRepo } from '../src-core/store/repos/groups-repo.js';
+import { PhotoPresetsRepo } from '../src-core/store/repos/photo-presets-repo.js';
 import { openStore } from '../src-core/store/open-store.js';
 import type { Store } from '../src-core/store/store.js';
 import { storeBackends } from './helpers/store-backends.js';
@@ -148,6 +149,36 @@ for (const backend of storeBackends()) {
       await groupPhoto(store, 'burst-3');
       const burst = (await repo.listGroups({ kind: 'burst', limit: 10 }))[0]!;
       assert.ok(!burst.members.some((m) => m.photoId === 'burst-3'));
+    });
+
+    it("one reject and one rating per photo: culling's and the Library's marks are the same (−1 is the reject)", async () => {
+      const marks = new PhotoPresetsRepo(store.sql);
+      // dup-b was rejected in culling (the test before): the Library (and the sidecar writer) read −1.
+      assert.equal((await marks.marks('dup-b'))?.rating, -1);
+      // A reject and stars set in the Library show in culling; the colour label is not culling's to change.
+      await marks.setMarks(['dup-a'], { rating: -1, label: 'red' });
+      await marks.setMarks(['burst-1'], { rating: 4 });
+      const decisions = await repo.decisions(['dup-a', 'burst-1', 'dup-b', 'far-cam']);
+      assert.deepEqual(decisions.get('dup-a'), { picked: false, rejected: true, rating: null });
+      assert.deepEqual(decisions.get('burst-1'), { picked: false, rejected: false, rating: 4 });
+      assert.equal(decisions.has('far-cam'), false, 'no decision and no mark: nothing');
+      assert.equal(await repo.countUnreviewed('duplicate'), 0);
+      // Picking a rejected photo lifts its reject; the changed mark is reported (its sidecar is rewritten).
+      const picked = await pickPhoto(store, 'dup-a');
+      assert.deepEqual(picked.marksChanged, ['dup-a']);
+      assert.deepEqual(await marks.marks('dup-a'), { rating: null, label: 'red' });
+      assert.equal((await repo.decisions(['dup-c'])).get('dup-c')!.picked, false, "the group's other pick is cleared");
+      // Rejecting twice changes the mark once.
+      assert.deepEqual((await rejectPhoto(store, 'burst-1')).marksChanged, ['burst-1']);
+      assert.deepEqual((await rejectPhoto(store, 'burst-1')).marksChanged, []);
+      assert.equal((await marks.marks('burst-1'))?.rating, -1);
+      // Back as the test before left them.
+      await restoreDecisions(store, new Map([
+        ['dup-a', { picked: false, rejected: false, rating: null }],
+        ['dup-c', { picked: true, rejected: false, rating: null }],
+        ['burst-1', { picked: false, rejected: false, rating: null }],
+      ]));
+      assert.equal((await marks.marks('burst-1'))?.rating, null);
     });
 
     it('never makes a burst of photos 10 s apart from different cameras', async () => {

@@ -154,7 +154,20 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   await page.getByRole('textbox', { name: 'Camera' }).fill('no-such-camera-xyz');
   await page.getByText('photos match these filters').waitFor();
   await page.getByRole('button', { name: 'Clear filters' }).click();
-  await waitFor(async () => (await tileCount()) === allTiles, 15_000, 'the grid to come back after clearing the filters');
+  // The grid is windowed: compare what it draws from the top, as before the filters.
+  const gridState = () =>
+    page.evaluate(`({
+      tiles: document.querySelectorAll('.tile[data-state]').length,
+      placeholders: document.querySelectorAll('.tile:not([data-state])').length,
+      matchCount: document.querySelector('[data-testid=match-count]')?.textContent ?? null,
+      scrollTop: Math.max(0, ...[...document.querySelectorAll('[data-testid=view-library] *')].map((e) => e.scrollTop)),
+    })`);
+  await page.getByTestId('match-count').waitFor({ state: 'detached', timeout: 30_000 });
+  try {
+    await waitFor(async () => (await tileCount()) === allTiles, 30_000, 'the grid to come back after clearing the filters');
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: before the filters ${allTiles} tiles, now ${JSON.stringify(await gridState())}`);
+  }
 
   // Detail of a photo with faces: boxes drawn on the preview, tags, quality parts, similar photos.
   // (Narrowed to the photos with faces first: sorted by path, the fixtures may lie below the rows drawn.)

@@ -219,35 +219,47 @@ export async function regroupAll(store: Store, options: CullingOptions & { pageS
 
 // ── the person's decisions ───────────────────────────────────────────────
 
-/** "This one": the photo becomes the person's pick; the other picks of its groups are cleared. Returns the previous decisions (for undo). */
-export async function pickPhoto(store: Store, photoId: string): Promise<Map<string, Decision>> {
+/**
+ * What a decision changed: the decisions before it (for undo) and the photos whose rating / reject mark
+ * changed (their XMP sidecars are to be rewritten).
+ */
+export interface DecisionChange {
+  previous: Map<string, Decision>;
+  marksChanged: string[];
+}
+
+/** "This one": the photo becomes the person's pick; the other picks of its groups are cleared. */
+export async function pickPhoto(store: Store, photoId: string): Promise<DecisionChange> {
   return new GroupsRepo(store.sql).transaction(async (tx) => {
     const groups = (await tx.membershipsOf([photoId])).map((m) => m.groupId);
     const mates = new Set<string>([photoId]);
     for (const ids of (await tx.memberIdsOf(groups)).values()) for (const id of ids) mates.add(id);
     const before = await tx.decisions([...mates]);
     const previous = new Map([...mates].map((id) => [id, before.get(id) ?? NO_DECISION]));
+    const marksChanged: string[] = [];
     for (const id of mates) {
       const d = previous.get(id)!;
-      if (id === photoId) await tx.setDecision(id, { ...d, picked: true, rejected: false });
-      else if (d.picked) await tx.setDecision(id, { ...d, picked: false });
+      const next = id === photoId ? { ...d, picked: true, rejected: false } : d.picked ? { ...d, picked: false } : null;
+      if (next && (await tx.setDecision(id, next)).markChanged) marksChanged.push(id);
     }
-    return previous;
+    return { previous, marksChanged };
   });
 }
 
-export async function rejectPhoto(store: Store, photoId: string): Promise<Map<string, Decision>> {
+export async function rejectPhoto(store: Store, photoId: string): Promise<DecisionChange> {
   return new GroupsRepo(store.sql).transaction(async (tx) => {
     const d = (await tx.decisions([photoId])).get(photoId) ?? NO_DECISION;
-    await tx.setDecision(photoId, { ...d, rejected: true, picked: false });
-    return new Map([[photoId, d]]);
+    const { markChanged } = await tx.setDecision(photoId, { ...d, rejected: true, picked: false });
+    return { previous: new Map([[photoId, d]]), marksChanged: markChanged ? [photoId] : [] };
   });
 }
 
-/** Puts decisions back as they were (the UI's undo). */
-export async function restoreDecisions(store: Store, decisions: ReadonlyMap<string, Decision>): Promise<void> {
-  await new GroupsRepo(store.sql).transaction(async (tx) => {
-    for (const [id, d] of decisions) await tx.setDecision(id, d);
+/** Puts decisions back as they were (the UI's undo); returns the photos whose mark changed. */
+export async function restoreDecisions(store: Store, decisions: ReadonlyMap<string, Decision>): Promise<string[]> {
+  return new GroupsRepo(store.sql).transaction(async (tx) => {
+    const marksChanged: string[] = [];
+    for (const [id, d] of decisions) if ((await tx.setDecision(id, d)).markChanged) marksChanged.push(id);
+    return marksChanged;
   });
 }
 

@@ -41,7 +41,8 @@ export async function selectPhotos(db: SqlDb, selection: ExportSelection): Promi
       `SELECT m.photo_id FROM cull_members m
          JOIN photos p ON p.id = m.photo_id AND p.state <> 'cancelled'
          LEFT JOIN cull_decisions d ON d.photo_id = m.photo_id
-        WHERE COALESCE(d.rejected, 0) = 0
+         LEFT JOIN photo_marks k ON k.photo_id = m.photo_id
+        WHERE COALESCE(k.rating, 0) <> -1
           AND (COALESCE(d.picked, 0) = 1
                OR (m.machine_pick = 1 AND NOT EXISTS (
                     SELECT 1 FROM cull_members o JOIN cull_decisions od ON od.photo_id = o.photo_id

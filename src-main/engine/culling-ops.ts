@@ -64,18 +64,27 @@ export async function resolvePhotoRef(store: Store, ref: string): Promise<string
   );
 }
 
-const asList = (m: Map<string, Decision>) => [...m].map(([photoId, d]) => ({ photoId, ...d }));
+type DecisionList = ({ photoId: string } & Decision)[];
+const asList = (m: Map<string, Decision>): DecisionList => [...m].map(([photoId, d]) => ({ photoId, ...d }));
 
-export async function pickCull(store: Store, photoId: string): Promise<ReturnType<typeof asList>> {
-  return asList(await pickPhoto(store, photoId));
+/** A decision's answer: what it replaced (for undo) and the photos whose rating / reject mark changed. */
+export interface CullChange {
+  previous: DecisionList;
+  marksChanged: string[];
 }
 
-export async function rejectCull(store: Store, photoId: string): Promise<ReturnType<typeof asList>> {
-  return asList(await rejectPhoto(store, photoId));
+export async function pickCull(store: Store, photoId: string): Promise<CullChange> {
+  const { previous, marksChanged } = await pickPhoto(store, photoId);
+  return { previous: asList(previous), marksChanged };
 }
 
-export async function restoreCull(store: Store, decisions: readonly ({ photoId: string } & Decision)[]): Promise<void> {
-  await restoreDecisions(store, new Map(decisions.map(({ photoId, ...d }) => [photoId, d])));
+export async function rejectCull(store: Store, photoId: string): Promise<CullChange> {
+  const { previous, marksChanged } = await rejectPhoto(store, photoId);
+  return { previous: asList(previous), marksChanged };
+}
+
+export async function restoreCull(store: Store, decisions: readonly ({ photoId: string } & Decision)[]): Promise<{ marksChanged: string[] }> {
+  return { marksChanged: await restoreDecisions(store, new Map(decisions.map(({ photoId, ...d }) => [photoId, d]))) };
 }
 
 export async function burstGapSeconds(store: Store): Promise<number> {

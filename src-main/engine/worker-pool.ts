@@ -144,8 +144,7 @@ export class WorkerPool extends EventEmitter {
       this.removeSlot(slot, 'removed (fewer workers)');
     } else {
       this.setStatus(slot, { state: 'stopping', reason: 'draining: fewer workers' });
-      if (child.connected) child.send({ type: 'shutdown' } satisfies ToWorker);
-      else child.kill('SIGTERM'); // the worker's SIGTERM handler also finishes the jobs in hand
+      this.askToShutdown(child); // the worker finishes the jobs in hand either way
     }
     return gone;
   }
@@ -223,6 +222,9 @@ export class WorkerPool extends EventEmitter {
     });
     this.setStatus(slot, { state: 'starting', pid: child.pid ?? null, reason: null, rssMb: null });
     child.on('message', (message: FromWorker) => this.onMessage(slot, message));
+    // A send to a worker that is already closing its channel fails with EPIPE; without a listener Node
+    // would throw that from the pool. The exit handler deals with the worker itself.
+    child.on('error', (error) => this.log.warn(`worker ${slot.id}: ${error.message}`));
     child.once('exit', (code, signal) => this.onExit(slot, child, code, signal, stderr.trim()));
   }
 
@@ -284,7 +286,25 @@ export class WorkerPool extends EventEmitter {
     if (slot.spec.role === 'interactive' || !child?.connected || slot.held === this.bulkHeld) return;
     if (slot.status.state !== 'ready' && slot.status.state !== 'busy') return; // not listening yet
     slot.held = this.bulkHeld;
-    child.send({ type: this.bulkHeld ? 'hold-bulk' : 'release-bulk' } satisfies ToWorker);
+    this.tell(child, { type: this.bulkHeld ? 'hold-bulk' : 'release-bulk' });
+  }
+
+  /**
+   * Sends a message over the IPC channel. A worker can close its channel between the `connected` check
+   * and the write (it is exiting): the send then fails with EPIPE, passed to `onFailed`, never thrown.
+   */
+  private tell(child: ChildProcess, message: ToWorker, onFailed: () => void = () => undefined): void {
+    if (!child.connected) return onFailed();
+    child.send(message, (error) => {
+      if (error) onFailed();
+    });
+  }
+
+  /** Asks a worker to finish its jobs in hand and exit: over IPC, or by SIGTERM (same handler) when the channel is gone. */
+  private askToShutdown(child: ChildProcess): void {
+    this.tell(child, { type: 'shutdown' }, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    });
   }
 
   private onExit(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
@@ -342,8 +362,7 @@ export class WorkerPool extends EventEmitter {
       alive.map(async (slot) => {
         const child = slot.child!;
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        if (child.connected) child.send({ type: 'shutdown' } satisfies ToWorker);
-        else child.kill('SIGTERM');
+        this.askToShutdown(child);
         const timer = setTimeout(() => {
           this.log.warn(`worker ${slot.id} did not finish within ${graceMs} ms; killing it (its jobs are handed back)`);
           child.kill('SIGKILL');

@@ -5,7 +5,8 @@
  * Two stores that never overwrite each other:
  *   - the machine's: `cull_groups` + `cull_members` (group, score, reasons, machine pick). A regroup
  *     rewrites them whole.
- *   - the person's: `cull_decisions` (picked / rejected / rating per photo) and `cull_links` (a photo
+ *   - the person's: `cull_decisions` (the pick per photo), the rating and reject in `photo_marks` (the
+ *     same marks the Library grid sets and the XMP sidecar carries: a reject there is a reject here), and `cull_links` (a photo
  *     split out of a group: `apart`; two groups merged: `together`), keyed by photo, never by group id,
  *     so they survive a regroup that gives the groups new ids. Nothing here deletes a file.
  */
@@ -78,6 +79,19 @@ export const GROUPS_MIGRATIONS: readonly NamedMigration[] = [
         revision INTEGER NOT NULL
       );
       INSERT INTO cull_grouped (photo_id, revision) SELECT id, revision FROM photos WHERE state = 'done';
+    `,
+  },
+  // One rating and one reject per photo: culling's moved into photo_marks (what the Library grid sets and
+  // the sidecar carries; −1 is Lightroom's reject). A mark the person set in the Library wins.
+  {
+    id: 'groups/004-decisions-into-marks',
+    sql: `
+      INSERT INTO photo_marks (photo_id, rating, label, updated_at)
+        SELECT photo_id, CASE WHEN rejected = 1 THEN -1 ELSE rating END, NULL, updated_at FROM cull_decisions
+         WHERE rejected = 1 OR rating IS NOT NULL
+      ON CONFLICT (photo_id) DO UPDATE SET rating = excluded.rating WHERE photo_marks.rating IS NULL;
+      ALTER TABLE cull_decisions DROP COLUMN rejected;
+      ALTER TABLE cull_decisions DROP COLUMN rating;
     `,
   },
 ];
@@ -187,15 +201,24 @@ function toMember(r: MemberDbRow): MemberRow {
   };
 }
 
+/** A decision as read: the pick from cull_decisions, the mark (−1 reject, 0–5 stars) from photo_marks. */
 interface DecisionDbRow {
   photo_id: string;
-  picked: number | string;
-  rejected: number | string;
-  rating: number | string | null;
+  picked: number | string | null;
+  mark: number | string | null;
 }
 
+/** The columns a query selects for a DecisionDbRow, given the aliases of cull_decisions and photo_marks. */
+const decisionColumns = (c: string, k: string): string => `${c}.picked, ${k}.rating AS mark`;
+
 function toDecision(r: DecisionDbRow): Decision {
-  return { picked: Number(r.picked) === 1, rejected: Number(r.rejected) === 1, rating: r.rating == null ? null : Number(r.rating) };
+  const mark = r.mark == null ? null : Number(r.mark);
+  return { picked: Number(r.picked ?? 0) === 1, rejected: mark === -1, rating: mark !== null && mark >= 0 ? mark : null };
+}
+
+/** The photo_marks rating a decision stands for. */
+function markOf(decision: Decision): number | null {
+  return decision.rejected ? -1 : decision.rating;
 }
 
 export class GroupsRepo {
@@ -466,11 +489,12 @@ export class GroupsRepo {
     const ids = groups.map((g) => g.id);
     const rows = await this.db.all<MemberDbRow & { path: string; thumbnail_path: string | null; preview_path: string | null } & Partial<DecisionDbRow>>(
       `SELECT m.photo_id, m.group_id, m.kind, m.score, m.reasons, m.machine_pick, p.path, d.thumbnail_path, d.preview_path,
-              c.picked, c.rejected, c.rating
+              ${decisionColumns('c', 'k')}
          FROM cull_members m
          JOIN photos p ON p.id = m.photo_id
          LEFT JOIN photo_derivatives d ON d.photo_id = m.photo_id
          LEFT JOIN cull_decisions c ON c.photo_id = m.photo_id
+         LEFT JOIN photo_marks k ON k.photo_id = m.photo_id
         WHERE m.group_id IN (${placeholders(ids.length)})
         ORDER BY m.group_id, m.score DESC, m.photo_id`,
       ids,
@@ -483,7 +507,7 @@ export class GroupsRepo {
         path: r.path,
         thumbnailPath: r.thumbnail_path,
         previewPath: r.preview_path,
-        decision: r.picked == null ? NO_DECISION : toDecision(r as DecisionDbRow),
+        decision: toDecision(r as DecisionDbRow),
       });
       byGroup.set(r.group_id, list);
     }
@@ -507,8 +531,10 @@ export class GroupsRepo {
     const row = await this.db.get<{ n: number | string }>(
       `SELECT COUNT(*) AS n FROM cull_groups g
         WHERE ${kind ? 'g.kind = ? AND ' : ''}(SELECT COUNT(*) FROM cull_members m2 WHERE m2.group_id = g.id) >= 2 AND NOT EXISTS (
-          SELECT 1 FROM cull_members m JOIN cull_decisions c ON c.photo_id = m.photo_id
-           WHERE m.group_id = g.id AND (c.picked = 1 OR c.rejected = 1))`,
+          SELECT 1 FROM cull_members m
+            LEFT JOIN cull_decisions c ON c.photo_id = m.photo_id
+            LEFT JOIN photo_marks k ON k.photo_id = m.photo_id
+           WHERE m.group_id = g.id AND (c.picked = 1 OR k.rating = -1))`,
       kind ? [kind] : [],
     );
     return Number(row?.n ?? 0);
@@ -520,20 +546,36 @@ export class GroupsRepo {
     const out = new Map<string, Decision>();
     if (!photoIds.length) return out;
     const rows = await this.db.all<DecisionDbRow>(
-      `SELECT photo_id, picked, rejected, rating FROM cull_decisions WHERE photo_id IN (${placeholders(photoIds.length)})`,
+      `SELECT p.id AS photo_id, ${decisionColumns('c', 'k')}
+         FROM photos p
+         LEFT JOIN cull_decisions c ON c.photo_id = p.id
+         LEFT JOIN photo_marks k ON k.photo_id = p.id
+        WHERE p.id IN (${placeholders(photoIds.length)}) AND (c.photo_id IS NOT NULL OR k.rating IS NOT NULL)`,
       [...photoIds],
     );
     for (const r of rows) out.set(r.photo_id, toDecision(r));
     return out;
   }
 
-  async setDecision(photoId: string, decision: Decision): Promise<void> {
+  /**
+   * Stores a decision: the pick in cull_decisions, the reject / stars in photo_marks (the colour label there is
+   * kept). Returns whether the mark changed, so the caller can have the photo's sidecar rewritten.
+   */
+  async setDecision(photoId: string, decision: Decision): Promise<{ markChanged: boolean }> {
+    const at = now();
     await this.db.run(
-      `INSERT INTO cull_decisions (photo_id, picked, rejected, rating, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (photo_id) DO UPDATE SET picked = excluded.picked, rejected = excluded.rejected,
-         rating = excluded.rating, updated_at = excluded.updated_at`,
-      [photoId, decision.picked ? 1 : 0, decision.rejected ? 1 : 0, decision.rating, now()],
+      `INSERT INTO cull_decisions (photo_id, picked, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (photo_id) DO UPDATE SET picked = excluded.picked, updated_at = excluded.updated_at`,
+      [photoId, decision.picked ? 1 : 0, at],
     );
+    const mark = markOf(decision);
+    const { changes } = await this.db.run(
+      `INSERT INTO photo_marks (photo_id, rating, label, updated_at) VALUES (?, ?, NULL, ?)
+       ON CONFLICT (photo_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at
+        WHERE photo_marks.rating IS DISTINCT FROM excluded.rating`,
+      [photoId, mark, at],
+    );
+    return { markChanged: changes > 0 };
   }
 
   async addLink(link: PersonLink): Promise<void> {

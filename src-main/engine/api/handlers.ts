@@ -16,7 +16,7 @@ import { presetHandlers } from './presets-handlers.js';
 import { exportHandlers, type FolderOpener } from './exports-handlers.js';
 import { maintenanceHandlers } from './maintenance-handlers.js';
 import { labelHandlers } from './labels-handlers.js';
-import { createCullingHandlers, maintenanceLanes } from './culling-handlers.js';
+import { createCullingHandlers, cullingLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
 export type HandlerEngine = Pick<Engine, 'store' | 'ingest' | 'config' | 'log'> & {
@@ -279,7 +279,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
       return { settings: settingsDto(engine.config), restartRequired: true };
     },
     ...createBrowseHandlers(engine, ingests),
-    ...createCullingHandlers(store, maintenanceLanes(engine.lanes)),
+    ...createCullingHandlers(store, cullingLanes(engine.lanes)),
   };
 }
 
