@@ -35,7 +35,8 @@ export interface AfterCutOver {
 export const AFTER_CUT_OVER: readonly AfterCutOver[] = [
   { name: 'maintenance', lane: 'maintenance', data: { task: 'regroup' }, why: 'near-duplicate and burst groups', kinds: ['descriptor'] },
   { name: 'people.recluster', lane: 'maintenance', data: { reason: 'model upgrade' }, why: 'people (a person\'s corrections kept)', kinds: ['descriptor', 'face'] },
-  { name: 'learning.prototypes', lane: 'learning', data: {}, why: 'label prototypes and suggestions (every example kept)', kinds: ['descriptor', 'face'] },
+  // Labels read the descriptor and the detect result's face boxes, never face vectors: a face cut-over leaves them as they are.
+  { name: 'learning.prototypes', lane: 'learning', data: {}, why: 'label prototypes and suggestions (every example kept)', kinds: ['descriptor'] },
 ];
 
 /** Photos embedded per store round-trip. */
