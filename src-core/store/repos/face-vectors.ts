@@ -31,7 +31,9 @@ function fromB64(s: string): Float32Array {
 
 /** Detect results with at least one face (SQLite and Postgres spell the JSON length differently). */
 function hasFaces(db: SqlDb, column: string): string {
-  return db.dialect.kind === 'postgres' ? `json_array_length((${column})::json -> 'faces') > 0` : `json_array_length(${column}, '$.faces') > 0`;
+  if (db.dialect.kind === 'sqlite') return `json_array_length(${column}, '$.faces') > 0`; // 0 for a non-array
+  const faces = `((${column})::json -> 'faces')`;
+  return `(CASE WHEN json_typeof(${faces}) = 'array' THEN json_array_length(${faces}) ELSE 0 END) > 0`;
 }
 
 export const FACE_VECTORS: KindVectors = {
