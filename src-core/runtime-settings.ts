@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { DESCRIPTOR_MODELS, DescriptorModelSchema } from '../src-shared/vector-models.js';
+import { DESCRIPTOR_MODELS, DescriptorModelSchema, FACE_MODELS, FaceModelSchema } from '../src-shared/vector-models.js';
 
 /** onnxruntime-node's execution providers, by the names it takes. */
 export const ML_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
@@ -40,6 +40,8 @@ export const RuntimeSettings = z.object({
    * (`shoebox models use <id>` switches without a restart).
    */
   descriptorModel: DescriptorModelSchema.nullable(),
+  /** SHOEBOX_FACE_MODEL: the face model the library should use; a different one starts an upgrade at engine start. */
+  faceModel: FaceModelSchema.nullable(),
   /** SHOEBOX_PREVIEW_SIZE: long side of the preview the CPU class writes and the ML class reads (issue 19). */
   previewSize: z.number().int().min(256).max(4096),
   /** false when SHOEBOX_OCR_GATE=0: full-resolution text detection on every photo (the old way, for comparisons). */
@@ -93,6 +95,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     sqliteVecPath: raw(env, 'SHOEBOX_SQLITE_VEC_PATH') ?? null,
     sqliteBinding: raw(env, 'SHOEBOX_SQLITE_BINDING') ?? null,
     descriptorModel: oneOf(env, 'SHOEBOX_DESCRIPTOR_MODEL', DESCRIPTOR_MODELS) ?? null,
+    faceModel: oneOf(env, 'SHOEBOX_FACE_MODEL', FACE_MODELS) ?? null,
     previewSize: intIn(env, 'SHOEBOX_PREVIEW_SIZE', 256, 4096) ?? DEFAULT_PREVIEW_SIZE,
     ocrGate: flag(env, 'SHOEBOX_OCR_GATE') ?? true,
   });

@@ -14,9 +14,28 @@ export const DescriptorModelSchema = z.enum(DESCRIPTOR_MODELS);
 /** A new library's descriptor (and every library's before model upgrades existed). */
 export const DEFAULT_DESCRIPTOR_MODEL: DescriptorModel = 'shoebox-global-v1';
 
-/** The vector kinds a library keeps one active model of. Faces: see README "Model upgrades" (not switchable yet). */
-export const VECTOR_KINDS = ['descriptor'] as const;
+/**
+ * Face embeddings the worker can compute offline (src-worker/ml/face-embedding.ts, models/MODELS.md):
+ * v1 = fr_feature.onnx on the aligned 112 px crop; v2 = the same backbone on the crop and its mirror,
+ * averaged, then a seeded random rotation — vectors of v2 cannot be compared with v1's.
+ */
+export const FACE_MODELS = ['face-feature-v1', 'face-feature-v2'] as const;
+export type FaceModel = (typeof FACE_MODELS)[number];
+export const FaceModelSchema = z.enum(FACE_MODELS);
+/** A new library's face model (and what every face row stored before model ids were versioned is). */
+export const DEFAULT_FACE_MODEL: FaceModel = 'face-feature-v1';
+
+/** The vector kinds a library keeps one active model of (the descriptor first: older readers take models[0]). */
+export const VECTOR_KINDS = ['descriptor', 'face'] as const;
 export type VectorKind = (typeof VECTOR_KINDS)[number];
+
+/** The models of each kind this build can switch to. */
+export const MODELS_OF_KIND: Readonly<Record<VectorKind, readonly string[]>> = { descriptor: DESCRIPTOR_MODELS, face: FACE_MODELS };
+
+/** The kind a model id belongs to (null for an unknown id). */
+export function kindOfModel(model: string): VectorKind | null {
+  return VECTOR_KINDS.find((kind) => MODELS_OF_KIND[kind].includes(model)) ?? null;
+}
 
 export const UpgradeStateSchema = z.enum(['idle', 'running', 'done', 'failed']);
 

@@ -29,6 +29,7 @@ describe('runtime settings', () => {
       sqliteVecPath: null,
       sqliteBinding: null,
       descriptorModel: null,
+      faceModel: null,
       previewSize: 1200,
       ocrGate: true,
     });
@@ -44,6 +45,7 @@ describe('runtime settings', () => {
       SHOEBOX_SQLITE_VEC_PATH: '/opt/shoebox/vec0.so',
       SHOEBOX_SQLITE_BINDING: '/opt/shoebox/better_sqlite3.node',
       SHOEBOX_DESCRIPTOR_MODEL: 'shoebox-global-v2',
+      SHOEBOX_FACE_MODEL: 'face-feature-v2',
       SHOEBOX_PREVIEW_SIZE: '1600',
       SHOEBOX_OCR_GATE: '0',
     });
@@ -56,6 +58,7 @@ describe('runtime settings', () => {
       sqliteVecPath: '/opt/shoebox/vec0.so',
       sqliteBinding: '/opt/shoebox/better_sqlite3.node',
       descriptorModel: 'shoebox-global-v2',
+      faceModel: 'face-feature-v2',
       previewSize: 1600,
       ocrGate: false,
     });
@@ -66,6 +69,7 @@ describe('runtime settings', () => {
   it('rejects a bad value, naming the variable and the allowed values', () => {
     rejects({ SHOEBOX_ML_THREADS: 'abc' }, 'SHOEBOX_ML_THREADS=abc', /whole number from 1 to 16/);
     rejects({ SHOEBOX_DESCRIPTOR_MODEL: 'clip' }, 'SHOEBOX_DESCRIPTOR_MODEL=clip', /shoebox-global-v1, shoebox-global-v2/);
+    rejects({ SHOEBOX_FACE_MODEL: 'arcface' }, 'SHOEBOX_FACE_MODEL=arcface', /face-feature-v1, face-feature-v2/);
     rejects({ SHOEBOX_ML_THREADS: '0' }, 'SHOEBOX_ML_THREADS', /1 to 16/);
     rejects({ SHOEBOX_ML_THREADS: '2.5' }, 'SHOEBOX_ML_THREADS', /1 to 16/);
     rejects({ SHOEBOX_ML_THREADS: '17' }, 'SHOEBOX_ML_THREADS', /1 to 16/);

@@ -11,7 +11,8 @@ import { lastJson, runCli } from './helpers/cli.js';
 import { makeTempDir, removeDir } from './helpers/engine.js';
 import { needsSharedPhotos, photosDir } from './helpers/photos.js';
 
-type ModelsJson = { models: Array<{ active: string; state: string; available: string[] }>; vectors: { active: Record<string, number>; staged: Record<string, number> } };
+type Counts = { active: Record<string, number>; staged: Record<string, number> };
+type ModelsJson = { models: Array<{ kind: string; active: string; state: string; available: string[] }>; vectors: Counts; faceVectors: Counts };
 
 describe('shoebox models (CLI)', { skip: needsSharedPhotos }, () => {
   let dataDir: string;
@@ -33,6 +34,11 @@ describe('shoebox models (CLI)', { skip: needsSharedPhotos }, () => {
     assert.equal(before.models[0]!.active, 'shoebox-global-v1');
     assert.deepEqual(before.models[0]!.available, ['shoebox-global-v1', 'shoebox-global-v2']);
     assert.deepEqual(before.vectors, { active: { 'shoebox-global-v1': 3 }, staged: {} });
+    // The face model is listed too, with its own choices.
+    assert.deepEqual(before.models.map((m) => [m.kind, m.active, m.available]), [
+      ['descriptor', 'shoebox-global-v1', ['shoebox-global-v1', 'shoebox-global-v2']],
+      ['face', 'face-feature-v1', ['face-feature-v1', 'face-feature-v2']],
+    ]);
 
     const use = await runCli(['models', 'use', 'shoebox-global-v2', '--data', dataDir, '--json']);
     assert.equal(use.code, 0, use.stderr);
@@ -50,6 +56,19 @@ describe('shoebox models (CLI)', { skip: needsSharedPhotos }, () => {
     const again = await runCli(['models', 'use', 'shoebox-global-v2', '--data', dataDir]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /already the active descriptor model/);
+  });
+
+  it('switches the face model the same way', async () => {
+    const faceRows = async () => (JSON.parse((await runCli(['models', '--data', dataDir, '--json'])).stdout) as ModelsJson).faceVectors;
+    const faces = Object.values((await faceRows()).active).reduce((a, b) => a + b, 0);
+    const use = await runCli(['models', 'use', 'face-feature-v2', '--data', dataDir, '--json']);
+    assert.equal(use.code, 0, use.stderr);
+    const result = lastJson<{ started: boolean; status: { kind: string; active: string; state: string } }>(use.stdout);
+    assert.deepEqual([result.started, result.status.kind, result.status.state, result.status.active], [true, 'face', 'done', 'face-feature-v2']);
+    assert.deepEqual(await faceRows(), { active: faces > 0 ? { 'face-feature-v2': faces } : {}, staged: {} });
+    const text = await runCli(['models', '--data', dataDir]);
+    assert.match(text.stdout, /descriptor\s+shoebox-global-v2 \(active\)/);
+    assert.match(text.stdout, /face\s+face-feature-v2 \(active\); last upgrade finished/);
   });
 
   it('rejects an unknown model with a usage error naming the choices', async () => {

@@ -18,7 +18,7 @@ import { MAINTENANCE_SCHEDULE, runMaintenanceNow, type MaintenanceTask } from '.
 import { OperationError } from '../engine/operations.js';
 import { Lanes } from '../../src-core/queues.js';
 import { dataOption, flagsOf, jsonOption, withEngineOptions, type EngineOptions } from './options.js';
-import { VectorModelsRepo } from '../../src-core/store/repos/vector-models-repo.js';
+import { allModelStatuses } from '../../src-core/store/repos/vector-models-repo.js';
 import type { VectorModelStatus } from '../../src-shared/vector-models.js';
 import { formatModelStatus } from './models-commands.js';
 
@@ -61,7 +61,7 @@ async function report(options: EngineOptions): Promise<MaintenanceReport> {
     return {
       tasks: TASKS.map((task) => ({ task, everyHours: MAINTENANCE_SCHEDULE[task] ? MAINTENANCE_SCHEDULE[task]! / 3600_000 : null, lastRun: runs.get(task) ?? null })),
       missing: await repo.listMissing(),
-      models: [await new VectorModelsRepo(store.sql).status('descriptor')],
+      models: await allModelStatuses(store.sql),
     };
   } finally {
     await store.close();

@@ -206,7 +206,7 @@ export class Engine {
     await engine.flushStatuses();
     await sweep(store, lanes, log);
     await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
-    await resumeModelUpgrade(store.sql, lanes, config.runtime.descriptorModel, log);
+    await resumeModelUpgrade(store.sql, lanes, { descriptor: config.runtime.descriptorModel, face: config.runtime.faceModel }, log);
     engine.governor = new ResourceGovernor(engine, config.governor, sensors, log, options.idle);
     engine.governor.start();
     engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>

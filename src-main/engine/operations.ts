@@ -10,7 +10,7 @@ import type { FailedPhoto, PauseRecord, Store, WorkerStatus } from '../../src-co
 import { nextJobFor } from './sweep.js';
 import { withMetadataExtra } from '../../src-core/store/repos/metadata-extra-repo.js';
 import { maintenanceStatus, type MaintenanceRun } from '../../src-core/store/repos/maintenance-repo.js';
-import { VectorModelsRepo } from '../../src-core/store/repos/vector-models-repo.js';
+import { allModelStatuses } from '../../src-core/store/repos/vector-models-repo.js';
 import type { VectorModelStatus } from '../../src-shared/vector-models.js';
 
 export class OperationError extends Error {
@@ -78,7 +78,7 @@ export class LibraryOperations {
       photos: await this.store.photos.countByState(),
       lastIngest: ingest ? { ...ingest, totals: await this.store.ingests.totals(ingest.id) } : null,
       maintenance: await maintenanceStatus(this.store.sql),
-      models: [await new VectorModelsRepo(this.store.sql).status('descriptor')],
+      models: await allModelStatuses(this.store.sql),
     };
   }
 

@@ -9,6 +9,7 @@ import type { Lane } from '../../src-shared/lanes.js';
 import type { Lanes } from '../../src-core/queues.js';
 import { ClusterFacesJobData, clusterFacesJobId, ReclusterJobData, type PeopleJobName } from '../../src-shared/people-jobs.js';
 import { PeopleRepo } from '../../src-core/store/repos/people-repo.js';
+import { VectorModelsRepo } from '../../src-core/store/repos/vector-models-repo.js';
 import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
 import { withRedisLock } from '../redis-lock.js';
 import { clusterFaceIds, DEFAULT_CLUSTER_OPTIONS, reclusterAll } from '../people/clusterer.js';
@@ -32,6 +33,9 @@ export async function clusterPhotoFaces(db: SqlDb, cacheDir: string, photoId: st
   return db.transaction(async (tx) => {
     const repo = new PeopleRepo(tx);
     await repo.lockClustering();
+    // A face-model cut-over between the read and here rewrote the detect result: read it again (a retry).
+    const { active } = await new VectorModelsRepo(tx).models('face', tx);
+    if (faces.length > 0 && input.faceModel !== active) throw new Error(`the faces were embedded with ${input.faceModel}, the library uses ${active} now; retrying`);
     const { pending } = await repo.replacePhotoFaces(photoId, input.revision, faces);
     // Also a few faces still waiting from elsewhere ("not this person" sends a face back; a job may have
     // been lost): they get their turn without a recluster.

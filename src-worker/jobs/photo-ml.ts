@@ -47,6 +47,7 @@ export async function runMlJob(job: Job<PhotoJobData>, ctx: MlJobContext, lane: 
     metadata: detail.metadata,
     derivatives: detail.derivatives,
     descriptorModels: ctx.sql ? () => new VectorModelsRepo(ctx.sql!).models('descriptor') : undefined,
+    faceModels: ctx.sql ? () => new VectorModelsRepo(ctx.sql!).models('face') : undefined,
   });
   for (const mlStage of ML_STAGES) {
     await runner.run(mlStage.stage, (signal) => mlStage.run(mlContext, signal));

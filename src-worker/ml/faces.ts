@@ -3,9 +3,13 @@
  * state per eye (fr_eye.onnx, gated into open / closed / unknown by eye-state.ts) and a 512-d face embedding on an aligned 112 px crop (fr_feature.onnx).
  * Pre- and post-processing follow the upstream JavaScript (faceplugin-face-recognition-js lib/*.js).
  */
-import { cropResizeRgb, l2normalize, resizeRgb, rgbToGray, softmax, toBase64F32, warpRgb, type RgbImage } from './image.js';
+import { DEFAULT_FACE_MODEL, type FaceModel } from '../../src-shared/vector-models.js';
+import { cropResizeRgb, resizeRgb, rgbToGray, softmax, toBase64F32, type RgbImage } from './image.js';
 import { judgeEyeState, type EyeState, type EyeStateWhy } from './eye-state.js';
+import { FaceEmbedder } from './face-embedding.js';
 import { loadModel, ort, type LoadedModel } from './models.js';
+
+export { affineFrom3 } from './face-embedding.js';
 
 export interface Face {
   /** Normalised x, y, w, h in [0, 1] of the preview (oriented photo). */
@@ -25,7 +29,7 @@ export interface Face {
   eyeClosedProb: [number, number];
   /** 68 landmarks, normalised like the box, flattened x0, y0, x1, y1… (rounded to 4 decimals). */
   landmarks: number[];
-  /** 512-d L2-normalised face embedding, base64 of little-endian float32 (for people grouping). */
+  /** 512-d L2-normalised face embedding of the library's face model, base64 of little-endian float32 (for people grouping). */
   embedding: string;
 }
 
@@ -39,31 +43,25 @@ const NMS_IOU = 0.3;
 /** Boxes smaller than this fraction of the preview's short side are dropped (detector noise). */
 const MIN_FACE_FRACTION = 0.02;
 
-/** ArcFace-style reference points of a 112 × 112 aligned face: left eye, right eye, nose. */
-const REF_POINTS: ReadonlyArray<[number, number]> = [
-  [38.29459953, 51.69630051],
-  [73.53179932, 51.50139999],
-  [56.02519989, 71.73660278],
-];
-
 export class FaceAnalyzer {
   private constructor(
     private readonly detect: LoadedModel,
     private readonly landmark: LoadedModel,
     private readonly eye: LoadedModel,
-    private readonly feature: LoadedModel,
+    private readonly embedder: FaceEmbedder,
   ) {}
 
   static async load(): Promise<FaceAnalyzer> {
-    const [d, l, e, f] = await Promise.all(FACE_MODEL_IDS.map((id) => loadModel(id)));
-    return new FaceAnalyzer(d!, l!, e!, f!);
+    const [d, l, e] = await Promise.all(FACE_MODEL_IDS.filter((id) => id !== 'face-feature').map((id) => loadModel(id)));
+    return new FaceAnalyzer(d!, l!, e!, await FaceEmbedder.load());
   }
 
   get provider(): string {
     return this.detect.provider;
   }
 
-  async analyze(img: RgbImage): Promise<Face[]> {
+  /** Faces of the picture, embedded with `faceModel` (the library's active face model). */
+  async analyze(img: RgbImage, faceModel: FaceModel = DEFAULT_FACE_MODEL): Promise<Face[]> {
     const boxes = await this.detectBoxes(img);
     const faces: Face[] = [];
     for (const b of boxes) {
@@ -73,7 +71,7 @@ export class FaceAnalyzer {
       const y2 = b.y2 * img.height;
       const lm = await this.landmarks(img, x1, y1, x2 - x1, y2 - y1);
       const eyeClosedProb = await this.eyes(img, lm);
-      const embedding = await this.embed(img, lm);
+      const embedding = await this.embedder.embed(img, lm, faceModel);
       const eye = judgeEyeState({ boxPx: [x2 - x1, y2 - y1], detectorScore: b.score, landmarks: lm, eyeClosedProb });
       faces.push({
         box: [r4(b.x1), r4(b.y1), r4(b.x2 - b.x1), r4(b.y2 - b.y1)].map(clamp01) as Face['box'],
@@ -155,37 +153,6 @@ export class FaceAnalyzer {
     }
     return [probs[0]!, probs[1]!];
   }
-
-  /** 512-d embedding of the face aligned on eyes and nose tip to the 112 × 112 reference. */
-  private async embed(img: RgbImage, lm: Float32Array): Promise<Float32Array> {
-    const eye = (first: number): [number, number] => [
-      (lm[(first + 1) * 2]! + lm[(first + 2) * 2]! + lm[(first + 4) * 2]! + lm[(first + 5) * 2]!) / 4,
-      (lm[(first + 1) * 2 + 1]! + lm[(first + 2) * 2 + 1]! + lm[(first + 4) * 2 + 1]! + lm[(first + 5) * 2 + 1]!) / 4,
-    ];
-    const src: Array<[number, number]> = [eye(36), eye(42), [lm[60]!, lm[61]!]];
-    const inv = affineFrom3(REF_POINTS, src); // aligned (dst) → preview (src)
-    const rgb = warpRgb(img, inv, 112, 112);
-    const plane = 112 * 112;
-    const input = new Float32Array(plane * 3);
-    for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) input[c * plane + i] = (rgb[i * 3 + c]! - 127) / 128;
-    const out = await this.feature.session.run({ input: new ort.Tensor('float32', input, [1, 3, 112, 112]) });
-    return l2normalize(Float32Array.from(out['output']!.data as Float32Array));
-  }
-}
-
-/** The affine map sending the three points `from` exactly onto `to`, as [a, b, c, d, e, f]. */
-export function affineFrom3(from: ReadonlyArray<[number, number]>, to: ReadonlyArray<[number, number]>): number[] {
-  const [[x0, y0], [x1, y1], [x2, y2]] = from as [[number, number], [number, number], [number, number]];
-  const det = x0 * (y1 - y2) - y0 * (x1 - x2) + (x1 * y2 - x2 * y1);
-  if (Math.abs(det) < 1e-9) return [1, 0, 0, 0, 1, 0];
-  const solve = (v0: number, v1: number, v2: number): [number, number, number] => [
-    (v0 * (y1 - y2) - y0 * (v1 - v2) + (v1 * y2 - v2 * y1)) / det,
-    (x0 * (v1 - v2) - v0 * (x1 - x2) + (x1 * v2 - x2 * v1)) / det,
-    (x0 * (y1 * v2 - y2 * v1) - y0 * (x1 * v2 - x2 * v1) + v0 * (x1 * y2 - x2 * y1)) / det,
-  ];
-  const [a, b, c] = solve(to[0]![0], to[1]![0], to[2]![0]);
-  const [d, e, f] = solve(to[0]![1], to[1]![1], to[2]![1]);
-  return [a, b, c, d, e, f];
 }
 
 type Box = { x1: number; y1: number; x2: number; y2: number; score: number };

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { NewFace } from '../../src-core/store/repos/people-repo.js';
 import type { SqlDb } from '../../src-core/store/sql/sql-db.js';
 import { fromBase64F32 } from '../ml/image.js';
-import { modelEntry } from '../ml/models.js';
+import { DEFAULT_FACE_MODEL } from '../../src-shared/vector-models.js';
 import { boxSharpness, gateFace } from './face-gate.js';
 
 export interface StoredFace {
@@ -18,20 +18,12 @@ export interface StoredFace {
   embedding: string;
 }
 
-/** The face-feature model's id and version (sha prefix): faces of different models are never compared. */
-export function faceModelId(): string {
-  try {
-    const entry = modelEntry('face-feature');
-    return `${entry.id}@${(entry.sha256 ?? 'unknown').slice(0, 12)}`;
-  } catch {
-    return 'face-feature@unknown';
-  }
-}
-
 export interface PhotoFacesInput {
   photoId: string;
   revision: number;
   faces: StoredFace[];
+  /** The face model that made the embeddings (the detect result's `faceModel`): faces of different models are never compared. */
+  faceModel: string;
   /** Per face, in the same order, when the quality stage measured it. */
   faceSharpness: number[] | null;
   previewPath: string | null;
@@ -49,7 +41,8 @@ export async function readPhotoFaces(db: SqlDb, photoId: string, cacheDir: strin
   const results = await db.all<{ stage: string; json: string }>(`SELECT stage, json FROM photo_results WHERE photo_id = ? AND stage IN ('detect', 'quality')`, [photoId]);
   const detect = results.find((r) => r.stage === 'detect');
   if (!detect) return null;
-  const faces = ((JSON.parse(detect.json) as { faces?: StoredFace[] }).faces ?? []).filter(
+  const parsed = JSON.parse(detect.json) as { faces?: StoredFace[]; faceModel?: string };
+  const faces = (parsed.faces ?? []).filter(
     (f) => Array.isArray(f.box) && typeof f.embedding === 'string' && f.embedding.length > 0,
   );
   const quality = results.find((r) => r.stage === 'quality');
@@ -58,6 +51,7 @@ export async function readPhotoFaces(db: SqlDb, photoId: string, cacheDir: strin
     photoId,
     revision: Number(photo.revision),
     faces,
+    faceModel: parsed.faceModel ?? DEFAULT_FACE_MODEL,
     faceSharpness: Array.isArray(sharpness) && sharpness.length === faces.length ? (sharpness as number[]) : null,
     previewPath: photo.preview_path ? path.join(cacheDir, photo.preview_path) : null,
     width: Number(photo.width ?? 0),
@@ -81,7 +75,7 @@ export async function gatedFaces(input: PhotoFacesInput): Promise<NewFace[]> {
       gray = null; // the preview went missing: gate without sharpness rather than fail the job
     }
   }
-  const model = faceModelId();
+  const model = input.faceModel;
   return input.faces.map((f, index) => {
     const sharpness = input.faceSharpness?.[index] ?? (gray ? boxSharpness(gray, f.box) : null);
     const verdict = gateFace({ score: f.score, box: f.box, landmarks: f.landmarks ?? [], imageWidth: width, imageHeight: height, sharpness });

@@ -4,7 +4,7 @@ import type { PhotoDerivatives, PhotoMetadata } from '../../src-shared/photo.js'
 import type { Stage } from '../../src-shared/stages.js';
 import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
 import { descriptorOf, EMBEDDING_MODEL, imageEmbedding } from '../ml/embedding.js';
-import { DescriptorModelSchema } from '../../src-shared/vector-models.js';
+import { DEFAULT_FACE_MODEL, DescriptorModelSchema, FaceModelSchema } from '../../src-shared/vector-models.js';
 import type { VectorModels } from '../../src-core/store/repos/vector-models-repo.js';
 import { FaceAnalyzer, type Face } from '../ml/faces.js';
 import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';
@@ -24,6 +24,8 @@ import type { StageOutcome } from '../stage-runner.js';
  */
 export interface DetectResult {
   faces: Face[];
+  /** The face model that made `faces[].embedding` (the library's active one; absent in results from before face models were versioned: face-feature-v1). */
+  faceModel?: string;
   /** COCO-80 objects, box normalised x, y, w, h (src-worker/ml/objects.ts). */
   objects: DetectedObject[];
   text: TextLine[];
@@ -57,6 +59,8 @@ export interface MlStageContext {
   results: Map<Stage, unknown>;
   /** The library's descriptor models (active, and an upgrade's target); absent: the default model only. */
   descriptorModels?: () => Promise<VectorModels>;
+  /** The library's face models (the active one embeds the faces); absent: the default face model. */
+  faceModels?: () => Promise<VectorModels>;
 }
 
 export interface MlStage {
@@ -143,7 +147,8 @@ const detectStage: MlStage = {
     objectsRun.catch(() => undefined); // awaited below; a faces/text failure must not leave it unhandled
     checkAborted(signal, 'face detection');
     let t = performance.now();
-    const faces = await faceAnalyzer.analyze(img);
+    const faceModel = FaceModelSchema.parse((await ctx.faceModels?.())?.active ?? DEFAULT_FACE_MODEL);
+    const faces = await faceAnalyzer.analyze(img, faceModel);
     const facesMs = Math.round(performance.now() - t);
     checkAborted(signal, 'text recognition');
     t = performance.now();
@@ -153,6 +158,7 @@ const detectStage: MlStage = {
     checkAborted(signal, 'object detection');
     const result: DetectResult = {
       faces,
+      faceModel,
       objects,
       text,
       objectModel: { detector: detector.kind, threshold: detector.threshold },

@@ -376,6 +376,25 @@ export class PeopleRepo {
     return rows.map((r) => ({ faceId: r.face_id, photoId: r.photo_id, personId: r.person_id, distance: Math.max(0, Number(r.distance)) }));
   }
 
+  /**
+   * A face model's cut-over (face-vectors.ts): the face's vector of the new model, its signature and
+   * index entry; the clusterer looks at it again. `null` (no new vector could be made) empties it and
+   * keeps it out of search and clustering (gate 'no-embedding'), with its person and negatives.
+   */
+  async replaceFaceVector(faceId: string, model: string, vector: Float32Array | null): Promise<void> {
+    const row = await this.db.get<{ dims: number | string; gate: string }>('SELECT dims, gate FROM faces WHERE id = ?', [faceId]);
+    if (!row) return;
+    const v = vector ?? new Float32Array(Number(row.dims));
+    const gate = vector ? row.gate : 'no-embedding';
+    await this.db.run(
+      `UPDATE faces SET model = ?, dims = ?, embedding = ${this.db.dialect.kind === 'postgres' ? '?::real[]' : '?'}, gate = ?, clustered = 0, updated_at = ? WHERE id = ?`,
+      [model, v.length, this.vectorParam(v), gate, now(), faceId],
+    );
+    if (this.db.dialect.kind === 'postgres') await this.db.run('UPDATE faces SET sig = ?::bit varying WHERE id = ?', [signBits(v), faceId]);
+    if (Number(row.dims) !== v.length) await this.indexVector(faceId, Number(row.dims), null);
+    await this.indexVector(faceId, v.length, gate === 'ok' ? v : null);
+  }
+
   // ── faces ───────────────────────────────────────────────────────────────
 
   /**

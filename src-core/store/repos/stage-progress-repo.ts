@@ -6,6 +6,7 @@ import type { SqlDb } from '../sql/sql-db.js';
 import type { EmbeddingsRepo } from './embeddings-repo.js';
 import { embeddingFromResult } from '../store.js';
 import { VectorModelsRepo } from './vector-models-repo.js';
+import { DEFAULT_FACE_MODEL } from '../../../src-shared/vector-models.js';
 
 /**
  * An embed stage's result may carry the vector of a running upgrade's target beside the active one
@@ -26,6 +27,18 @@ async function pickEmbedResults(tx: SqlDb, result: unknown): Promise<{ active: u
   }
   const next = target ? candidates.find((c) => c.e.model === target) : undefined;
   return { active: mine.value, staged: next ? { model: next.e.model, vector: next.e.vector } : null };
+}
+
+/**
+ * A detect result's face vectors must be of the library's active face model: one embedded before a
+ * face-model cut-over and saved after it is refused (the stage fails, its retry embeds with the new model).
+ */
+async function checkFaceModel(tx: SqlDb, result: unknown): Promise<void> {
+  const r = result as { faces?: unknown; faceModel?: unknown } | null;
+  if (!r || !Array.isArray(r.faces) || r.faces.length === 0) return;
+  const made = typeof r.faceModel === 'string' ? r.faceModel : DEFAULT_FACE_MODEL;
+  const { active } = await new VectorModelsRepo(tx).models('face', tx);
+  if (made !== active) throw new Error(`detect result with faces of ${made}, but the library's face model is ${active} now; run the stage again`);
 }
 
 /** Job-driven writes name the photo and its revision: `id = ? AND revision = ?`, never a cancelled photo. */
@@ -152,6 +165,13 @@ export class StageProgressRepo {
          ON CONFLICT (photo_id, stage) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
         [photoId, stage, JSON.stringify(value ?? null), now(), photoId, revision],
       );
+    if (stage === 'detect') {
+      await this.db.transaction(async (tx) => {
+        await checkFaceModel(tx, result);
+        await write(tx);
+      });
+      return;
+    }
     if (stage !== 'embed') {
       await write(this.db);
       return;

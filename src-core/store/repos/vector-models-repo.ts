@@ -1,18 +1,20 @@
 /**
- * Which model's vectors the library uses, and a model upgrade's staging area (issue 17).
+ * Which model's vectors the library uses, and a model upgrade's state (issue 17), for every vector kind.
  *
- * `vector_models` holds one row per kind ('descriptor'): the *active* model (every query reads vectors of
- * it only, every analysis writes it) and, while an upgrade runs, its *target*. The upgrade job writes the
- * target's vectors into `photo_embeddings_next`, never into `photo_embeddings`, so similar-photo search and
- * grouping keep reading the old model; the staged rows are the upgrade's progress (a killed job resumes
- * where they stop). The cut-over swaps them in, in one transaction: the embed results, the vectors and the
- * vec0 index hold the new model only, the old vectors are gone, and the target becomes active.
+ * `vector_models` holds one row per kind ('descriptor', 'face'): the *active* model (every query reads
+ * vectors of it only, every analysis writes it) and, while an upgrade runs, its *target*. The upgrade job
+ * writes the target's vectors into the kind's staging table, never where queries read, so similar-photo
+ * search, grouping and people search keep reading the old model; the staged rows are the upgrade's
+ * progress (a killed job resumes where they stop). The cut-over swaps them in, in one transaction: the
+ * vectors, the results they came from and the indexes hold the new model only, and the target becomes
+ * active. Where each kind keeps its vectors is in descriptor-vectors.ts and face-vectors.ts.
  */
 import type { NamedMigration, SqlDb, SqlParam } from '../sql/sql-db.js';
-import { DEFAULT_DESCRIPTOR_MODEL, DESCRIPTOR_MODELS, type VectorKind, type VectorModelStatus } from '../../../src-shared/vector-models.js';
-import { embeddingFromResult } from '../store.js';
+import { DEFAULT_DESCRIPTOR_MODEL, DEFAULT_FACE_MODEL, MODELS_OF_KIND, VECTOR_KINDS, type VectorKind, type VectorModelStatus } from '../../../src-shared/vector-models.js';
 import { now } from '../rows.js';
-import { ACTIVE_DESCRIPTOR_SQL, EmbeddingsRepo } from './embeddings-repo.js';
+import { DESCRIPTOR_VECTORS } from './descriptor-vectors.js';
+import { FACE_VECTORS, stageFaceVectors } from './face-vectors.js';
+import type { KindVectors } from './kind-vectors.js';
 
 export const VECTOR_MODELS_MIGRATIONS: readonly NamedMigration[] = [
   {
@@ -66,7 +68,38 @@ export const VECTOR_MODELS_MIGRATIONS: readonly NamedMigration[] = [
       );
     `,
   },
+  {
+    id: 'vector-models/002-face',
+    // The face model becomes switchable: its row, the staging table (one row per photo: the target's
+    // vectors of its faces by detect index, base64 JSON), and face rows named by the versioned id
+    // (they were 'face-feature@<sha prefix>' of fr_feature.onnx, which is face-feature-v1).
+    sqlite: `
+      INSERT INTO vector_models (kind, active, state, updated_at) VALUES ('face', '${DEFAULT_FACE_MODEL}', 'idle', '');
+      UPDATE faces SET model = '${DEFAULT_FACE_MODEL}' WHERE model LIKE 'face-feature@%';
+      CREATE TABLE photo_faces_next (
+        photo_id TEXT PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        vectors TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+    postgres: `
+      INSERT INTO vector_models (kind, active, state, updated_at) VALUES ('face', '${DEFAULT_FACE_MODEL}', 'idle', '');
+      UPDATE faces SET model = '${DEFAULT_FACE_MODEL}' WHERE model LIKE 'face-feature@%';
+      CREATE TABLE photo_faces_next (
+        photo_id TEXT COLLATE "C" PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        vectors TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
+
+/** Where each kind keeps its vectors. */
+const KINDS: Readonly<Record<VectorKind, KindVectors>> = { descriptor: DESCRIPTOR_VECTORS, face: FACE_VECTORS };
 
 
 export interface VectorModels {
@@ -108,18 +141,12 @@ interface StateRow {
   result: string | null;
 }
 
-/** Photos holding an active vector of their current revision without a staged one (the upgrade's work). */
-const PENDING_WHERE = `FROM photo_embeddings e JOIN photos p ON p.id = e.photo_id AND p.revision = e.revision
-   WHERE e.model = ${ACTIVE_DESCRIPTOR_SQL}
-     AND NOT EXISTS (SELECT 1 FROM photo_embeddings_next n WHERE n.photo_id = e.photo_id AND n.revision = p.revision
-                     AND n.model = (SELECT target FROM vector_models WHERE kind = 'descriptor'))`;
-
 export class VectorModelsRepo {
   constructor(private readonly db: SqlDb) {}
 
   private async row(kind: VectorKind, db: SqlDb = this.db): Promise<StateRow> {
     const row = await db.get<StateRow>('SELECT * FROM vector_models WHERE kind = ?', [kind]);
-    if (!row) throw new Error(`vector_models has no row for "${kind}" (migration vector-models/001 not applied?)`);
+    if (!row) throw new Error(`vector_models has no row for "${kind}" (migrations vector-models/001–002 not applied?)`);
     return row;
   }
 
@@ -129,18 +156,19 @@ export class VectorModelsRepo {
     return { active: r.active, target: r.state === 'running' ? r.target : null };
   }
 
+  private async pendingCount(kind: VectorKind, db: SqlDb = this.db): Promise<number> {
+    return Number((await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM (${KINDS[kind].pendingSql(db)}) pending`))?.n ?? 0);
+  }
+
   /** Progress and ETA of the upgrade (or the last one's outcome). */
   async status(kind: VectorKind = 'descriptor'): Promise<VectorModelStatus> {
     const r = await this.row(kind);
     const running = r.state === 'running';
     let done = 0;
     let pending = 0;
-    if (running) {
-      done = Number((await this.db.get<{ n: number | string }>(
-        `SELECT COUNT(*) AS n FROM photo_embeddings_next n JOIN photos p ON p.id = n.photo_id AND p.revision = n.revision WHERE n.model = ?`,
-        [r.target],
-      ))?.n ?? 0);
-      pending = Number((await this.db.get<{ n: number | string }>(`SELECT COUNT(*) AS n ${PENDING_WHERE}`))?.n ?? 0);
+    if (running && r.target) {
+      done = await KINDS[kind].stagedCount(this.db, r.target);
+      pending = await this.pendingCount(kind);
     }
     let perSecond: number | null = null;
     let etaAt: string | null = null;
@@ -166,7 +194,7 @@ export class VectorModelsRepo {
       etaAt,
       perSecond,
       result,
-      available: [...DESCRIPTOR_MODELS],
+      available: [...MODELS_OF_KIND[kind]],
     };
   }
 
@@ -175,8 +203,9 @@ export class VectorModelsRepo {
    * the staged vectors and starts over; asking for the active model while one runs cancels it.
    */
   async begin(kind: VectorKind, target: string): Promise<{ started: boolean; why: string }> {
-    if (!(DESCRIPTOR_MODELS as readonly string[]).includes(target)) {
-      throw new VectorModelsError('invalid-request', `unknown ${kind} model "${target}": use one of ${DESCRIPTOR_MODELS.join(', ')}`);
+    const models = MODELS_OF_KIND[kind];
+    if (!models.includes(target)) {
+      throw new VectorModelsError('invalid-request', `unknown ${kind} model "${target}": use one of ${models.join(', ')}`);
     }
     return this.db.transaction(async (tx) => {
       const r = await this.row(kind, tx);
@@ -184,7 +213,7 @@ export class VectorModelsRepo {
       if (r.state === 'running' && r.target === target) return { started: false, why: `the upgrade to ${target} is already running` };
       if (r.active === target) {
         if (r.state !== 'running') return { started: false, why: `${target} is already the active ${kind} model` };
-        await tx.run('DELETE FROM photo_embeddings_next');
+        await KINDS[kind].clearStaged(tx);
         await tx.run(`UPDATE vector_models SET target = NULL, state = 'idle', finished_at = ?, result = ?, updated_at = ? WHERE kind = ?`, [
           t,
           JSON.stringify({ cancelled: `back to ${target}` }),
@@ -193,7 +222,7 @@ export class VectorModelsRepo {
         ]);
         return { started: false, why: `the upgrade to ${r.target} was cancelled: ${target} stays active` };
       }
-      await tx.run('DELETE FROM photo_embeddings_next');
+      await KINDS[kind].clearStaged(tx);
       await tx.run(
         `UPDATE vector_models SET target = ?, state = 'running', started_at = ?, finished_at = NULL, run_started_at = ?, run_done_at_start = 0,
            result = NULL, updated_at = ? WHERE kind = ?`,
@@ -225,10 +254,11 @@ export class VectorModelsRepo {
   }
 
   /** Photos still without a staged vector, by id. */
-  async pendingPhotos(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<PendingPhoto[]> {
+  async pendingPhotos(limit: number, exclude: ReadonlySet<string> = new Set(), kind: VectorKind = 'descriptor'): Promise<PendingPhoto[]> {
     const rows = await this.db.all<{ photo_id: string; revision: number | string; preview_path: string | null }>(
-      `SELECT e.photo_id, p.revision, (SELECT d.preview_path FROM photo_derivatives d WHERE d.photo_id = e.photo_id) AS preview_path
-       ${PENDING_WHERE} ORDER BY e.photo_id LIMIT ?`,
+      `SELECT pending.photo_id, pending.revision,
+              (SELECT d.preview_path FROM photo_derivatives d WHERE d.photo_id = pending.photo_id) AS preview_path
+         FROM (${KINDS[kind].pendingSql(this.db)}) pending ORDER BY pending.photo_id LIMIT ?`,
       [limit + exclude.size],
     );
     return rows
@@ -238,8 +268,8 @@ export class VectorModelsRepo {
   }
 
   /**
-   * Keeps a vector of the upgrade's target for this photo revision; ignored (false) when no upgrade to
-   * that model runs or the photo moved on to another revision.
+   * Keeps a descriptor of the upgrade's target for this photo revision; ignored (false) when no upgrade
+   * to that model runs or the photo moved on to another revision.
    */
   async stage(photoId: string, revision: number, model: string, vector: Float32Array, db: SqlDb = this.db): Promise<boolean> {
     const pg = db.dialect.kind === 'postgres';
@@ -256,49 +286,28 @@ export class VectorModelsRepo {
     return changes > 0;
   }
 
+  /** Keeps the face vectors of the upgrade's target for this photo revision (by detect index; same rules as `stage`). */
+  async stageFaces(photoId: string, revision: number, model: string, vectors: ReadonlyArray<Float32Array | null>): Promise<boolean> {
+    return stageFaceVectors(this.db, photoId, revision, model, vectors);
+  }
+
   /**
    * The cut-over, in one transaction: unless some photo still waits for its target vector (then nothing
-   * changes and `pending` says how many), every staged vector replaces the photo's embed result and its
-   * row in photo_embeddings, the rows of any other model are deleted (with the embed results they came
-   * from: a photo of an older revision gets a new one when its analysis reaches embed), the vec0 index
-   * is rebuilt from what is left, and the target becomes the active model. `dropPending` photos (their
-   * preview is gone) lose their vector instead of blocking the switch.
+   * changes and `pending` says how many), the kind swaps its staged vectors in and drops every other
+   * model's (descriptor-vectors.ts, face-vectors.ts), and the target becomes the active model.
+   * `dropPending` photos (their preview is gone) lose their vector instead of blocking the switch.
    */
   async cutOver(kind: VectorKind = 'descriptor', dropPending: ReadonlySet<string> = new Set()): Promise<CutOverResult> {
     return this.db.transaction(async (tx) => {
       const r = await this.row(kind, tx);
       if (r.state !== 'running' || !r.target) throw new VectorModelsError('conflict', `no ${kind} upgrade is running`);
       const target = r.target;
-      const pendingIds = (await tx.all<{ photo_id: string }>(`SELECT e.photo_id ${PENDING_WHERE}`)).map((p) => p.photo_id);
+      const pendingIds = (await tx.all<{ photo_id: string }>(`SELECT pending.photo_id FROM (${KINDS[kind].pendingSql(tx)}) pending`)).map((p) => p.photo_id);
       const blocking = pendingIds.filter((id) => !dropPending.has(id));
       if (blocking.length > 0) return { cutOver: false, pending: blocking.length };
-
-      const staged = await tx.all<{ photo_id: string; revision: number | string; dims: number | string; vector: unknown }>(
-        `SELECT n.photo_id, n.revision, n.dims, n.vector FROM photo_embeddings_next n JOIN photos p ON p.id = n.photo_id AND p.revision = n.revision
-          WHERE n.model = ?`,
-        [target],
-      );
-      const embeddings = new EmbeddingsRepo(tx);
-      for (const s of staged) {
-        const vector = vectorFrom(s.vector);
-        const result = { model: target, dims: Number(s.dims), vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') };
-        await tx.run(`UPDATE photo_results SET json = ?, updated_at = ? WHERE photo_id = ? AND stage = 'embed'`, [JSON.stringify(result), now(), s.photo_id]);
-        await embeddings.writeRow(tx, s.photo_id, Number(s.revision), target, vector);
-      }
-      // What is not of the target now is of the old model: gone, vectors and the results they came from.
-      const dropped = (await tx.run('DELETE FROM photo_embeddings WHERE model <> ?', [target])).changes;
-      let droppedResults = 0;
-      const results = await tx.all<{ photo_id: string; json: string }>(`SELECT photo_id, json FROM photo_results WHERE stage = 'embed'`);
-      for (const row of results) {
-        const e = embeddingFromResult(JSON.parse(row.json) as unknown);
-        if (e && e.model === target) continue;
-        await tx.run(`DELETE FROM photo_results WHERE photo_id = ? AND stage = 'embed'`, [row.photo_id]);
-        droppedResults++;
-      }
-      await embeddings.rebuildIndex(tx);
-      await tx.run('DELETE FROM photo_embeddings_next');
+      const swapped = await KINDS[kind].swap(tx, target, dropPending);
       const t = now();
-      const outcome = { cutOver: true as const, from: r.active, to: target, replaced: staged.length, dropped, droppedResults };
+      const outcome = { cutOver: true as const, from: r.active, to: target, ...swapped };
       await tx.run(`UPDATE vector_models SET active = ?, target = NULL, state = 'done', finished_at = ?, result = ?, updated_at = ? WHERE kind = ?`, [
         target,
         t,
@@ -311,20 +320,15 @@ export class VectorModelsRepo {
   }
 
   /** Vectors per model in the store (active rows, staged rows): what tests and `shoebox models --json` check. */
-  async vectorCounts(): Promise<{ active: Record<string, number>; staged: Record<string, number> }> {
-    const count = async (table: string) =>
-      Object.fromEntries(
-        (await this.db.all<{ model: string; n: number | string }>(`SELECT model, COUNT(*) AS n FROM ${table} GROUP BY model ORDER BY model`)).map((r) => [
-          r.model,
-          Number(r.n),
-        ]),
-      );
-    return { active: await count('photo_embeddings'), staged: await count('photo_embeddings_next') };
+  async vectorCounts(kind: VectorKind = 'descriptor'): Promise<{ active: Record<string, number>; staged: Record<string, number> }> {
+    return KINDS[kind].counts(this.db);
   }
 }
 
-function vectorFrom(value: unknown): Float32Array {
-  if (Buffer.isBuffer(value)) return new Float32Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
-  if (Array.isArray(value)) return Float32Array.from(value as number[]);
-  throw new Error('staged vector: unexpected column value');
+/** Every kind's status, the descriptor first (what `shoebox status`, `shoebox models` and the API show). */
+export async function allModelStatuses(db: SqlDb): Promise<VectorModelStatus[]> {
+  const repo = new VectorModelsRepo(db);
+  const out: VectorModelStatus[] = [];
+  for (const kind of VECTOR_KINDS) out.push(await repo.status(kind));
+  return out;
 }

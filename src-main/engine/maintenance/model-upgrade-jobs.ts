@@ -6,7 +6,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { JobName, MaintenanceJobData } from '../../../src-shared/jobs.js';
-import type { VectorKind, VectorModelStatus } from '../../../src-shared/vector-models.js';
+import { VECTOR_KINDS, type VectorKind, type VectorModelStatus } from '../../../src-shared/vector-models.js';
 import type { Logger } from '../../../src-core/logger.js';
 import type { Lanes } from '../../../src-core/queues.js';
 import { VectorModelsRepo } from '../../../src-core/store/repos/vector-models-repo.js';
@@ -48,15 +48,25 @@ export async function useModel(
 
 /**
  * At engine start: an upgrade the store says is running gets its job again (Redis lost it, or it failed
- * after its worker died too often), and SHOEBOX_DESCRIPTOR_MODEL, when set and different, starts one.
+ * after its worker died too often), and SHOEBOX_DESCRIPTOR_MODEL / SHOEBOX_FACE_MODEL, when set and
+ * different from the library's, start one.
  */
-export async function resumeModelUpgrade(sql: SqlDb, lanes: Pick<Lanes, 'queue'>, wanted: string | null, log: Logger): Promise<void> {
+export async function resumeModelUpgrade(
+  sql: SqlDb,
+  lanes: Pick<Lanes, 'queue'>,
+  wanted: Partial<Record<VectorKind, string | null>>,
+  log: Logger,
+): Promise<void> {
   const repo = new VectorModelsRepo(sql);
-  const { active, target } = await repo.models('descriptor');
-  if (wanted && wanted !== active && wanted !== target) {
-    const { why } = await useModel(sql, lanes, 'descriptor', wanted);
-    log.info(`model upgrade (SHOEBOX_DESCRIPTOR_MODEL=${wanted}): ${why}`);
-    return;
+  let resume: string[] = [];
+  for (const kind of VECTOR_KINDS) {
+    const want = wanted[kind] ?? null;
+    const { active, target } = await repo.models(kind);
+    if (want && want !== active && want !== target) {
+      const { why } = await useModel(sql, lanes, kind, want);
+      log.info(`model upgrade (${kind} model ${want} asked by the environment): ${why}`);
+    } else if (target) resume = [...resume, target];
   }
-  if (target && (await queueModelUpgradeJob(lanes))) log.info(`model upgrade to ${target}: resumed`);
+  // One job runs every kind's upgrade (src-worker/jobs/model-upgrade.ts); queueing it twice is a no-op.
+  if (resume.length > 0 && (await queueModelUpgradeJob(lanes))) log.info(`model upgrade to ${resume.join(', ')}: resumed`);
 }
