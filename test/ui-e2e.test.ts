@@ -139,11 +139,14 @@ test('the UI drives a real engine: add a folder, watch it, inspect, retry, pause
   // Filters run in the store: "with faces" narrows the grid to photos with faces (the fixtures among them).
   const tileCount = () => page.locator('.tile[data-state]').count();
   // The grid is windowed and was just widened (the detail closed): count once its layout has settled.
+  // (Two animation frames let the resize observer and React's render that follows it run.)
+  const frames = () => page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
   let allTiles = -1;
   await waitFor(async () => {
-    const [a, b] = [await tileCount(), await new Promise((r) => setTimeout(r, 400)).then(tileCount)];
-    allTiles = b;
-    return a === b && b > 0;
+    const before = await tileCount();
+    await frames();
+    allTiles = await tileCount();
+    return before === allTiles && allTiles > 0;
   }, 15_000, 'the grid to settle after the detail closed');
   await page.getByRole('combobox', { name: 'Faces' }).selectOption('yes');
   await waitFor(async () => { const n = await tileCount(); return n > 0 && n < allTiles; }, 15_000, 'the faces filter to narrow the grid');
