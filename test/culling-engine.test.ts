@@ -149,6 +149,7 @@ describe('culling through a real engine', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no photo .*nope\.jpg.* in the library/);
     assert.ok(fs.existsSync(path.join(setDir, 'source.jpg')), 'a rejected photo stays on disk');
+    assert.match(fs.readFileSync(path.join(setDir, 'source.xmp'), 'utf8'), /Rating(="|>)-1/, "the reject is in the photo's sidecar");
   });
 
   it('a group job lost with Redis (the photo analysed, never placed) is queued again by the sweep', async () => {

@@ -7,6 +7,8 @@ import type { CullGroup } from '../../src-shared/api/culling-contract.js';
 import { GROUP_KINDS, type GroupKind } from '../../src-core/store/repos/groups-repo.js';
 import { listCullGroups, pickCull, rejectCull, resolvePhotoRef } from '../engine/culling-ops.js';
 import type { LibraryClient } from './library-client.js';
+import { PresetService } from '../../src-core/presets/preset-service.js';
+import { libraryPaths } from '../../src-core/paths.js';
 
 interface Options {
   data?: string;
@@ -58,28 +60,42 @@ export function registerCullingCommands(program: Command, withClient: WithClient
     });
   program
     .command('pick')
-    .description('make this photo the pick of its groups (path or photo id)')
+    .description('make this photo the pick of its groups (path or photo id); a reject it had is lifted, in its sidecar too')
     .argument('<photo>')
     .addOption(dataOption())
     .action(async (photo: string, options: Options) => {
       const id = await withClient(options, async (c) => {
         const photoId = await resolvePhotoRef(c.store, photo);
-        await pickCull(c.store, photoId);
+        await writeMarks(c, (await pickCull(c.store, photoId)).marksChanged);
         return photoId;
       });
       process.stdout.write(`picked ${photo} (${id})\n`);
     });
   program
     .command('reject')
-    .description('mark this photo rejected (nothing is deleted from disk)')
+    .description("mark this photo rejected, in its XMP sidecar too (Lightroom's reject; nothing is deleted from disk)")
     .argument('<photo>')
     .addOption(dataOption())
     .action(async (photo: string, options: Options) => {
       const id = await withClient(options, async (c) => {
         const photoId = await resolvePhotoRef(c.store, photo);
-        await rejectCull(c.store, photoId);
+        await writeMarks(c, (await rejectCull(c.store, photoId)).marksChanged);
         return photoId;
       });
       process.stdout.write(`rejected ${photo} (${id})\n`);
     });
+}
+
+/** Writes the changed rating / reject into each photo's sidecar here (as `shoebox rate` does); a failure is said, not fatal. */
+async function writeMarks(client: LibraryClient, photoIds: readonly string[]): Promise<void> {
+  if (!photoIds.length) return;
+  const service = new PresetService(client.store, libraryPaths(client.config.dataDir).cacheDir);
+  for (const photoId of photoIds) {
+    const rating = (await service.photoState.marks(photoId))?.rating ?? null;
+    try {
+      await service.apply(photoId, { marks: { rating } });
+    } catch (error) {
+      process.stderr.write(`shoebox: the sidecar of ${photoId} was not written: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
 }
