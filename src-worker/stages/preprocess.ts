@@ -166,15 +166,19 @@ async function describeNonImage(bytes: Buffer): Promise<string> {
   return `the file's content is not an image (it looks like ${kind})`;
 }
 
-/** The sharp operations that display an image stored with EXIF orientation `o`. */
+/**
+ * The sharp operations that display an image stored with EXIF orientation `o`. sharp mirrors BEFORE
+ * it rotates whatever the call order, so transpose (5) is a mirror then 270°, transverse (7) a mirror
+ * then 90° (test/orientation-unit.test.ts checks all eight against libvips' own EXIF auto-orient).
+ */
 export function applyOrientation(img: sharp.Sharp, o: number | null | undefined): sharp.Sharp {
   switch (o) {
     case 2: return img.flop();
     case 3: return img.rotate(180);
     case 4: return img.flip();
-    case 5: return img.rotate(90).flop();
+    case 5: return img.rotate(270).flop();
     case 6: return img.rotate(90);
-    case 7: return img.rotate(270).flop();
+    case 7: return img.rotate(90).flop();
     case 8: return img.rotate(270);
     default: return img;
   }
