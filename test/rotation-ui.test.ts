@@ -98,6 +98,7 @@ test('Ctrl+[ turns the selected photo left: upright thumbnail in the grid, face 
   assert.match((await tileThumb())!.src, /-r270\.jpg/);
   await detail.getByText('1 face.').waitFor({ timeout: 60_000 });
   await detail.locator('.preview img').evaluate((img) => (img as unknown as { decode(): Promise<void> }).decode());
+  for (const dismiss of await page.getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click({ timeout: 2000 }).catch(() => undefined);
   await shot('library-rotate', 1440, 900);
   await shot('library-rotate', 800, 600);
   await page.setViewportSize({ width: 1440, height: 900 });
