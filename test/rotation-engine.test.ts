@@ -102,6 +102,7 @@ describe('rotation correction through the engine and the CLI', { skip }, () => {
 
     // Only high_priority can serve the correction now.
     await engine.lanes.pause(['default', 'learning', 'maintenance']);
+    const asked = Date.now();
     const rotated = await call('photos.rotate', { photoId: ids.get('sideways.jpg')!, direction: 'left' });
     assert.equal(rotated.ok, true, JSON.stringify(rotated.error));
     const outcome = rotated.result as { rotation: number; orientation: number; sidecarPath: string | null; sidecarError: string | null };
@@ -112,6 +113,7 @@ describe('rotation correction through the engine and the CLI', { skip }, () => {
       const d = await detail('sideways.jpg');
       return d.revision === before.revision + 1 && d.state === 'done' && Number(await clustered()) > 0;
     }, 120_000, 'the rotated photo re-analysed and its face clustered');
+    process.stdout.write(`# rotate left → re-analysed with its face clustered in ${Date.now() - asked} ms (100 ms polling)\n`);
     const afterRotate = await detail('sideways.jpg');
     assert.equal(afterRotate.results.detect?.faces?.length, 1, 'the face is found once upright');
     assert.deepEqual([afterRotate.derivatives!.width, afterRotate.derivatives!.height], [before.derivatives!.height, before.derivatives!.width]);
