@@ -18,6 +18,7 @@ import { handlerFor, type WorkerServices } from './jobs/job-handler.js';
 import { JOB_HANDLERS } from './jobs/registry.js';
 import { closeExiftool } from './metadata/exiftool-process.js';
 import { closeExportExiftool } from './export/export-metadata.js';
+import { PhotoRotationsRepo } from '../src-core/store/repos/photo-rotations-repo.js';
 import { MetadataExtraRepo } from '../src-core/store/repos/metadata-extra-repo.js';
 import { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
 import { lowerProcessPriority } from './process-priority.js';
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     photos: store.photos,
     progress: store.progress,
     metadataExtra: new MetadataExtraRepo(store.sql),
+    rotations: new PhotoRotationsRepo(store.sql),
     stageRuns: new StageRunsRepo(store.sql),
     lanes,
     lockRedis,

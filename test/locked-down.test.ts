@@ -289,6 +289,9 @@ describe('locked down: paths and child processes', () => {
       fs.writeFileSync(path.join(cache, 'thumbs', 'ab', `${hash}.jpg`), 'x');
       fs.writeFileSync(path.join(root, 'secret.txt'), 'secret');
       assert.equal(resolveMediaPath(cache, `thumbs/ab/${hash}.jpg`), path.join(cache, 'thumbs', 'ab', `${hash}.jpg`));
+      // A turned photo's derivatives (issue 17): only the three turns.
+      assert.equal(resolveMediaPath(cache, `previews/ab/${hash}-r270.jpg`), path.join(cache, 'previews', 'ab', `${hash}-r270.jpg`));
+      for (const odd of [`thumbs/ab/${hash}-r45.jpg`, `thumbs/ab/${hash}-r90-r90.jpg`, `thumbs/ab/${hash}-r.jpg`]) assert.equal(resolveMediaPath(cache, odd), null, odd);
       for (const trick of ['../secret.txt', '/etc/passwd', `thumbs/ab/../../../secret.txt`, `thumbs/ab/..%2f${hash}.jpg`, `thumbs\\ab\\${hash}.jpg`, `thumbs/ab/${hash}.jpg\0`, 'thumbs/cd/ab.jpg', `previews/ab/${hash}.jpg/..`]) {
         assert.equal(resolveMediaPath(cache, trick), null, trick);
       }

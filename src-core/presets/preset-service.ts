@@ -11,6 +11,8 @@ import { labelsOf, recogniseContext } from '../context/context-rules.js';
 import { imageStats } from '../context/image-stats.js';
 import { PhotoPresetsRepo, type PhotoContext } from '../store/repos/photo-presets-repo.js';
 import { PresetsRepo } from '../store/repos/presets-repo.js';
+import { PhotoRotationsRepo } from '../store/repos/photo-rotations-repo.js';
+import { composeOrientation } from '../../src-shared/orientation.js';
 import type { Store } from '../store/store.js';
 import type { SidecarUpdate, XmpRegion } from '../xmp/sidecar-merge.js';
 import { writeSidecar, type SidecarNaming } from '../xmp/sidecar-writer.js';
@@ -138,6 +140,9 @@ export class PresetService {
       if (marks?.rating !== null && marks?.rating !== undefined) update.rating = marks.rating;
       if (marks?.label) update.label = marks.label;
     }
+    // A person's rotation goes along with every write (a row at 0 too: it undoes an earlier turn).
+    const rotation = await new PhotoRotationsRepo(this.store.sql).get(photoId);
+    if (rotation !== null) update.orientation = composeOrientation(detail.metadata?.orientation, rotation);
     const last = await this.photoState.lastSidecarWrite(photoId);
     const written = await writeSidecar(detail.path, update, { naming: naming ?? (await this.presets.sidecarNaming()) });
     await this.photoState.recordSidecarWrite(photoId, { sidecarPath: written.sidecarPath, sha256: written.sha256, presetId });

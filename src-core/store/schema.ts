@@ -12,6 +12,7 @@ import { WATCH_MIGRATIONS } from './repos/watch-repo.js';
 import { VECTOR_MODELS_MIGRATIONS } from './repos/vector-models-repo.js';
 import { METRICS_MIGRATIONS } from './repos/metrics-repo.js';
 import { LABELS_MIGRATIONS } from './repos/labels-repo.js';
+import { PHOTO_ROTATIONS_MIGRATIONS } from './repos/photo-rotations-repo.js';
 
 /**
  * Every repository's schema changes, in the order they are applied (after the core store's numbered
@@ -31,4 +32,5 @@ export const NAMED_MIGRATIONS: readonly NamedMigration[] = [
   ...VECTOR_MODELS_MIGRATIONS,
   ...METRICS_MIGRATIONS,
   ...LABELS_MIGRATIONS,
+  ...PHOTO_ROTATIONS_MIGRATIONS,
 ];

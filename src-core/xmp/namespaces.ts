@@ -11,6 +11,7 @@ export const NS = {
   'mwg-rs': 'http://www.metadataworkinggroup.com/schemas/regions/',
   stArea: 'http://ns.adobe.com/xmp/sType/Area#',
   stDim: 'http://ns.adobe.com/xap/1.0/sType/Dimensions#',
+  tiff: 'http://ns.adobe.com/tiff/1.0/',
   shoebox: 'http://ns.shoebox.app/xmp/1.0/',
 } as const;
 

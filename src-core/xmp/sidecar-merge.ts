@@ -39,6 +39,11 @@ export interface SidecarUpdate {
   /** Shoebox's hierarchical keywords with `|` separators (lr:hierarchicalSubject), e.g. "People|Obama". */
   hierarchicalKeywords?: string[];
   regions?: { imageWidth: number; imageHeight: number; list: XmpRegion[] };
+  /**
+   * The orientation to show the photo in, EXIF 1–8 (a person's rotation correction composed with the
+   * file's own, issue 17), as tiff:Orientation: what Lightroom, darktable and digiKam read from a sidecar.
+   */
+  orientation?: number;
   /** Shoebox's own properties (shoebox: namespace): simple values or bags. */
   shoebox?: Record<string, string | string[]>;
 }
@@ -245,6 +250,10 @@ export function mergeSidecar(existing: string | null, update: SidecarUpdate): st
   if (update.label !== undefined) {
     if (update.label === null || update.label === '') w.remove(NS.xmp, 'Label');
     else w.put('xmp', 'Label', w.text('xmp', 'Label', update.label));
+  }
+  if (update.orientation !== undefined) {
+    if (!Number.isInteger(update.orientation) || update.orientation < 1 || update.orientation > 8) throw new Error(`orientation ${update.orientation} is not an EXIF orientation from 1 to 8`);
+    w.put('tiff', 'Orientation', w.text('tiff', 'Orientation', String(update.orientation)));
   }
   if (update.keywords) writeKeywordBag(w, 'dc', 'subject', WRITTEN.keywords, update.keywords);
   if (update.hierarchicalKeywords) writeKeywordBag(w, 'lr', 'hierarchicalSubject', WRITTEN.hierarchical, update.hierarchicalKeywords);

@@ -5,9 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { isLane, LANES, type Lane } from '../../src-shared/lanes.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../src-core/config.js';
 import { Engine, EngineAlreadyRunning } from '../engine/engine.js';
-import { readRunningEngine } from '../engine/engine-file.js';
-import { IngestRunner, type IngestSummary } from '../engine/ingest/ingest-runner.js';
-import { createFileLogger } from '../../src-core/logger.js';
+import type { IngestSummary } from '../engine/ingest/ingest-runner.js';
+import { ingestHere } from './ingest-here.js';
 import { inspectView } from '../engine/inspect-view.js';
 import { OperationError } from '../engine/operations.js';
 import { libraryPaths } from '../../src-core/paths.js';
@@ -25,6 +24,7 @@ import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerWatchCommands } from './watch-commands.js';
 import { registerModelsCommands } from './models-commands.js';
 import { registerLabelCommands } from './label-commands.js';
+import { registerRotateCommand } from './rotate-command.js';
 import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
@@ -90,37 +90,18 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
     force: () => void (engine ? engine.stop({ force: true }) : Promise.resolve()).finally(() => process.exit(130)),
   });
   try {
-    const running = readRunningEngine(libraryPaths(config.dataDir).engineFile);
-    let summary: IngestSummary;
-    if (running) {
-      // An engine (serve, the app) already runs on this library: hand it the work and follow it.
-      const client = await LibraryClient.open(flags);
-      try {
-        const log = createFileLogger(libraryPaths(config.dataDir).logsDir, 'cli', 'warn');
-        summary = await new IngestRunner(client.store, client.lanes!, log).run(roots, {
-          lane,
-          force: options.now,
-          onProgress: progress.update,
-          signal: controller.signal,
-        });
-      } finally {
-        await client.close();
-      }
-    } else {
-      // Nobody can ask this engine for a photo (no app, no API): no interactive worker.
-      engine = await Engine.start(loadConfig({ ...flags, standalone: true }));
-      summary = await engine.ingest(roots, { lane, force: options.now, onProgress: progress.update, signal: controller.signal });
-      progress.stop();
-      await engine.stop();
-    }
+    const summary = await ingestHere(roots, flags, {
+      lane,
+      force: options.now,
+      onProgress: progress.update,
+      signal: controller.signal,
+      onEngine: (started) => (engine = started),
+    });
     progress.stop();
     print(summaryJson(summary, config.dataDir), options.json, () => formatSummary(summary, config.dataDir));
     return summary.interrupted ? 130 : 0;
-  } catch (error) {
-    progress.stop();
-    await engine?.stop().catch(() => undefined);
-    throw error;
   } finally {
+    progress.stop();
     stopListening();
   }
 }
@@ -268,6 +249,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerWatchCommands(program);
   registerModelsCommands(program);
   registerLabelCommands(program);
+  registerRotateCommand(program, setExit);
   return program;
 }
 

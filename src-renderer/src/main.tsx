@@ -7,6 +7,7 @@ import { bindPeople } from './state/people.js';
 import { bindExports } from './state/exports-store.js';
 import { bindMaintenance } from './state/maintenance-store.js';
 import { bindLabels } from './state/labels.js';
+import { bindRotation } from './state/rotation.js';
 import { StoreProvider } from './state/context.js';
 import { createPresetsStore, PresetsProvider } from './state/presets-store.js';
 import { MediaContext } from './components/media-context.js';
@@ -23,6 +24,7 @@ if ('error' in client) {
   bindExports(client);
   bindMaintenance(client);
   bindLabels(client);
+  bindRotation(client);
   void store.getState().loadStatus();
   root.render(
     <StoreProvider store={store}>

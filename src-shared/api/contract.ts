@@ -9,6 +9,7 @@ import { PRESET_API } from './presets-contract.js';
 import { EXPORT_API } from './exports-contract.js';
 import { MAINTENANCE_API } from './maintenance-contract.js';
 import { LABELS_API } from './labels-contract.js';
+import { ROTATION_API } from './rotation-contract.js';
 
 /**
  * The one API contract of the app: every command (request → response) and every pushed event,
@@ -443,6 +444,8 @@ export const api = {
   ...MAINTENANCE_API,
   // ── few-shot labels (src-shared/api/labels-contract.ts) ──
   ...LABELS_API,
+  // ── rotation corrections (src-shared/api/rotation-contract.ts) ──
+  ...ROTATION_API,
 } as const;
 
 export type Api = typeof api;

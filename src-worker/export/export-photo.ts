@@ -11,6 +11,7 @@ import { link, lstat, rename, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import type { CrsSettings } from '../../src-shared/presets.js';
+import type { Rotation } from '../../src-shared/orientation.js';
 import type { ExportPhotoJobData } from '../../src-shared/exports.js';
 import { checkWritable, TargetFolderError } from '../../src-core/export/target-folder.js';
 import type { ExportsRepo } from '../../src-core/store/repos/exports-repo.js';
@@ -25,6 +26,8 @@ export type ExportPhotoOutcome =
 export interface ExportPhotoDeps {
   exports: ExportsRepo;
   presetSettings: (presetId: string) => Promise<CrsSettings | null>;
+  /** A person's rotation correction of a photo (issue 17), null when none. */
+  rotationOf?: (photoId: string) => Promise<Rotation | null>;
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -122,7 +125,14 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
   const tmp = path.join(record.targetDir, `.${item.fileName}.shoebox-export.tmp`);
   try {
     await renderExport(
-      { originalPath: item.originalPath, settings, options: record.options, keywords: item.keywords, rating: item.rating },
+      {
+        originalPath: item.originalPath,
+        settings,
+        options: record.options,
+        keywords: item.keywords,
+        rating: item.rating,
+        rotation: (await deps.rotationOf?.(item.photoId)) ?? 0,
+      },
       tmp,
     );
     const sha = await sha256Of(tmp);

@@ -3,10 +3,13 @@
  * JPEG/PNG/TIFF/WebP/AVIF through sharp with EXIF orientation applied; HEIC through libheif when
  * sharp's libvips lacks HEVC (libheif applies the HEIF rotation itself); camera RAW through its
  * largest embedded JPEG preview with the RAW's IFD0 orientation, as the preprocess stage does.
+ * A person's rotation correction (issue 17) is composed into that one orientation (sharp turns once per
+ * pipeline), so the export comes out as the library shows the photo.
  */
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { ShoeboxError } from '../../src-shared/errors.js';
+import { composeOrientation, type Rotation } from '../../src-shared/orientation.js';
 import { detectImageFormat, findEmbeddedJpegs, isRawFormat, walkTiff } from '../stages/image-format.js';
 import { applyOrientation, loadHeicDecode, mapDecodeError, MAX_INPUT_PIXELS } from '../stages/preprocess.js';
 
@@ -29,7 +32,7 @@ function checkPixels(w: number, h: number): void {
   }
 }
 
-async function openWithSharp(bytes: Buffer, format: string, orientation?: number | null): Promise<ExportSource> {
+async function openWithSharp(bytes: Buffer, format: string, correction: Rotation, orientation?: number | null): Promise<ExportSource> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false, failOn: 'none' }).metadata();
@@ -39,14 +42,13 @@ async function openWithSharp(bytes: Buffer, format: string, orientation?: number
   if (!meta.width || !meta.height) throw new ShoeboxError('corrupt-file', `${format} image has no readable size`);
   checkPixels(meta.width, meta.height);
   const base = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
-  const o = orientation === undefined ? meta.orientation : orientation;
-  const image = orientation === undefined ? base.rotate() : applyOrientation(base, orientation);
-  return { image, ...upright(meta.width, meta.height, o), format };
+  const o = composeOrientation(orientation === undefined ? meta.orientation : orientation, correction);
+  return { image: applyOrientation(base, o), ...upright(meta.width, meta.height, o), format };
 }
 
-async function openHeif(bytes: Buffer): Promise<ExportSource> {
+async function openHeif(bytes: Buffer, correction: Rotation): Promise<ExportSource> {
   try {
-    const source = await openWithSharp(bytes, 'heif');
+    const source = await openWithSharp(bytes, 'heif', correction);
     // Only the header was read: make sure libvips can decode the pixels too (HEVC is not built in).
     await source.image.clone().resize(8, 8).raw().toBuffer();
     return source;
@@ -61,14 +63,16 @@ async function openHeif(bytes: Buffer): Promise<ExportSource> {
     checkPixels(first.width, first.height);
     const px = await first.decode();
     const data = Buffer.from(px.data.buffer, px.data.byteOffset, px.data.byteLength);
-    const image = sharp(data, { raw: { width: px.width, height: px.height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS });
-    return { image, width: px.width, height: px.height, format: 'heif' };
+    const pixels = sharp(data, { raw: { width: px.width, height: px.height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS });
+    // libheif has applied the file's own rotation: only the correction is left.
+    const o = composeOrientation(1, correction);
+    return { image: applyOrientation(pixels, o), ...upright(px.width, px.height, o), format: 'heif' };
   } finally {
     images.dispose();
   }
 }
 
-async function openRaw(bytes: Buffer, format: string): Promise<ExportSource> {
+async function openRaw(bytes: Buffer, format: string, correction: Rotation): Promise<ExportSource> {
   const previews = findEmbeddedJpegs(bytes);
   try {
     const thumb = await exifr.thumbnail(bytes);
@@ -89,14 +93,14 @@ async function openRaw(bytes: Buffer, format: string): Promise<ExportSource> {
   }
   if (!best) throw new ShoeboxError('unsupported-format', `${format} RAW file without a usable embedded preview to export`);
   // The preview is stored unrotated; the RAW's own IFD0 orientation applies to it.
-  return openWithSharp(best.bytes, format, walkTiff(bytes)?.orientation ?? null);
+  return openWithSharp(best.bytes, format, correction, walkTiff(bytes)?.orientation ?? null);
 }
 
-export async function openExportSource(bytes: Buffer): Promise<ExportSource> {
+export async function openExportSource(bytes: Buffer, correction: Rotation = 0): Promise<ExportSource> {
   if (bytes.length === 0) throw new ShoeboxError('empty-file', 'the original is empty (0 bytes)');
   const format = await detectImageFormat(bytes);
   if (!format) throw new ShoeboxError('unsupported-format', 'the original is not an image');
-  if (format === 'heif') return openHeif(bytes);
-  if (isRawFormat(format)) return openRaw(bytes, format);
-  return openWithSharp(bytes, format);
+  if (format === 'heif') return openHeif(bytes, correction);
+  if (isRawFormat(format)) return openRaw(bytes, format, correction);
+  return openWithSharp(bytes, format, correction);
 }

@@ -14,6 +14,8 @@ import { openExportSource } from './export-source.js';
 import { writeExportMetadata } from './export-metadata.js';
 import { EXPORT_EXTENSIONS, EXPORT_FORMATS, renderOptionsSchema, type ExportFormat, type RenderOptions } from '../../src-shared/exports.js';
 
+import type { Rotation } from '../../src-shared/orientation.js';
+
 export { EXPORT_EXTENSIONS, EXPORT_FORMATS, renderOptionsSchema, type ExportFormat, type RenderOptions };
 
 export interface RenderInput {
@@ -23,6 +25,8 @@ export interface RenderInput {
   options: RenderOptions;
   keywords: string[];
   rating: number | null;
+  /** A person's rotation correction of the photo (issue 17); 0 or absent when none. */
+  rotation?: Rotation;
 }
 
 export interface RenderResult {
@@ -114,7 +118,7 @@ async function adjusted(image: sharp.Sharp, size: { width: number; height: numbe
 /** Renders `input` into `outFile` (overwritten). */
 export async function renderExport(input: RenderInput, outFile: string): Promise<RenderResult> {
   const options = renderOptionsSchema.parse(input.options);
-  const source = await openExportSource(await readOriginal(input.originalPath));
+  const source = await openExportSource(await readOriginal(input.originalPath), input.rotation ?? 0);
   const size = targetSize(source.width, source.height, options);
   const adjustments = adjustmentsFromCrs(input.settings);
 

@@ -9,7 +9,7 @@ import type { PresetService } from '../../src-core/presets/preset-service.js';
 import type { CpuJobContext, JobResult, PhotoJobRepos } from './photo-cpu.js';
 
 /** What a worker process holds open for its handlers: opened once at start, closed when it leaves. */
-export interface WorkerServices extends PhotoJobRepos, Pick<CpuJobContext, 'metadataExtra'> {
+export interface WorkerServices extends PhotoJobRepos, Pick<CpuJobContext, 'metadataExtra' | 'rotations'> {
   /** Photo reads, and its neighbours in the vector index (grouping). */
   photos: Pick<PhotosRepo, 'get' | 'getDetail' | 'similar'>;
   /** To queue the follow-up job of a photo. */

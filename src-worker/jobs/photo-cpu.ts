@@ -10,6 +10,7 @@ import { sharedExiftool } from '../metadata/exiftool-process.js';
 import { extraOf, type MetadataExtraRepo } from '../../src-core/store/repos/metadata-extra-repo.js';
 import { preprocess } from '../stages/preprocess.js';
 import { readPhotoFile, type PhotoFile } from '../stages/read-file.js';
+import type { PhotoRotationsRepo } from '../../src-core/store/repos/photo-rotations-repo.js';
 
 /** The repositories a photo job uses: it reads the photo and writes stage progress, nothing else. */
 export interface PhotoJobRepos {
@@ -22,6 +23,8 @@ export interface PhotoJobRepos {
 export interface CpuJobContext extends PhotoJobRepos {
   /** Metadata beyond the core columns (capture-date source, XMP labels, sidecar…), issue 14. */
   metadataExtra: Pick<MetadataExtraRepo, 'save'>;
+  /** A person's rotation correction (issue 17); the derivatives and everything after them are turned by it. */
+  rotations: Pick<PhotoRotationsRepo, 'get'>;
   cacheDir: string;
   stageTimeoutMs: number;
 }
@@ -52,7 +55,8 @@ export async function runCpuJob(job: Job<PhotoJobData>, ctx: CpuJobContext): Pro
   await runner.run('preprocess', async (signal) => {
     file = await readPhotoFile(photo.path);
     await ctx.progress.setContentHash(photoId, revision, file.contentHash);
-    const derivatives = await preprocess({ bytes: file.bytes, contentHash: file.contentHash, cacheDir: ctx.cacheDir, signal });
+    const rotation = (await ctx.rotations.get(photoId)) ?? 0;
+    const derivatives = await preprocess({ bytes: file.bytes, contentHash: file.contentHash, cacheDir: ctx.cacheDir, signal, rotation });
     await ctx.progress.saveDerivatives(photoId, revision, derivatives);
     return { state: 'done' };
   });

@@ -116,7 +116,9 @@ export async function readMetadata(bytes: Buffer, source: MetadataSource = {}, o
     { kind: 'exif-modified', source: 'EXIF ModifyDate', value: formatDate(ifd0.ModifyDate ?? ifd0.DateTime, exif.OffsetTime, exif.SubSecTime) },
   ];
 
-  let orientation = num(ifd0.Orientation ?? tiffXmp.Orientation);
+  // The file's own orientation only: it is what the decoder turns the pixels by. A sidecar's
+  // tiff:Orientation is a correction (Shoebox's own included, issue 17), composed on top of this one.
+  let orientation = num(ifd0.Orientation ?? block(parsed, 'tiff').Orientation);
   if (orientation !== null && (!Number.isInteger(orientation) || orientation < 1 || orientation > 8)) orientation = null;
   const iso = positive(exif.ISO ?? exif.PhotographicSensitivity ?? exif.ISOSpeedRatings ?? exif.ISOSpeed);
   let fNumber = positive(exif.FNumber);

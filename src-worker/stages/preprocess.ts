@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import { DEFAULT_PREVIEW_SIZE, runtimeSettings } from '../../src-core/runtime-settings.js';
 import type { PhotoDerivatives } from '../../src-shared/photo.js';
+import type { Rotation } from '../../src-shared/orientation.js';
 import { ExclusiveRetryGate } from './decode-gate.js';
 import { detectImageFormat, findEmbeddedJpegs, isRawFormat, walkTiff } from './image-format.js';
 
@@ -40,6 +41,8 @@ export interface PreprocessInput {
   signal?: AbortSignal;
   /** Long side of the preview; SHOEBOX_PREVIEW_SIZE (default PREVIEW_SIZE) unless an eval compares settings. */
   previewSize?: number;
+  /** A person's correction (issue 17): the upright pixels turned this far clockwise; 0 when none. */
+  rotation?: Rotation;
 }
 
 /** Raw 8-bit pixels at preview size, already oriented and in sRGB. */
@@ -59,12 +62,28 @@ interface Decoded {
 
 const HASH_RE = /^[0-9a-f]{40}$/;
 
-export function thumbnailRelPath(contentHash: string): string {
-  return path.posix.join('thumbs', contentHash.slice(0, 2), `${contentHash}.jpg`);
+/**
+ * A corrected photo's derivatives get their own names (`<hash>-r90.jpg`): the content-addressed cache
+ * would otherwise hand back the unturned ones, and a new URL makes every view load the new thumbnail.
+ */
+function derivativeName(contentHash: string, rotation: Rotation): string {
+  return rotation === 0 ? `${contentHash}.jpg` : `${contentHash}-r${rotation}.jpg`;
 }
 
-export function previewRelPath(contentHash: string): string {
-  return path.posix.join('previews', contentHash.slice(0, 2), `${contentHash}.jpg`);
+export function thumbnailRelPath(contentHash: string, rotation: Rotation = 0): string {
+  return path.posix.join('thumbs', contentHash.slice(0, 2), derivativeName(contentHash, rotation));
+}
+
+export function previewRelPath(contentHash: string, rotation: Rotation = 0): string {
+  return path.posix.join('previews', contentHash.slice(0, 2), derivativeName(contentHash, rotation));
+}
+
+/** The decoded (upright) pixels turned by a person's correction; the display size turns with them. */
+async function applyCorrection(decoded: Decoded, rotation: Rotation): Promise<Decoded> {
+  if (rotation === 0) return decoded;
+  const { raw } = decoded;
+  const turned = await toRawImage(sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }).rotate(rotation));
+  return rotation === 180 ? { ...decoded, raw: turned } : { raw: turned, width: decoded.height, height: decoded.width };
 }
 
 function checkAborted(signal: AbortSignal | undefined, step: string): void {
@@ -166,15 +185,19 @@ async function describeNonImage(bytes: Buffer): Promise<string> {
   return `the file's content is not an image (it looks like ${kind})`;
 }
 
-/** The sharp operations that display an image stored with EXIF orientation `o`. */
+/**
+ * The sharp operations that display an image stored with EXIF orientation `o`. sharp mirrors BEFORE
+ * it rotates whatever the call order, so transpose (5) is a mirror then 270°, transverse (7) a mirror
+ * then 90° (test/orientation-unit.test.ts checks all eight against libvips' own EXIF auto-orient).
+ */
 export function applyOrientation(img: sharp.Sharp, o: number | null | undefined): sharp.Sharp {
   switch (o) {
     case 2: return img.flop();
     case 3: return img.rotate(180);
     case 4: return img.flip();
-    case 5: return img.rotate(90).flop();
+    case 5: return img.rotate(270).flop();
     case 6: return img.rotate(90);
-    case 7: return img.rotate(270).flop();
+    case 7: return img.rotate(90).flop();
     case 8: return img.rotate(270);
     default: return img;
   }
@@ -453,12 +476,14 @@ async function preprocessOnce(input: PreprocessInput): Promise<PhotoDerivatives>
   if (format === 'heif') decoded = await decodeHeif(bytes, signal, size);
   else if (isRawFormat(format)) decoded = await decodeRaw(bytes, format, signal, size);
   else decoded = await decodeWithSharp(bytes, format, signal, size);
+  const rotation = input.rotation ?? 0;
+  decoded = await applyCorrection(decoded, rotation);
   const { raw } = decoded;
   const rawOpts = { raw: { width: raw.width, height: raw.height, channels: raw.channels } };
 
   checkAborted(signal, 'writing the preview');
-  const thumbnailPath = thumbnailRelPath(contentHash);
-  const previewPath = previewRelPath(contentHash);
+  const thumbnailPath = thumbnailRelPath(contentHash, rotation);
+  const previewPath = previewRelPath(contentHash, rotation);
   const previewAbs = path.join(cacheDir, previewPath);
   const thumbAbs = path.join(cacheDir, thumbnailPath);
 

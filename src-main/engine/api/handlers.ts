@@ -16,6 +16,7 @@ import { presetHandlers } from './presets-handlers.js';
 import { exportHandlers, type FolderOpener } from './exports-handlers.js';
 import { maintenanceHandlers } from './maintenance-handlers.js';
 import { labelHandlers } from './labels-handlers.js';
+import { rotationHandlers } from './rotation-handlers.js';
 import { createCullingHandlers, cullingLanes } from './culling-handlers.js';
 
 /** What the handlers need from the engine (an interface, so tests can hand in a fake). */
@@ -256,6 +257,7 @@ export function createHandlers(engine: HandlerEngine, ops: LibraryOperations, in
     ...exportHandlers(engine, host.openFolder),
     ...maintenanceHandlers(engine),
     ...labelHandlers(engine),
+    ...rotationHandlers(engine, ingests),
 
     'settings.get': async () => settingsDto(engine.config),
     'settings.set': async (patch) => {

@@ -21,8 +21,11 @@ export function rendererDir(root = packageRoot()): string {
   return path.join(root, 'dist', 'renderer');
 }
 
-/** Cached media names are content-addressed: `thumbs|previews/<2 hex>/<hex hash>.jpg`, nothing else. */
-const MEDIA_PATH = /^(thumbs|previews)\/([0-9a-f]{2})\/([0-9a-f]{16,128})\.(jpg|webp|png)$/;
+/**
+ * Cached media names are content-addressed: `thumbs|previews/<2 hex>/<hex hash>.jpg`, with `-r90`,
+ * `-r180` or `-r270` for a photo a person turned (issue 17), nothing else.
+ */
+const MEDIA_PATH = /^(thumbs|previews)\/([0-9a-f]{2})\/([0-9a-f]{16,128})(-r(?:90|180|270))?\.(jpg|webp|png)$/;
 
 /**
  * Resolves a media path inside the cache folder, or null. The strict pattern makes `..`, absolute

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { PhotoDetailDto } from '../../../src-shared/api/contract.js';
 import { cameraName, exposureTimeText, focalLengthText, priorityLabel, qualityWords, takenAtText } from '../../../src-shared/photo-words.js';
 import { useApp } from '../state/context.js';
+import { RotateButtons } from './RotateButtons.js';
 import { StageStrip } from './StageStrip.js';
 import { useMediaUrl } from './media.js';
 import { eyesClosed, resultsOf } from './detections.js';
@@ -96,6 +97,7 @@ export function PhotoInfo({ detail: d }: { detail: PhotoDetailDto }) {
         <span className={`pill state-${d.state}`} data-testid="detail-state">{d.state}</span>
         <ShellActions photoId={d.id} />
         <button onClick={() => void analyseNow(d.id)}>Analyse again now</button>
+        <RotateButtons photoId={d.id} />
       </div>
       {d.state === 'failed' && d.error && (
         <p className="error-box" role="note">

@@ -7,10 +7,12 @@ import { DetectionOverlays, resultsOf } from '../components/detections.js';
 import { PhotoInfo } from '../components/PhotoInfo.js';
 import { fileName } from '../format.js';
 import { FaceChips } from '../components/FaceChips.js';
+import { RotateKeys } from '../components/RotateButtons.js';
 
 /**
  * The detail of the selected photo beside the grid (an overlay on narrow windows): preview with the
- * detections, then PhotoInfo. Enter or "View" opens the full-window viewer; Esc closes.
+ * detections, then PhotoInfo. Enter or "View" opens the full-window viewer; Esc closes; Ctrl+[ and
+ * Ctrl+] turn the photo (here and in the viewer, which opens over this panel).
  */
 export function PhotoDetailPanel() {
   const detail = useApp((s) => s.detail);
@@ -78,6 +80,7 @@ export function PhotoDetailPanel() {
   }
   return (
     <aside className="detail" aria-label="Photo detail" tabIndex={-1} ref={ref} data-testid="photo-detail">
+      <RotateKeys />
       <div className="detail-bar">
         <button disabled={index === undefined} onClick={() => index !== undefined && openViewer(index)}>View</button>
         <button className="ghost close" aria-label="Close detail" title="Close (Esc)" onClick={() => void openPhoto(null)}>×</button>

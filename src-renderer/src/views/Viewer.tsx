@@ -15,6 +15,7 @@ const KEYS: [string, string][] = [
   ['F', 'faces'],
   ['D', 'detections'],
   ['I', 'info panel'],
+  ['Ctrl+[ Ctrl+]', 'rotate left / right'],
   ['Esc', 'close'],
 ];
 
