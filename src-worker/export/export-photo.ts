@@ -25,6 +25,8 @@ export type ExportPhotoOutcome =
 export interface ExportPhotoDeps {
   exports: ExportsRepo;
   presetSettings: (presetId: string) => Promise<CrsSettings | null>;
+  /** Awaited before each heavy step (the pixels, the metadata): a bulk worker waits there while a person's request runs. */
+  yieldToPerson?: () => Promise<void>;
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -121,9 +123,11 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
   // Hidden, deterministic per item: a crashed attempt's temp file is simply overwritten by the next.
   const tmp = path.join(record.targetDir, `.${item.fileName}.shoebox-export.tmp`);
   try {
+    await deps.yieldToPerson?.();
     await renderExport(
       { originalPath: item.originalPath, settings, options: record.options, keywords: item.keywords, rating: item.rating },
       tmp,
+      deps.yieldToPerson,
     );
     const sha = await sha256Of(tmp);
     await exports.expect(data.exportId, data.seq, sha);

@@ -114,8 +114,11 @@ async function adjusted(source: ExportSource, size: { width: number; height: num
   return img;
 }
 
-/** Renders `input` into `outFile` (overwritten). */
-export async function renderExport(input: RenderInput, outFile: string): Promise<RenderResult> {
+/**
+ * Renders `input` into `outFile` (overwritten). `beforeMetadata` is awaited between the pixels and the
+ * metadata write (the worker yields there to a person's request, see bulk-hold.ts).
+ */
+export async function renderExport(input: RenderInput, outFile: string, beforeMetadata?: () => Promise<void>): Promise<RenderResult> {
   const options = renderOptionsSchema.parse(input.options);
   const source = await openExportSource(await readOriginal(input.originalPath));
   const size = targetSize(source.width, source.height, options);
@@ -131,6 +134,7 @@ export async function renderExport(input: RenderInput, outFile: string): Promise
     // Most damage shows only when the pixels are decoded: say so in the decoder's words.
     throw mapDecodeError(err, source.format);
   }
+  if (options.metadata !== 'none') await beforeMetadata?.();
   await writeExportMetadata(outFile, input.originalPath, {
     mode: options.metadata,
     keywords: input.keywords,
