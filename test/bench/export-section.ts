@@ -5,6 +5,10 @@
  *   (no adjustments, metadata none and all; and a Landscape-like preset) and by `vipsthumbnail` doing the
  *   same resize in the same run (one process for all files, and a process per file); the ratio is
  *   Shoebox over vipsthumbnail in one process (the harder baseline), target ≥ 0.8 without adjustments.
+ *   vipsthumbnail keeps the original's EXIF/XMP/ICC unconverted, so "metadata all" (exiftool's copy plus
+ *   keywords and rating) is the like-for-like row; "metadata none" is the issue's headline.
+ * - a person waiting: each request asked for with the export running and again with its lane paused,
+ *   alternating (the machine's own share, same run).
  * - a person waiting: high_priority requests (a photo analysed end to end, as section 4) while an export
  *   of N photos (500; fewer with --quick) runs on the low lane of the same engine; target p95 < 1 s.
  * Speed is shown here, never asserted in tests.
