@@ -22,6 +22,7 @@ import { PhotoRotationsRepo } from '../src-core/store/repos/photo-rotations-repo
 import { MetadataExtraRepo } from '../src-core/store/repos/metadata-extra-repo.js';
 import { StageRunsRepo } from '../src-core/store/repos/stage-runs-repo.js';
 import { lowerProcessPriority } from './process-priority.js';
+import { setBulkHeld } from './bulk-hold.js';
 import { ML_STAGES, warmUpModels } from './stages/ml-stages.js';
 
 /** How long a job's lock lives without renewal: a killed worker's job is recovered after about this long. */
@@ -156,8 +157,14 @@ async function main(): Promise<void> {
   const bulkWorkers = workers.filter((_, i) => config.queues[i]!.lane !== 'high_priority');
   process.on('message', (message: ToWorker) => {
     if (message?.type === 'shutdown') void leave(0, 'shutdown requested');
-    if (message?.type === 'hold-bulk' && !leaving) for (const w of bulkWorkers) void w.pause(true).catch(() => undefined);
-    if (message?.type === 'release-bulk' && !leaving) for (const w of bulkWorkers) w.resume();
+    if (message?.type === 'hold-bulk' && !leaving) {
+      setBulkHeld(true);
+      for (const w of bulkWorkers) void w.pause(true).catch(() => undefined);
+    }
+    if (message?.type === 'release-bulk') {
+      setBulkHeld(false);
+      if (!leaving) for (const w of bulkWorkers) w.resume();
+    }
   });
   // The engine died (kill -9): finish what is in hand and go; the next engine starts fresh workers.
   process.on('disconnect', () => void leave(0, 'engine went away'));

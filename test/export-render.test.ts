@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ShoeboxError } from '../src-shared/errors.js';
+import type { CrsSettings } from '../src-shared/presets.js';
 import { srgbToLinear, toneCurve, NEUTRAL, adjustmentsFromCrs } from '../src-worker/export/adjustments.js';
 import { closeExportExiftool } from '../src-worker/export/export-metadata.js';
 import { renderExport, renderOptionsSchema, targetSize, type RenderOptions } from '../src-worker/export/render.js';
@@ -211,5 +212,57 @@ describe('export render on real photos', { skip: needsSharedPhotos }, () => {
       renderExport({ originalPath: path.join(out, 'gone.jpg'), settings: {}, options: opts(), keywords: [], rating: null }, outFile()),
       (err: unknown) => err instanceof ShoeboxError && err.code === 'missing-file' && /gone\.jpg/.test(err.message),
     );
+  });
+});
+
+describe('export colour management of a wide-gamut original', () => {
+  // Saturated patches and a grey ramp, stored once as sRGB and once converted to Display P3 (P3 numbers + P3 profile).
+  const patches = [[230, 30, 30], [30, 200, 40], [20, 40, 220], [240, 200, 20], [200, 30, 200], [30, 200, 210], [128, 128, 128], [60, 60, 60]];
+  const width = 640;
+  const height = 400;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const rgb = y < 300 ? patches[Math.floor(x / 80)]! : [Math.round((x / width) * 255), Math.round((x / width) * 255), Math.round((x / width) * 255)];
+      pixels.set(rgb, (y * width + x) * 3);
+    }
+  }
+  const srgbFile = path.join(out, 'wide-srgb.jpg');
+  const p3File = path.join(out, 'wide-p3.jpg');
+  const makeOriginals = async () => {
+    const raw = { raw: { width, height, channels: 3 as const } };
+    await sharp(pixels, raw).withIccProfile('srgb').jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toFile(srgbFile);
+    await sharp(pixels, raw).withIccProfile('p3').jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toFile(p3File);
+  };
+  const meanDiff = async (a: string, b: string) => {
+    const x = await sharp(a).raw().toBuffer();
+    const y = await sharp(b).raw().toBuffer();
+    assert.equal(x.length, y.length);
+    let sum = 0;
+    for (let i = 0; i < x.length; i++) sum += Math.abs(x[i]! - y[i]!);
+    return sum / x.length;
+  };
+  const render = async (originalPath: string, settings: CrsSettings, colorSpace: 'srgb' | 'p3' = 'srgb') => {
+    const file = outFile();
+    await renderExport({ originalPath, settings, options: opts({ longEdge: 320, quality: 100, metadata: 'none', colorSpace }), keywords: [], rating: null }, file);
+    return file;
+  };
+
+  it('converts a Display P3 original to the same sRGB pixels as its sRGB twin, with and without a pixel pass', async () => {
+    await makeOriginals();
+    assert.match(String(exiftoolTags(p3File)['ICC_Profile:ProfileDescription']), /P3/);
+    // The P3 file's numbers differ from the sRGB twin's: reading them as sRGB would be visibly wrong.
+    assert.ok((await meanDiff(await render(p3File, {}, 'p3'), await render(srgbFile, {}, 'p3'))) < 1.5, 'both originals give the same P3 export');
+    for (const settings of [{}, { Contrast2012: '+30', Vibrance: '+20' }] as CrsSettings[]) {
+      const fromP3 = await render(p3File, settings);
+      const fromSrgb = await render(srgbFile, settings);
+      const diff = await meanDiff(fromP3, fromSrgb);
+      assert.ok(diff < 1.5, `${JSON.stringify(settings)}: the P3 original's export differs from the sRGB twin's by ${diff.toFixed(2)} per channel`);
+    }
+    // A control: the P3 numbers taken as sRGB differ clearly, so the checks above can fail.
+    const asIs = outFile();
+    const p3Numbers = await sharp(p3File, { ignoreIcc: true }).resize(320).raw().toBuffer({ resolveWithObject: true });
+    await sharp(p3Numbers.data, { raw: p3Numbers.info }).withIccProfile('srgb').jpeg({ quality: 100 }).toFile(asIs);
+    assert.ok((await meanDiff(asIs, await render(srgbFile, {}))) > 4, 'the control should differ');
   });
 });

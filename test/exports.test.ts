@@ -20,6 +20,7 @@ import { openStore } from '../src-core/store/open-store.js';
 import type { Store } from '../src-core/store/store.js';
 import { closeExportExiftool } from '../src-worker/export/export-metadata.js';
 import { runExportPhoto, type ExportPhotoDeps } from '../src-worker/export/export-photo.js';
+import { setBulkHeld, waitWhileBulkHeld } from '../src-worker/bulk-hold.js';
 import { needsSharedPhotos, photosDir } from './helpers/photos.js';
 import { storeBackends } from './helpers/store-backends.js';
 
@@ -62,6 +63,26 @@ describe('export names (pure)', () => {
 
   it('orders by quality as the design says', () => {
     assert.deepEqual([4.7, 4.5, 4.0, 3.4, null].map(priorityFromQuality), [1, 1, 2, 3, 3]);
+  });
+});
+
+describe('bulk hold (pure)', () => {
+  it('passes at once when not held, waits until released, and never longer than its bound', async () => {
+    const t0 = performance.now();
+    await waitWhileBulkHeld(5_000);
+    assert.ok(performance.now() - t0 < 50);
+    setBulkHeld(true);
+    let released = false;
+    const waiting = waitWhileBulkHeld(5_000).then(() => (released = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(released, false);
+    setBulkHeld(false);
+    await waiting;
+    setBulkHeld(true);
+    const t1 = performance.now();
+    await waitWhileBulkHeld(150);
+    assert.ok(performance.now() - t1 >= 140, 'a wait is bounded, not skipped');
+    setBulkHeld(false);
   });
 });
 
@@ -165,6 +186,27 @@ for (const backend of storeBackends()) {
       assert.equal(done.done, 3);
       // A second run of a finished item does nothing.
       assert.equal((await runExportPhoto({ exportId: exp.id, seq: 0 }, deps)).outcome, 'skipped');
+    });
+
+    it('renders nothing while a person\'s request holds the bulk worker, then finishes once released', async () => {
+      const target = path.join(scratch, `out-${backend.name}-held`);
+      const exp = await createExport(repo, { photoIds: ['a'], targetDir: target, options: { longEdge: 320 } });
+      let waits = 0;
+      const held: ExportPhotoDeps = { ...deps, yieldToPerson: () => (waits++, waitWhileBulkHeld(60_000)) };
+      setBulkHeld(true);
+      try {
+        const job = runExportPhoto({ exportId: exp.id, seq: 0 }, held);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        assert.deepEqual(readdirSync(target), [], 'no file (not even a temp file) while held');
+        assert.equal((await repo.item(exp.id, 0))!.state, 'pending');
+        setBulkHeld(false);
+        assert.equal((await job).outcome, 'done');
+      } finally {
+        setBulkHeld(false);
+      }
+      // Once before the pixels, once before the metadata (metadata 'all' by default).
+      assert.equal(waits, 2);
+      assert.deepEqual(readdirSync(target), ['DSCN0010.jpg']);
     });
 
     it('gives a running export its rate and time left from its latest completions; none once paused', async () => {

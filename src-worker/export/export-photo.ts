@@ -28,6 +28,8 @@ export interface ExportPhotoDeps {
   presetSettings: (presetId: string) => Promise<CrsSettings | null>;
   /** A person's rotation correction of a photo (issue 17), null when none. */
   rotationOf?: (photoId: string) => Promise<Rotation | null>;
+  /** Awaited before each heavy step (the pixels, the metadata): a bulk worker waits there while a person's request runs. */
+  yieldToPerson?: () => Promise<void>;
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -124,6 +126,7 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
   // Hidden, deterministic per item: a crashed attempt's temp file is simply overwritten by the next.
   const tmp = path.join(record.targetDir, `.${item.fileName}.shoebox-export.tmp`);
   try {
+    await deps.yieldToPerson?.();
     await renderExport(
       {
         originalPath: item.originalPath,
@@ -134,6 +137,7 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
         rotation: (await deps.rotationOf?.(item.photoId)) ?? 0,
       },
       tmp,
+      deps.yieldToPerson,
     );
     const sha = await sha256Of(tmp);
     await exports.expect(data.exportId, data.seq, sha);

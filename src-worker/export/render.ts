@@ -10,7 +10,7 @@ import { ShoeboxError } from '../../src-shared/errors.js';
 import type { CrsSettings } from '../../src-shared/presets.js';
 import { adjustmentsFromCrs, applyPixelPass, chromaMatrix, pixelPassIsNeutral, toneIsNeutral, type RenderedAdjustments } from './adjustments.js';
 import { mapDecodeError } from '../stages/preprocess.js';
-import { openExportSource } from './export-source.js';
+import { openExportSource, type ExportSource } from './export-source.js';
 import { writeExportMetadata } from './export-metadata.js';
 import { EXPORT_EXTENSIONS, EXPORT_FORMATS, renderOptionsSchema, type ExportFormat, type RenderOptions } from '../../src-shared/exports.js';
 
@@ -63,6 +63,7 @@ function fromRaw(data: Buffer, info: sharp.OutputInfo): sharp.Sharp {
   return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
 }
 
+/** The encoder; withIccProfile converts from the original's own profile when it was deferred (export-source.ts), else from sRGB. */
 function encode(img: sharp.Sharp, options: RenderOptions): sharp.Sharp {
   const withProfile = img.withIccProfile(options.colorSpace === 'p3' ? 'p3' : 'srgb');
   switch (options.format) {
@@ -89,14 +90,16 @@ function withChroma(img: sharp.Sharp, matrix: NonNullable<ReturnType<typeof chro
  * (sharp has no lookup-table operation); vibrance, which scales each pixel by its own saturation, joins
  * that JS pass.
  */
-async function adjusted(image: sharp.Sharp, size: { width: number; height: number }, adjustments: RenderedAdjustments): Promise<sharp.Sharp> {
-  // Resize first (cheap), in sRGB (sharp converts from an embedded profile), 8 bits per channel.
-  let img = image.resize(size.width, size.height, { fit: 'inside' }).toColourspace('srgb');
+async function adjusted(source: ExportSource, size: { width: number; height: number }, adjustments: RenderedAdjustments): Promise<sharp.Sharp> {
+  // Resize first (cheap), 8 bits per channel.
+  let img = source.image.resize(size.width, size.height, { fit: 'inside' }).toColourspace('srgb');
   const matrix = chromaMatrix(adjustments);
   const jsChroma = matrix === null && !pixelPassIsNeutral(adjustments) && (adjustments.vibrance !== 0 || adjustments.saturation !== 0 || adjustments.grayscale);
   const jsPass = !toneIsNeutral(adjustments) || jsChroma;
   if (jsPass || adjustments.clarity > 0) {
-    const { data, info } = await materialise(img);
+    // The pixel pass works in sRGB: a profile not yet applied (export-source.ts) is applied here, on the
+    // resized pixels; raw pixels carry no profile, so the encoder then converts from sRGB.
+    const { data, info } = await materialise(source.profileDeferred ? img.withIccProfile('srgb', { attach: false }) : img);
     if (jsPass) applyPixelPass(data, info.channels, adjustments, jsChroma);
     img = fromRaw(data, info);
     if (matrix) img = withChroma(img, matrix);
@@ -115,8 +118,11 @@ async function adjusted(image: sharp.Sharp, size: { width: number; height: numbe
   return img;
 }
 
-/** Renders `input` into `outFile` (overwritten). */
-export async function renderExport(input: RenderInput, outFile: string): Promise<RenderResult> {
+/**
+ * Renders `input` into `outFile` (overwritten). `beforeMetadata` is awaited between the pixels and the
+ * metadata write (the worker yields there to a person's request, see bulk-hold.ts).
+ */
+export async function renderExport(input: RenderInput, outFile: string, beforeMetadata?: () => Promise<void>): Promise<RenderResult> {
   const options = renderOptionsSchema.parse(input.options);
   const source = await openExportSource(await readOriginal(input.originalPath), input.rotation ?? 0);
   const size = targetSize(source.width, source.height, options);
@@ -124,7 +130,7 @@ export async function renderExport(input: RenderInput, outFile: string): Promise
 
   let info: sharp.OutputInfo;
   try {
-    const out = await encode(await adjusted(source.image, size, adjustments), options).toBuffer({ resolveWithObject: true });
+    const out = await encode(await adjusted(source, size, adjustments), options).toBuffer({ resolveWithObject: true });
     info = out.info;
     await writeFile(outFile, out.data);
   } catch (err) {
@@ -132,6 +138,7 @@ export async function renderExport(input: RenderInput, outFile: string): Promise
     // Most damage shows only when the pixels are decoded: say so in the decoder's words.
     throw mapDecodeError(err, source.format);
   }
+  if (options.metadata !== 'none') await beforeMetadata?.();
   await writeExportMetadata(outFile, input.originalPath, {
     mode: options.metadata,
     keywords: input.keywords,

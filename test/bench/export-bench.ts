@@ -41,6 +41,8 @@ if (exportPhotos > 0) {
     log(`\n${requests} high_priority requests during an export of ${n} photos${n < 500 ? ' (fewer than the 500 of the target)' : ''}…`);
     const w = await personWaitingDuringExport(work, files.slice(0, n), files.slice(n, n + requests), log);
     log(`high_priority request → analysed: p50 ${w.p50} ms, p95 ${w.p95} ms, max ${w.max} ms (${w.duringExport} of ${w.requests} while the export ran; ${w.exportedWhileMeasuring} photos exported meanwhile); target p95 < 1000 ms`);
+    log(`  of which stage time (median ms): ${JSON.stringify(w.stageMsMedian)}`);
+    log(`the same requests with the export lane paused (alternating): p50 ${w.idle.p50} ms, p95 ${w.idle.p95} ms, max ${w.idle.max} ms; stages ${JSON.stringify(w.idle.stageMsMedian)}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
