@@ -1,10 +1,11 @@
 /**
  * Issue 19: CPU time (not wall time, so a shared machine's load does not blur it) of each part of
  * one photo's analysis, run one after another in this process on corpus photos:
- *   node dist/test/bench/stage-cpu.js [--photos 8] [--preview 1200]
+ *   node dist/test/bench/stage-cpu.js [--photos 8] [--preview 1200] [--json] [file…]
  * Parts: preprocess (decode + preview + thumbnail + dHash), metadata, loading the preview for ML,
  * faces, OCR gate, full OCR detection, objects (in this thread: the ML process runs it in a thread),
- * embedding, quality. Per photo, ms of process CPU (user + system, all threads).
+ * embedding, quality. Per photo, ms of process CPU (user + system, all threads). Metadata's exiftool
+ * runs in a process of its own and is not counted here. The speed section (speed-bench.ts) runs it too.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -58,13 +59,20 @@ export async function stageCpu(files: string[], previewSize: number): Promise<Re
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { photos: { type: 'string', default: '8' }, preview: { type: 'string', default: '1200' } } });
-  const files = await ensureCorpus(corpusDir(24), Number(values.photos), 24);
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { photos: { type: 'string', default: '8' }, preview: { type: 'string', default: '1200' }, json: { type: 'boolean', default: false } },
+  });
+  // Files given on the command line (the speed section passes its own), else the 24 MP bench corpus.
+  const files = positionals.length ? positionals : await ensureCorpus(corpusDir(24), Number(values.photos), 24);
   const parts = await stageCpu(files, Number(values.preview));
-  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  if (values.json) {
+    console.log(JSON.stringify(parts));
+    return;
+  }
   console.log('| part | CPU ms per photo |\n|---|---:|');
   for (const [k, v] of Object.entries(parts)) console.log(`| ${k} | ${v} |`);
-  console.log(`| total | ${total} |`);
+  console.log(`| total | ${Object.values(parts).reduce((a, b) => a + b, 0)} |`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && !process.env.NODE_TEST_CONTEXT) {
