@@ -15,6 +15,13 @@ export type ObjectDetectorKind = (typeof OBJECT_DETECTORS)[number];
 export const DEFAULT_PREVIEW_SIZE = 1200;
 
 /**
+ * NanoDet's input side: 416, the size it was converted at. 384 costs 0.78 of its CPU (issue 19's
+ * profile: objects are the largest single part of a photo's analysis) and is a setting, not the
+ * default, until a labelled check shows that what it finds is as good (README, "Issue 19: the profile").
+ */
+export const DEFAULT_NANODET_SIDE = 416;
+
+/**
  * Settings every process reads from its environment (the engine, each worker, a detector thread):
  * the ML ones and whether to load sqlite-vec. Workers inherit the engine's environment, and the
  * engine checks these at start (loadConfig), so a bad value stops start-up, not a worker later.
@@ -46,6 +53,8 @@ export const RuntimeSettings = z.object({
   previewSize: z.number().int().min(256).max(4096),
   /** false when SHOEBOX_OCR_GATE=0: full-resolution text detection on every photo (the old way, for comparisons). */
   ocrGate: z.boolean(),
+  /** SHOEBOX_NANODET_SIDE: NanoDet's square input, px (multiple of 32, 160–640; converted at 416). */
+  nanodetSide: z.number().int().min(160).max(640).multipleOf(32),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettings>;
 
@@ -75,6 +84,12 @@ function intIn(env: Env, name: string, min: number, max: number): number | undef
   return n;
 }
 
+function multipleOf32(env: Env, name: string, min: number, max: number): number | undefined {
+  const n = intIn(env, name, min, max);
+  if (n !== undefined && n % 32 !== 0) throw new ConfigError(`${name}=${env[name]} is not allowed: use a multiple of 32 from ${min} to ${max}`);
+  return n;
+}
+
 function flag(env: Env, name: string): boolean | undefined {
   const value = raw(env, name)?.toLowerCase();
   if (value === undefined) return undefined;
@@ -98,6 +113,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     faceModel: oneOf(env, 'SHOEBOX_FACE_MODEL', FACE_MODELS) ?? null,
     previewSize: intIn(env, 'SHOEBOX_PREVIEW_SIZE', 256, 4096) ?? DEFAULT_PREVIEW_SIZE,
     ocrGate: flag(env, 'SHOEBOX_OCR_GATE') ?? true,
+    nanodetSide: multipleOf32(env, 'SHOEBOX_NANODET_SIDE', 160, 640) ?? DEFAULT_NANODET_SIDE,
   });
 }
 

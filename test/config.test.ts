@@ -32,6 +32,7 @@ describe('runtime settings', () => {
       faceModel: null,
       previewSize: 1200,
       ocrGate: true,
+      nanodetSide: 416,
     });
   });
 
@@ -48,6 +49,7 @@ describe('runtime settings', () => {
       SHOEBOX_FACE_MODEL: 'face-feature-v2',
       SHOEBOX_PREVIEW_SIZE: '1600',
       SHOEBOX_OCR_GATE: '0',
+      SHOEBOX_NANODET_SIDE: '384',
     });
     assert.deepEqual(s, {
       mlThreads: 4,
@@ -61,6 +63,7 @@ describe('runtime settings', () => {
       faceModel: 'face-feature-v2',
       previewSize: 1600,
       ocrGate: false,
+      nanodetSide: 384,
     });
     assert.equal(readRuntimeSettings({ SHOEBOX_NO_SQLITE_VEC: 'false' }).sqliteVec, true);
     assert.equal(readRuntimeSettings({ SHOEBOX_ML_THREADS: '' }).mlThreads, null);
@@ -77,6 +80,8 @@ describe('runtime settings', () => {
     rejects({ SHOEBOX_OBJECT_DETECTOR: 'yolo' }, 'SHOEBOX_OBJECT_DETECTOR=yolo', /nanodet, centernet/);
     rejects({ SHOEBOX_NO_SQLITE_VEC: 'maybe' }, 'SHOEBOX_NO_SQLITE_VEC=maybe', /1 or 0/);
     rejects({ SHOEBOX_PREVIEW_SIZE: '100' }, 'SHOEBOX_PREVIEW_SIZE=100', /256 to 4096/);
+    rejects({ SHOEBOX_NANODET_SIDE: '400' }, 'SHOEBOX_NANODET_SIDE=400', /multiple of 32 from 160 to 640/);
+    rejects({ SHOEBOX_NANODET_SIDE: '704' }, 'SHOEBOX_NANODET_SIDE=704', /160 to 640/);
     rejects({ SHOEBOX_OCR_GATE: 'sometimes' }, 'SHOEBOX_OCR_GATE=sometimes', /1 or 0/);
   });
 

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerRole } from '../../src-shared/lanes.js';
 import { RECYCLE_EXIT_CODE, type FromWorker, type ToWorker, type WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
@@ -43,6 +44,17 @@ interface Slot {
 const RELEASE_BULK_AFTER_MS = 300;
 
 const slotIndex = (slot: Slot): number => Number(slot.id.slice(slot.id.lastIndexOf('-') + 1));
+
+/**
+ * SHOEBOX_WORKER_CPU_PROF_DIR=<dir>: each worker process writes V8 CPU profiles (node --cpu-prof) into
+ * <dir>/<slot id>/ when it exits, for `node dist/test/bench/cpuprofile-top.js <dir>` (issue 19's
+ * profile). One folder per slot, because Node names the files by pid and thread (the ML process's
+ * object-detector thread writes its own).
+ */
+export function profilingArgs(slotId: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = env.SHOEBOX_WORKER_CPU_PROF_DIR?.trim();
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(dir), slotId)}`] : [];
+}
 
 /** The compiled worker entry when running from dist/, the TypeScript source under tsx. */
 export function workerEntry(): string {
@@ -200,7 +212,7 @@ export class WorkerPool extends EventEmitter {
     try {
       child = fork(this.entry, [], {
         env: { ...process.env, SHOEBOX_WORKER_CONFIG: JSON.stringify(config) },
-        execArgv: process.execArgv, // keeps tsx's loader when the engine itself runs from source
+        execArgv: [...process.execArgv, ...profilingArgs(slot.id)], // process.execArgv keeps tsx's loader when the engine runs from source
         stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
         serialization: 'json',
         // Its own process group, so that what it starts (exiftool) can be ended with it: see onExit.

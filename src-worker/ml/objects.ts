@@ -86,6 +86,16 @@ export function chosenDetector(env?: NodeJS.ProcessEnv): ObjectDetectorKind {
   }
 }
 
+/** SHOEBOX_NANODET_SIDE (default 416); a bad value is a 'model-missing' error with the setting's message, as for the detector. */
+export function chosenNanodetSide(env?: NodeJS.ProcessEnv): number {
+  try {
+    return (env ? readRuntimeSettings(env) : runtimeSettings()).nanodetSide;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
+    throw error;
+  }
+}
+
 let backendReady: Promise<void> | null = null;
 
 /** The WebAssembly backend, once per process (its .wasm files come from the installed package). */
@@ -102,7 +112,63 @@ function ensureBackend(): Promise<void> {
   return backendReady;
 }
 
-async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string): Promise<GraphModel> {
+/** The side NanoDet-m-416's graph was converted at. */
+export const NANODET_TRAINED_SIDE = 416;
+
+interface GraphJson {
+  modelTopology: { node?: Array<{ name: string; op: string; input?: string[]; attr?: { shape?: { shape?: { dim?: Array<{ size: string }> } } } }> };
+  weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
+  signature?: { inputs?: Record<string, { tensorShape?: { dim?: Array<{ size: string }> } }> };
+}
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+/**
+ * Runs NanoDet at a square input of `side` px instead of the 416 px it was converted at. The network
+ * is convolutional; what the converted graph fixes is (a) the declared input shape, which TF.js checks,
+ * and (b) the output sizes of the FPN's ResizeBilinear ops (constants 13/26/52 = 416 / 32, 16, 8). Both
+ * are rewritten here, in memory, after the files' checksums were verified: the declared input, and each
+ * ResizeBilinear's int32 size constant in the weights, scaled by side / 416.
+ */
+function resizeNanodetGraph(json: GraphJson, weights: ArrayBuffer, side: number): ArrayBuffer {
+  const nodes = json.modelTopology.node ?? [];
+  const dims = nodes.find((n) => n.op === 'Placeholder')?.attr?.shape?.shape?.dim;
+  if (!dims || dims.length !== 4) throw new ShoeboxError('model-missing', 'nanodet graph: no 4-D input placeholder');
+  dims[2] = { size: String(side) };
+  dims[3] = { size: String(side) };
+  for (const input of Object.values(json.signature?.inputs ?? {})) {
+    const d = input.tensorShape?.dim;
+    if (d?.length === 4) {
+      d[2] = { size: String(side) };
+      d[3] = { size: String(side) };
+    }
+  }
+  const sizeConsts = new Set(nodes.filter((n) => n.op === 'ResizeBilinear').map((n) => n.input?.[1]?.split(':')[0] ?? ''));
+  const out = weights.slice(0);
+  const view = new DataView(out);
+  let offset = 0;
+  let patched = 0;
+  for (const w of json.weightsManifest.flatMap((g) => g.weights)) {
+    const count = w.shape.reduce((a, b) => a * b, 1);
+    const dtype = (w as { quantization?: { dtype: string } }).quantization?.dtype ?? w.dtype;
+    const bytes = BYTES[dtype];
+    if (!bytes) throw new ShoeboxError('model-missing', `nanodet weights: unknown dtype ${dtype} for ${w.name}`);
+    if (sizeConsts.has(w.name)) {
+      if (w.dtype !== 'int32' || count !== 2 || dtype !== 'int32') throw new ShoeboxError('model-missing', `nanodet graph: resize size ${w.name} is not int32[2]`);
+      for (let k = 0; k < 2; k++) {
+        const v = view.getInt32(offset + 4 * k, true);
+        view.setInt32(offset + 4 * k, Math.round((v * side) / NANODET_TRAINED_SIDE), true);
+      }
+      patched++;
+    }
+    offset += count * bytes;
+  }
+  if (offset !== weights.byteLength) throw new ShoeboxError('model-missing', `nanodet weights: manifest describes ${offset} bytes, file has ${weights.byteLength}`);
+  if (patched !== sizeConsts.size) throw new ShoeboxError('model-missing', `nanodet graph: found ${patched} of ${sizeConsts.size} resize sizes in the weights`);
+  return out;
+}
+
+async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string, nanodetSide = NANODET_TRAINED_SIDE): Promise<GraphModel> {
   const json = JSON.parse(readVerifiedModel(FILES[kind].graph, dir).toString('utf8')) as {
     modelTopology: object;
     weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
@@ -112,7 +178,8 @@ async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string): Promise
     signature?: object;
   };
   const bin = readVerifiedModel(FILES[kind].weights, dir);
-  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+  let weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+  if (kind === 'nanodet' && nanodetSide !== NANODET_TRAINED_SIDE) weightData = resizeNanodetGraph(json as unknown as GraphJson, weightData, nanodetSide);
   const handler: tf.io.IOHandler = {
     load: async () => ({
       modelTopology: json.modelTopology,
@@ -132,15 +199,21 @@ export class ObjectDetector {
     readonly kind: ObjectDetectorKind,
     private readonly model: GraphModel,
     readonly threshold: number,
+    /** NanoDet's square input side, px (multiples of 32). */
+    readonly nanodetSide: number = NANODET_TRAINED_SIDE,
   ) {}
 
-  static async load(kind: ObjectDetectorKind = chosenDetector(), dir = modelsDir()): Promise<ObjectDetector> {
+  static async load(kind: ObjectDetectorKind = chosenDetector(), dir = modelsDir(), options: { nanodetSide?: number } = {}): Promise<ObjectDetector> {
     if (kind === 'centernet' && !detectorAvailable('centernet', dir)) {
       throw new ShoeboxError('model-missing', `SHOEBOX_OBJECT_DETECTOR=centernet but centernet.json / centernet.bin are not in ${dir}`);
     }
     await ensureBackend();
-    const model = await loadVerifiedGraph(kind, dir);
-    return new ObjectDetector(kind, model, OBJECT_THRESHOLDS[kind]);
+    const side = options.nanodetSide ?? chosenNanodetSide();
+    if (!Number.isInteger(side) || side < 160 || side > 640 || side % 32 !== 0) {
+      throw new ShoeboxError('internal', `nanodet input side must be a multiple of 32 from 160 to 640, got ${side}`);
+    }
+    const model = await loadVerifiedGraph(kind, dir, side);
+    return new ObjectDetector(kind, model, OBJECT_THRESHOLDS[kind], side);
   }
 
   async detect(img: RgbImage, threshold = this.threshold): Promise<DetectedObject[]> {
@@ -149,7 +222,7 @@ export class ObjectDetector {
   }
 
   private async nanodet(img: RgbImage, threshold: number): Promise<DetectedObject[]> {
-    const S = 416;
+    const S = this.nanodetSide;
     const small = await resizeRgb(img, S, S, 'fill');
     const mean = [103.53, 116.28, 123.675];
     const std = [57.375, 57.12, 58.395];

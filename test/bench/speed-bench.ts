@@ -25,7 +25,7 @@ const repoRoot = path.resolve(here, '..', '..', '..');
 const cli = path.join(repoRoot, 'bin', 'shoebox.js');
 
 /** The settings before issue 19, as environment for `shoebox analyze`. */
-export const BEFORE_ENV = { SHOEBOX_PREVIEW_SIZE: '1600', SHOEBOX_OCR_GATE: '0', SHOEBOX_INTERACTIVE_WORKER: '1' } as const;
+export const BEFORE_ENV = { SHOEBOX_PREVIEW_SIZE: '1600', SHOEBOX_OCR_GATE: '0', SHOEBOX_INTERACTIVE_WORKER: '1', SHOEBOX_NANODET_SIDE: '416' } as const;
 
 export interface AnalyzeRun {
   photos: number;
@@ -45,6 +45,8 @@ export interface SpeedBench {
   afterOverVips: number | null;
   beforeOverVips: number | null;
   afterOverBefore: number;
+  /** CPU ms per photo of each part of the analysis, one after another in one process (stage-cpu.ts); null if it failed. */
+  partsCpuMs: Record<string, number> | null;
 }
 
 function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}, onPid?: (pid: number) => void): Promise<{ out: string; code: number | null }> {
@@ -127,6 +129,14 @@ export async function speedBench(files: string[], small: number, reps: number, l
       after.push(await analyze(dir, files.length, tmp, {}));
       log(`  rep ${rep + 1}: vipsthumbnail 256 ${fmt(vips.at(-1) ?? NaN)}/s, before ${fmt(before.at(-1)!.photosPerSecond)}/s, after ${fmt(after.at(-1)!.photosPerSecond)}/s`);
     }
+    // Where the time goes, in CPU ms (not wall time: the machine may be shared), on up to 8 of the files.
+    let partsCpuMs: Record<string, number> | null = null;
+    try {
+      const { out } = await run(process.execPath, [path.join(here, 'stage-cpu.js'), '--json', ...files.slice(0, 8)]);
+      partsCpuMs = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
+    } catch (err) {
+      log(`  CPU per part not measured: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const afterSmall = small > 0 && small < files.length ? await analyze(linkDir(tmp, 'small', files.slice(0, small)), small, tmp, {}) : null;
     const vipsFig = vips.length ? figure(vips) : null;
     const med = (runs: AnalyzeRun[]) => figure(runs.map((r) => r.photosPerSecond)).median;
@@ -139,6 +149,7 @@ export async function speedBench(files: string[], small: number, reps: number, l
       afterOverVips: vipsFig ? med(after) / vipsFig.median : null,
       beforeOverVips: vipsFig ? med(before) / vipsFig.median : null,
       afterOverBefore: med(after) / med(before),
+      partsCpuMs,
     };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -162,6 +173,15 @@ export function speedRows(s: SpeedBench): string[][] {
     const r = runs[0]!;
     rows.push([`issue 19: ${name}: every photo has a thumbnail / fully analysed (${r.photos} photos)`, runs.map((x) => `${secs(x.browsable.thumbnailsSeconds)} / ${secs(x.browsable.analysedSeconds)}`).join('; '), '', '']);
     rows.push([`issue 19: ${name}: peak RSS MB engine/cpu/ml/interactive/redis (${r.photos} photos)`, runs.map(rss).join('; '), '', '']);
+  }
+  if (s.partsCpuMs) {
+    const total = Object.values(s.partsCpuMs).reduce((a, b) => a + b, 0);
+    rows.push([
+      'issue 19: CPU ms per photo by part (one process, in turn; stage-cpu.ts)',
+      `${Object.entries(s.partsCpuMs).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${total}`,
+      '',
+      'where the time goes',
+    ]);
   }
   if (s.afterSmall) rows.push([`issue 19: now: peak RSS MB engine/cpu/ml/interactive/redis (${s.afterSmall.photos} photos)`, rss(s.afterSmall), '', 'flat across sizes?']);
   return rows;

@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { cosine, imageEmbedding } from '../../src-worker/ml/embedding.js';
 import { FaceAnalyzer } from '../../src-worker/ml/faces.js';
 import { loadRgb, type RgbImage } from '../../src-worker/ml/image.js';
-import { ObjectDetector } from '../../src-worker/ml/objects.js';
+import { NANODET_TRAINED_SIDE, ObjectDetector } from '../../src-worker/ml/objects.js';
 import { TextReader } from '../../src-worker/ml/ocr.js';
 import { PREVIEW_SIZE, PREVIEW_SIZE_BEFORE, preprocess } from '../../src-worker/stages/preprocess.js';
 import { listPhotos } from '../helpers/photos.js';
@@ -75,7 +75,15 @@ const within = (before: number, after: number): { rel: number; ok: boolean } => 
 export const speedQualityEval: EvalSection = {
   name: 'speed-quality',
   async run({ quick, sharedDir, workDir }) {
-    const [faces, reader, objects] = await Promise.all([FaceAnalyzer.load(), TextReader.load(), ObjectDetector.load()]);
+    // Objects before: NanoDet at the 416 px it was converted at; now: SHOEBOX_NANODET_SIDE (416 unless set).
+    const [faces, reader, objectsBefore, objectsNow] = await Promise.all([
+      FaceAnalyzer.load(),
+      TextReader.load(),
+      ObjectDetector.load(undefined, undefined, { nanodetSide: NANODET_TRAINED_SIDE }),
+      ObjectDetector.load(),
+    ]);
+    const detector = { before: objectsBefore, after: objectsNow } as const;
+    const labelsChanged = { images: 0, of: 0 };
     const inputs: Array<{ name: string; kind: string; bytes: Buffer }> = [];
     for (const file of listPhotos('', (f) => !/\.(md|rst|txt)$/i.test(f))) inputs.push({ name: path.relative(sharedDir, file), kind: 'shared photo', bytes: fs.readFileSync(file) });
     const facesDir = path.join(sharedDir, 'faces');
@@ -91,7 +99,7 @@ export const speedQualityEval: EvalSection = {
     }
 
     const found: Record<string, Found & { images: number }> = {};
-    type Row = { name: string; kind: string; before: Found | null; after: Found | null };
+    type Row = { name: string; kind: string; before: Found | null; after: Found | null; beforeLabels?: string };
     const perImage: Row[] = [];
     const galleries: Record<string, Array<{ name: string; vector: Float32Array }>> = {};
     for (const s of SETTINGS) {
@@ -106,10 +114,17 @@ export const speedQualityEval: EvalSection = {
           row[s.name] = null;
           continue;
         }
+        const objs = await detector[s.name].detect(img);
+        const labels = objs.map((o) => o.label).sort().join(',');
+        if (s.name === 'before') row.beforeLabels = labels;
+        else if (row.beforeLabels !== undefined) {
+          labelsChanged.of++;
+          if (row.beforeLabels !== labels) labelsChanged.images++;
+        }
         const f: Found = {
           faces: (await faces.analyze(img)).length,
           text: (await reader.read(img, { gate: s.gate })).length,
-          objects: (await objects.detect(img)).length,
+          objects: objs.length,
         };
         row[s.name] = f;
         const total = found[s.name]!;
@@ -163,6 +178,11 @@ export const speedQualityEval: EvalSection = {
         verdict: w.ok ? (Math.abs(w.rel) <= 0.02 ? 'met' : 'met (more found)') : 'MISSED',
       });
     }
+    rows.push({
+      measurement: `images whose set of object labels changed (NanoDet ${objectsBefore.nanodetSide} → ${objectsNow.nanodetSide} px input, preview size)`,
+      value: `${labelsChanged.images} of ${labelsChanged.of}`,
+      verdict: 'info',
+    });
     const wr = within(hits['before']!, hits['after']!);
     rows.push({
       measurement: 'near-duplicate retrieval (edited copy → its source first): before / after',
@@ -188,7 +208,7 @@ export const speedQualityEval: EvalSection = {
     });
     return {
       name: 'speed-quality',
-      about: `before = ${PREVIEW_SIZE_BEFORE} px preview + always-on OCR, after = ${PREVIEW_SIZE} px preview + gated OCR, both through the real preprocess stage and models; ../shared/photos, ../shared/faces and ${generated} generated signs/documents at 4,800 px.`,
+      about: `before = ${PREVIEW_SIZE_BEFORE} px preview + always-on OCR + NanoDet at ${objectsBefore.nanodetSide} px, after = ${PREVIEW_SIZE} px preview + gated OCR + NanoDet at ${objectsNow.nanodetSide} px, both through the real preprocess stage and models; ../shared/photos, ../shared/faces and ${generated} generated signs/documents at 4,800 px.`,
       rows,
       raw: { totals: found, hits, variants, changed },
     };
