@@ -37,6 +37,11 @@ export interface EngineStartOptions {
   idle?: IdleSource;
   /** How often metrics are sampled (default every minute). */
   metricsIntervalMs?: number;
+  /**
+   * How long the start waits for every worker to report ready (default 3 minutes: an ML worker loading its
+   * models on a slow or busy machine, cold disk cache, can take over a minute; the start fails after this).
+   */
+  workersReadyTimeoutMs?: number;
 }
 
 export class EngineAlreadyRunning extends Error {
@@ -195,35 +200,51 @@ export class Engine {
 
     await store.engineState.clearWorkers();
     const engine = new Engine(config, paths, log, store, lanes, pool, redis, endpoint);
-    pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
-    redis?.on('restarted', () => log.warn('redis-server was restarted; its AOF was reloaded'));
-    engine.hostReporter = new HostReporter(lanes.redis, pool, 'engine', log);
-    // Workers on other machines compare their job-payload and model versions with these.
-    await publishEngineVersions(lanes.redis, engine.hostReporter.versions);
-    pool.start();
-    engine.hostReporter.start();
-    await pool.waitUntilReady();
-    await engine.flushStatuses();
-    await sweep(store, lanes, log);
-    await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
-    await resumeModelUpgrade(store.sql, lanes, { descriptor: config.runtime.descriptorModel, face: config.runtime.faceModel }, log);
-    engine.governor = new ResourceGovernor(engine, config.governor, sensors, log, options.idle);
-    engine.governor.start();
-    engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>
-      (await relinkMovedFiles(new MaintenanceRepo(store.sql), files)).remaining,
-    );
-    await engine.watcher.start();
-    engine.metrics = new MetricsSampler(
-      { repo: new MetricsRepo(store.sql), lanes, pool, governor: () => engine.governor?.state ?? null, log },
-      options.metricsIntervalMs ?? config.metricsIntervalMs,
-    );
-    engine.metrics.start();
-    engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
-    engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
-    log.info(
-      `engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers (niceness ${config.backgroundNiceness})${config.interactiveWorker ? ' + 1 interactive' : ''}, store ${store.kind}`,
-    );
-    return engine;
+    try {
+      pool.on('status', (status: WorkerStatus) => engine.queueStatus(status));
+      redis?.on('restarted', () => log.warn('redis-server was restarted; its AOF was reloaded'));
+      engine.hostReporter = new HostReporter(lanes.redis, pool, 'engine', log);
+      // Workers on other machines compare their job-payload and model versions with these.
+      await publishEngineVersions(lanes.redis, engine.hostReporter.versions);
+      pool.start();
+      engine.hostReporter.start();
+      await pool.waitUntilReady(options.workersReadyTimeoutMs ?? 180_000);
+      await engine.flushStatuses();
+      await sweep(store, lanes, log);
+      await scheduleMaintenance(lanes.queue('cpu', 'maintenance'), new MaintenanceRepo(store.sql));
+      await resumeModelUpgrade(store.sql, lanes, { descriptor: config.runtime.descriptorModel, face: config.runtime.faceModel }, log);
+      engine.governor = new ResourceGovernor(engine, config.governor, sensors, log, options.idle);
+      engine.governor.start();
+      engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>
+        (await relinkMovedFiles(new MaintenanceRepo(store.sql), files)).remaining,
+      );
+      await engine.watcher.start();
+      engine.metrics = new MetricsSampler(
+        { repo: new MetricsRepo(store.sql), lanes, pool, governor: () => engine.governor?.state ?? null, log },
+        options.metricsIntervalMs ?? config.metricsIntervalMs,
+      );
+      engine.metrics.start();
+      engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
+      engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
+      log.info(
+        `engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers (niceness ${config.backgroundNiceness})${config.interactiveWorker ? ' + 1 interactive' : ''}, store ${store.kind}`,
+      );
+      return engine;
+    } catch (error) {
+      // What started before the failure must not keep the process alive (start() ends the rest).
+      await engine.stopBackgroundWork().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Timers, the host reporter, governor, metrics sampler and folder watcher: whatever of them started. */
+  private async stopBackgroundWork(): Promise<void> {
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    if (this.statusFlush) clearInterval(this.statusFlush);
+    this.hostReporter?.stop();
+    await this.governor?.stop();
+    await this.metrics?.stop();
+    await this.watcher?.stop();
   }
 
   ingest(roots: string[], options?: IngestOptions): Promise<IngestSummary> {
@@ -274,12 +295,7 @@ export class Engine {
       return;
     }
     this.stopped = true;
-    if (this.memoryTimer) clearInterval(this.memoryTimer);
-    if (this.statusFlush) clearInterval(this.statusFlush);
-    this.hostReporter?.stop();
-    await this.governor?.stop();
-    await this.metrics?.stop();
-    await this.watcher?.stop();
+    await this.stopBackgroundWork();
     if (options.force) this.pool.kill();
     else await this.pool.stop(options.graceMs ?? this.config.shutdownGraceMs);
     await this.flushStatuses();
