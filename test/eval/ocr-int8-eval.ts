@@ -25,6 +25,17 @@ export function matchedLines(reference: TextLine[], found: TextLine[]): number {
   return n;
 }
 
+/** Lines of `reference` that a line of `found` overlaps (box IoU ≥ 0.5), whatever it reads: found, if not read alike. */
+export function overlappedLines(reference: TextLine[], found: TextLine[]): number {
+  const iou = (a: TextLine['box'], b: TextLine['box']): number => {
+    const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+    const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+    const inter = w > 0 && h > 0 ? w * h : 0;
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter);
+  };
+  return reference.filter((r) => found.some((f) => iou(r.box, f.box) >= 0.5)).length;
+}
+
 async function cpuMs(run: () => Promise<unknown>): Promise<number> {
   const before = process.cpuUsage();
   await run();
@@ -79,6 +90,11 @@ export const ocrInt8Eval: EvalSection = {
     const out: EvalRow[] = [
       { measurement: 'text lines, always-on: fp32 / int8 / int8 lines with the same text as fp32', value: `${count('fp32')} / ${count('int8')} / ${matched('int8', 'fp32')} in ${rows.length} images`, verdict: 'info' },
       { measurement: 'recall of fp32 lines by int8, always-on', value: recall.toFixed(3), target: '≥ 0.98', verdict: recall >= 0.98 ? 'met' : 'MISSED' },
+      {
+        measurement: 'fp32 lines an int8 line overlaps (box IoU ≥ 0.5, any text), always-on',
+        value: (rows.reduce((s, r) => s + overlappedLines(r.fp32, r.int8), 0) / Math.max(1, count('fp32'))).toFixed(3),
+        verdict: 'info',
+      },
       { measurement: 'recall of fp32 lines by int8, both gated (the pipeline)', value: `${recallGated.toFixed(3)} (${matched('int8Gated', 'fp32Gated')} of ${count('fp32Gated')}; int8 found ${count('int8Gated')})`, target: '≥ 0.98', verdict: recallGated >= 0.98 ? 'met' : 'MISSED' },
       {
         measurement: 'CPU ms per detector pass, 960 px: fp32 / int8',
