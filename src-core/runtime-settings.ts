@@ -7,6 +7,9 @@ import { DESCRIPTOR_MODELS, DescriptorModelSchema, FACE_MODELS, FaceModelSchema 
 export const ML_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
 export const OBJECT_DETECTORS = ['nanodet', 'centernet'] as const;
 export type ObjectDetectorKind = (typeof OBJECT_DETECTORS)[number];
+/** The text detector's weights: the shipped fp32 model or its static int8 (QDQ) quantisation (issue 19). */
+export const OCR_DET_MODELS = ['fp32', 'int8'] as const;
+export type OcrDetModel = (typeof OCR_DET_MODELS)[number];
 
 /**
  * The preview's long side: 1,200 px lets libjpeg shrink a 6,000 px camera JPEG by 4 on load (sharp
@@ -55,6 +58,8 @@ export const RuntimeSettings = z.object({
   ocrGate: z.boolean(),
   /** SHOEBOX_NANODET_SIDE: NanoDet's square input, px (multiple of 32, 160–640; converted at 416). */
   nanodetSide: z.number().int().min(160).max(640).multipleOf(32),
+  /** SHOEBOX_OCR_DET_MODEL: fp32 (default) or int8 text detector (models/MODELS.md has the measured difference). */
+  ocrDetModel: z.enum(OCR_DET_MODELS),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettings>;
 
@@ -114,6 +119,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     previewSize: intIn(env, 'SHOEBOX_PREVIEW_SIZE', 256, 4096) ?? DEFAULT_PREVIEW_SIZE,
     ocrGate: flag(env, 'SHOEBOX_OCR_GATE') ?? true,
     nanodetSide: multipleOf32(env, 'SHOEBOX_NANODET_SIDE', 160, 640) ?? DEFAULT_NANODET_SIDE,
+    ocrDetModel: oneOf(env, 'SHOEBOX_OCR_DET_MODEL', OCR_DET_MODELS) ?? 'fp32',
   });
 }
 

@@ -33,6 +33,7 @@ describe('runtime settings', () => {
       previewSize: 1200,
       ocrGate: true,
       nanodetSide: 416,
+      ocrDetModel: 'fp32',
     });
   });
 
@@ -50,6 +51,7 @@ describe('runtime settings', () => {
       SHOEBOX_PREVIEW_SIZE: '1600',
       SHOEBOX_OCR_GATE: '0',
       SHOEBOX_NANODET_SIDE: '384',
+      SHOEBOX_OCR_DET_MODEL: 'INT8',
     });
     assert.deepEqual(s, {
       mlThreads: 4,
@@ -64,6 +66,7 @@ describe('runtime settings', () => {
       previewSize: 1600,
       ocrGate: false,
       nanodetSide: 384,
+      ocrDetModel: 'int8',
     });
     assert.equal(readRuntimeSettings({ SHOEBOX_NO_SQLITE_VEC: 'false' }).sqliteVec, true);
     assert.equal(readRuntimeSettings({ SHOEBOX_ML_THREADS: '' }).mlThreads, null);
@@ -82,6 +85,7 @@ describe('runtime settings', () => {
     rejects({ SHOEBOX_PREVIEW_SIZE: '100' }, 'SHOEBOX_PREVIEW_SIZE=100', /256 to 4096/);
     rejects({ SHOEBOX_NANODET_SIDE: '400' }, 'SHOEBOX_NANODET_SIDE=400', /multiple of 32 from 160 to 640/);
     rejects({ SHOEBOX_NANODET_SIDE: '704' }, 'SHOEBOX_NANODET_SIDE=704', /160 to 640/);
+    rejects({ SHOEBOX_OCR_DET_MODEL: 'int4' }, 'SHOEBOX_OCR_DET_MODEL=int4', /fp32, int8/);
     rejects({ SHOEBOX_OCR_GATE: 'sometimes' }, 'SHOEBOX_OCR_GATE=sometimes', /1 or 0/);
   });
 

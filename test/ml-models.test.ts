@@ -9,7 +9,7 @@ import { FaceAnalyzer } from '../src-worker/ml/faces.js';
 import { fromBase64F32, loadRgb, resizeRgb, type RgbImage } from '../src-worker/ml/image.js';
 import { executionProviders, mlThreads, modelsDir, readManifest, readVerifiedModel } from '../src-worker/ml/models.js';
 import { chosenDetector, chosenNanodetSide, detectorAvailable, ObjectDetector, type DetectedObject } from '../src-worker/ml/objects.js';
-import { TextReader } from '../src-worker/ml/ocr.js';
+import { OCR_DET_MODEL_IDS, TextReader } from '../src-worker/ml/ocr.js';
 import { hasPhotos, needsSharedPhotos, photo, repoRoot, tempDir } from './helpers/photos.js';
 
 const fixture = (name: string): string => path.join(repoRoot, 'test', 'fixtures', 'faces', name);
@@ -142,6 +142,32 @@ describe('text (PP-OCRv4 det + rec)', () => {
 
   it('reads nothing on a photo without text', { skip: needsSharedPhotos }, async () => {
     assert.deepEqual(await reader.read(await preview(photo('jpg', 'gps', 'DSCN0010.jpg'))), []);
+  });
+
+  it('the int8 detector (SHOEBOX_OCR_DET_MODEL=int8) finds the same words as fp32 on a real photo with text', { skip: needsSharedPhotos }, async () => {
+    const int8 = await TextReader.load('int8');
+    // A film poster with nine lines of text (not in the int8 model's calibration set).
+    const img = await preview(photo('jpg', 'xmp', 'no_exif.jpg'));
+    const fp32Lines = (await reader.read(img, { gate: false })).map((l) => l.text);
+    const int8Lines = (await int8.read(img, { gate: false })).map((l) => l.text);
+    console.log(`# ocr fp32 ${JSON.stringify(fp32Lines)} int8 ${JSON.stringify(int8Lines)}`);
+    assert.ok(fp32Lines.includes('SABINE BOSS') && fp32Lines.length >= 8);
+    assert.deepEqual(int8Lines, fp32Lines);
+    // The rendered sign too.
+    const svg = `<svg width="1400" height="900" xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="#cfc6b4"/>
+      <text x="120" y="300" font-family="DejaVu Sans" font-weight="bold" font-size="150" fill="#1d1d1d">OPEN</text>
+      <text x="140" y="560" font-family="DejaVu Sans" font-size="84" fill="#2b2b2b">Bakery 1978</text></svg>`;
+    const sign = await preview(await sharp(Buffer.from(svg)).jpeg({ quality: 82 }).toBuffer());
+    assert.deepEqual((await int8.read(sign)).map((l) => l.text), (await reader.read(sign)).map((l) => l.text));
+  });
+
+  it('SHOEBOX_OCR_DET_MODEL picks the detector file: int8 is its own checksummed model', async () => {
+    assert.equal(OCR_DET_MODEL_IDS.fp32, 'ocr-det');
+    assert.equal(OCR_DET_MODEL_IDS.int8, 'ocr-det-int8');
+    const int8 = readManifest().models.find((m) => m.id === 'ocr-det-int8');
+    assert.equal(int8?.file, 'ch_PP-OCRv4_det_int8.onnx');
+    assert.equal(readVerifiedModel('ocr-det-int8').length, int8?.bytes);
+    assert.ok(int8!.bytes! < readVerifiedModel('ocr-det').length);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { cropResizeRgb, resizeRgb, type RgbImage } from './image.js';
 import { loadModel, ort, readVerifiedModel, type LoadedModel } from './models.js';
+import { runtimeSettings, type OcrDetModel } from '../../src-core/runtime-settings.js';
 
 export interface TextLine {
   text: string;
@@ -17,6 +18,9 @@ export interface TextLine {
 }
 
 export const OCR_MODEL_IDS = ['ocr-det', 'ocr-rec', 'ocr-dict'] as const;
+
+/** The manifest id of each text-detector variant (SHOEBOX_OCR_DET_MODEL; int8 = scripts/quantize-ocr-det.py). */
+export const OCR_DET_MODEL_IDS: Record<OcrDetModel, string> = { fp32: 'ocr-det', int8: 'ocr-det-int8' };
 
 const DET_LIMIT = 960;
 const DET_THRESHOLD = 0.3;
@@ -58,8 +62,8 @@ export class TextReader {
     private readonly keys: string[],
   ) {}
 
-  static async load(): Promise<TextReader> {
-    const [det, rec] = await Promise.all([loadModel('ocr-det'), loadModel('ocr-rec')]);
+  static async load(detModel: OcrDetModel = runtimeSettings().ocrDetModel): Promise<TextReader> {
+    const [det, rec] = await Promise.all([loadModel(OCR_DET_MODEL_IDS[detModel]), loadModel('ocr-rec')]);
     const dict = readVerifiedModel('ocr-dict').toString('utf8');
     // Index 0 is the CTC blank; 1…N the dictionary lines; N + 1 a space.
     const keys = ['', ...dict.split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== ''), ' '];
@@ -92,19 +96,7 @@ export class TextReader {
 
   /** The detector's text probability map of the image scaled to fit `limit` (multiples of 32). */
   async probabilityMap(img: RgbImage, limit: number): Promise<{ prob: Float32Array; W: number; H: number }> {
-    const ratio = Math.min(1, limit / Math.max(img.width, img.height));
-    const W = Math.max(32, Math.round((img.width * ratio) / 32) * 32);
-    const H = Math.max(32, Math.round((img.height * ratio) / 32) * 32);
-    const small = await resizeRgb(img, W, H, 'fill');
-    const plane = W * H;
-    const input = new Float32Array(plane * 3);
-    const src = small.data;
-    // BGR planes; the per-channel tables give the same values as (v / 255 − mean) / std per pixel.
-    for (let c = 0; c < 3; c++) {
-      const lut = DET_NORM[c]!;
-      const out = input.subarray(c * plane, (c + 1) * plane);
-      for (let i = 0, j = 2 - c; i < plane; i++, j += 3) out[i] = lut[src[j]!]!;
-    }
+    const { input, W, H } = await detectorInput(img, limit);
     const out = await this.det.session.run({ x: new ort.Tensor('float32', input, [1, 3, H, W]) });
     return { prob: Object.values(out)[0]!.data as Float32Array, W, H };
   }
@@ -213,4 +205,28 @@ export class TextReader {
     }
     return { text, score: n ? conf / n : 0 };
   }
+}
+
+/** The image as the detector's input: scaled to fit `limit` (sides multiples of 32), BGR planes, ImageNet-normalised. */
+export async function detectorInput(img: RgbImage, limit: number): Promise<{ input: Float32Array; W: number; H: number }> {
+  const small = await detectorSized(img, limit);
+  const { width: W, height: H } = small;
+  const plane = W * H;
+  const input = new Float32Array(plane * 3);
+  const src = small.data;
+  // BGR planes; the per-channel tables give the same values as (v / 255 − mean) / std per pixel.
+  for (let c = 0; c < 3; c++) {
+    const lut = DET_NORM[c]!;
+    const out = input.subarray(c * plane, (c + 1) * plane);
+    for (let i = 0, j = 2 - c; i < plane; i++, j += 3) out[i] = lut[src[j]!]!;
+  }
+  return { input, W, H };
+}
+
+/** The RGB image resized as the detector sees it (before normalisation; the int8 model's calibration set is made of these). */
+export async function detectorSized(img: RgbImage, limit: number): Promise<RgbImage> {
+  const ratio = Math.min(1, limit / Math.max(img.width, img.height));
+  const W = Math.max(32, Math.round((img.width * ratio) / 32) * 32);
+  const H = Math.max(32, Math.round((img.height * ratio) / 32) * 32);
+  return resizeRgb(img, W, H, 'fill');
 }

@@ -176,6 +176,7 @@ async function prepare(task: LoopTask): Promise<Runner> {
         'face-eye': [1, 1, 24, 24],
         'face-feature': [1, 3, 112, 112],
         'ocr-det': [1, 3, 640, 960],
+        'ocr-det-int8': [1, 3, 640, 960],
         'ocr-rec': [1, 3, 48, 320],
       };
       const manifest = readManifest() as unknown as { models?: Array<{ id: string; file?: string | null }> } & Record<string, unknown>;

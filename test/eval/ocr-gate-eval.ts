@@ -73,7 +73,7 @@ export async function renderJpeg(svg: string, seed: number, quality = 82): Promi
 }
 
 /** Rendered, grain added, and stored like a preview (JPEG q82) before it is read back. */
-async function render(svg: string, seed: number): Promise<RgbImage> {
+export async function render(svg: string, seed: number): Promise<RgbImage> {
   return loadRgb(await renderJpeg(svg, seed));
 }
 
@@ -110,6 +110,30 @@ async function measure(reader: TextReader, name: string, kind: string, img: RgbI
   return { name, kind, always, gatePassed: await reader.mayHaveText(img), fullMs, gatedMs, sweep };
 }
 
+/**
+ * The ocr-gate eval's images, one at a time: generated signs/documents (20 quick, 60 full), every photo of
+ * ../shared/photos as a preview, and the speed section's synthetic 24 MP landscapes (text-free) as the
+ * preprocess stage previews them — their grainy skies and hills excite the detector.
+ */
+export async function* ocrEvalImages(quick: boolean): AsyncGenerator<{ name: string; kind: string; img: RgbImage }> {
+  const generated = quick ? 20 : 60;
+  for (let i = 0; i < generated; i++) {
+    const scene = textScene(i);
+    yield { name: `generated-${i}`, kind: `generated ${scene.kind}`, img: await render(scene.svg, i + 1) };
+  }
+  for (const p of await qualityPhotos()) yield { name: p.rel, kind: 'shared photo', img: p.img };
+  const benchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-gate-bench-'));
+  try {
+    for (const file of await ensureCorpus(corpusDir(24), quick ? 4 : 8, 24)) {
+      const bytes = fs.readFileSync(file);
+      const d = await preprocess({ bytes, contentHash: createHash('sha1').update(bytes).digest('hex'), cacheDir: benchDir });
+      yield { name: path.basename(file), kind: 'bench corpus photo (24 MP, text-free)', img: await loadRgb(path.join(benchDir, d.previewPath)) };
+    }
+  } finally {
+    fs.rmSync(benchDir, { recursive: true, force: true });
+  }
+}
+
 export const ocrGateEval: EvalSection = {
   name: 'ocr-gate',
   async run({ quick }) {
@@ -117,23 +141,7 @@ export const ocrGateEval: EvalSection = {
     await reader.read(await render(textScene(0).svg, 1), { gate: false }); // warm-up: the first run sizes buffers
     const results: Measured[] = [];
     const generated = quick ? 20 : 60;
-    for (let i = 0; i < generated; i++) {
-      const scene = textScene(i);
-      results.push(await measure(reader, `generated-${i}`, `generated ${scene.kind}`, await render(scene.svg, i + 1)));
-    }
-    for (const p of await qualityPhotos()) results.push(await measure(reader, p.rel, 'shared photo', p.img));
-    // The speed section's synthetic 24 MP landscapes (text-free), as the preprocess stage previews them:
-    // their grainy skies and hills excite the detector, so this is where the gate saves least.
-    const benchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-gate-bench-'));
-    try {
-      for (const file of await ensureCorpus(corpusDir(24), quick ? 4 : 8, 24)) {
-        const bytes = fs.readFileSync(file);
-        const d = await preprocess({ bytes, contentHash: createHash('sha1').update(bytes).digest('hex'), cacheDir: benchDir });
-        results.push(await measure(reader, path.basename(file), 'bench corpus photo (24 MP, text-free)', await loadRgb(path.join(benchDir, d.previewPath))));
-      }
-    } finally {
-      fs.rmSync(benchDir, { recursive: true, force: true });
-    }
+    for await (const x of ocrEvalImages(quick)) results.push(await measure(reader, x.name, x.kind, x.img));
 
     const lines = (m: Measured[]) => m.reduce((s, x) => s + x.always.length, 0);
     const kept = (m: Measured[]) => m.reduce((s, x) => s + (x.gatePassed ? x.always.length : 0), 0);
