@@ -4,7 +4,7 @@
  * in its folder. Screenshots at 1440×900 and 800×600 go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { ExportsRepo } from '../src-core/store/repos/exports-repo.js';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
 import { waitFor } from './helpers/engine.js';
-import { CHROMIUM, launchChromium } from './helpers/browser.js';
+import { CHROMIUM, closeUiTest, launchPage } from './helpers/browser.js';
 
 const root = findRepoRoot();
 const artifacts = path.join(root, 'test-artifacts');
@@ -70,15 +70,10 @@ before(async () => {
   openerLog = path.join(dataDir, 'opened.txt');
   writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${openerLog}'\n`, { mode: 0o755 });
   serve = await startServe(dataDir, ['--ml-workers', '0', '--cpu-workers', '1'], { PATH: `${bin}:${process.env.PATH ?? ''}` });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+  ({ browser, page } = await launchPage());
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await serve?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => closeUiTest({ browser, serve, dataDir }));
 
 test('the Queues view shows an export paused for a full disk; Resume finishes it', { skip, timeout: 240_000 }, async () => {
   await page.goto(serve!.openUrl);

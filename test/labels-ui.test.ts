@@ -5,7 +5,7 @@
  * Screenshots at 1440×900 and 800×600 go to docs/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,7 +14,7 @@ import type { LabelPageDto } from '../src-shared/api/labels-contract.js';
 import { findRepoRoot } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
 import { waitFor } from './helpers/engine.js';
-import { CHROMIUM, launchChromium } from './helpers/browser.js';
+import { CHROMIUM, closeUiTest, launchPage } from './helpers/browser.js';
 
 const root = findRepoRoot();
 const shared = path.resolve(root, '..', 'shared');
@@ -69,15 +69,10 @@ before(async () => {
   await callApi('labels.mark', { label: 'people', photoIds: PEOPLE.slice(0, 3).map(idOf), kind: 'positive' });
   await callApi('labels.mark', { label: 'people', photoIds: OTHERS.slice(0, 2).map(idOf), kind: 'negative' });
   await until(async () => (await labelPage()).runs.length === 1, 'the first recalculation');
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+  ({ browser, page } = await launchPage());
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await serve?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => closeUiTest({ browser, serve, dataDir }));
 
 test('Labels: the label in the sidebar, suggestions with accept / reject, the evaluation chart', { skip }, async () => {
   await page.goto(serve!.openUrl);

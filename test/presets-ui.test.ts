@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { findRepoRoot, hasPhotos, photosDir } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
 import { waitFor } from './helpers/engine.js';
-import { CHROMIUM, launchChromium } from './helpers/browser.js';
+import { CHROMIUM, closeUiTest, launchPage } from './helpers/browser.js';
 
 const root = findRepoRoot();
 const artifacts = path.join(root, 'test-artifacts');
@@ -40,14 +40,11 @@ before(async () => {
   photos = mkdtempSync(path.join(tmpdir(), 'shoebox-presets-ui-photos-'));
   copyFileSync(path.join(photosDir, 'jpg', 'gps', 'DSCN0010.jpg'), path.join(photos, 'tuscany.jpg'));
   serve = await startServe(dataDir);
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+  ({ browser, page } = await launchPage());
 });
 
 after(async () => {
-  await browser?.close().catch(() => undefined);
-  await serve?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await closeUiTest({ browser, serve, dataDir });
   if (photos) rmSync(photos, { recursive: true, force: true });
 });
 

@@ -5,7 +5,7 @@
  * turns it back. Screenshots of the detail panel with its rotate buttons at 1440×900 and 800×600.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { findRepoRoot } from './helpers/photos.js';
 import { startServe, type ServeChild } from './helpers/serve-child.js';
 import { waitFor } from './helpers/engine.js';
-import { CHROMIUM, launchChromium } from './helpers/browser.js';
+import { CHROMIUM, closeUiTest, launchPage } from './helpers/browser.js';
 
 const root = findRepoRoot();
 const faces = path.resolve(root, '..', 'shared', 'faces');
@@ -62,15 +62,10 @@ before(async () => {
     const status = await callApi<{ photos: Record<string, number> }>('status.get', {});
     return (status.photos.done ?? 0) === 3;
   }, 300_000, 'the photos analysed');
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+  ({ browser, page } = await launchPage());
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await serve?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => closeUiTest({ browser, serve, dataDir }));
 
 test('Ctrl+[ turns the selected photo left: upright thumbnail in the grid, face found; the button turns it back', { skip }, async () => {
   await page.goto(serve!.openUrl);
