@@ -9,16 +9,33 @@ import { libraryPaths } from '../../src-core/paths.js';
 import { Engine } from '../engine/engine.js';
 import { readRunningEngine } from '../engine/engine-file.js';
 import { IngestRunner, type IngestOptions, type IngestSummary } from '../engine/ingest/ingest-runner.js';
+import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { LibraryClient } from './library-client.js';
 
-export interface IngestHereOptions extends Pick<IngestOptions, 'lane' | 'force' | 'onProgress' | 'signal'> {
-  /** Told the engine this command started (null: the work went to a running one), for a forced stop. */
-  onEngine?: (engine: Engine) => void;
+export type IngestHereOptions = Pick<IngestOptions, 'lane' | 'force' | 'onProgress'>;
+
+/**
+ * Ctrl-C stops the ingest gracefully (the summary says `interrupted`); a second Ctrl-C forces the engine
+ * this command started to stop at once and exits 130.
+ */
+export async function ingestHere(roots: string[], flags: ConfigFlags, options: IngestHereOptions): Promise<IngestSummary> {
+  const controller = new AbortController();
+  let engine: Engine | null = null;
+  const stopListening = onInterrupt({
+    message: `\n${STOPPING_MESSAGE}`,
+    stop: () => controller.abort(),
+    // (No engine of our own when the work was handed to a running one: just leave.)
+    force: () => void (engine ? engine.stop({ force: true }) : Promise.resolve()).finally(() => process.exit(130)),
+  });
+  try {
+    return await run(roots, flags, { ...options, signal: controller.signal }, (started) => (engine = started));
+  } finally {
+    stopListening();
+  }
 }
 
-export async function ingestHere(roots: string[], flags: ConfigFlags, options: IngestHereOptions): Promise<IngestSummary> {
+async function run(roots: string[], flags: ConfigFlags, ingest: IngestOptions, onEngine: (engine: Engine) => void): Promise<IngestSummary> {
   const config = loadConfig(flags);
-  const { onEngine, ...ingest } = options;
   if (readRunningEngine(libraryPaths(config.dataDir).engineFile)) {
     // An engine (serve, the app) already runs on this library: hand it the work and follow it.
     const client = await LibraryClient.open(flags);
@@ -31,7 +48,7 @@ export async function ingestHere(roots: string[], flags: ConfigFlags, options: I
   }
   // Nobody can ask this engine for a photo (no app, no API): no interactive worker.
   const engine = await Engine.start(loadConfig({ ...flags, standalone: true }));
-  onEngine?.(engine);
+  onEngine(engine);
   let summary: IngestSummary;
   try {
     summary = await engine.ingest(roots, ingest);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isLane, LANES, type Lane } from '../../src-shared/lanes.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../src-core/config.js';
-import { Engine, EngineAlreadyRunning } from '../engine/engine.js';
+import { EngineAlreadyRunning } from '../engine/engine.js';
 import type { IngestSummary } from '../engine/ingest/ingest-runner.js';
 import { ingestHere } from './ingest-here.js';
 import { inspectView } from '../engine/inspect-view.js';
@@ -25,7 +25,6 @@ import { registerWatchCommands } from './watch-commands.js';
 import { registerModelsCommands } from './models-commands.js';
 import { registerLabelCommands } from './label-commands.js';
 import { registerRotateCommand } from './rotate-command.js';
-import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { dataOption, flagsOf, jsonOption, positiveInt, UsageError, withEngineOptions, type CommonOptions, type EngineOptions } from './options.js';
 
 function print(value: unknown, json: boolean | undefined, human: () => string): void {
@@ -81,28 +80,13 @@ async function analyze(paths: string[], options: AnalyzeOptions): Promise<number
   if (config.mlWorkers < 1) throw new UsageError('--ml-workers must be at least 1 to analyse photos on this machine');
   const lane: Lane = options.now ? 'high_priority' : 'default';
   const progress = createProgressReporter(!options.json && options.progress !== false);
-  const controller = new AbortController();
-  let engine: Engine | null = null;
-  const stopListening = onInterrupt({
-    message: `\n${STOPPING_MESSAGE}`,
-    stop: () => controller.abort(),
-    // (No engine of our own when the work was handed to a running one: just leave.)
-    force: () => void (engine ? engine.stop({ force: true }) : Promise.resolve()).finally(() => process.exit(130)),
-  });
   try {
-    const summary = await ingestHere(roots, flags, {
-      lane,
-      force: options.now,
-      onProgress: progress.update,
-      signal: controller.signal,
-      onEngine: (started) => (engine = started),
-    });
+    const summary = await ingestHere(roots, flags, { lane, force: options.now, onProgress: progress.update });
     progress.stop();
     print(summaryJson(summary, config.dataDir), options.json, () => formatSummary(summary, config.dataDir));
     return summary.interrupted ? 130 : 0;
   } finally {
     progress.stop();
-    stopListening();
   }
 }
 

@@ -7,11 +7,9 @@ import { loadConfig } from '../../src-core/config.js';
 import { libraryPaths } from '../../src-core/paths.js';
 import { rotatePhoto, type RotationOutcome } from '../../src-core/rotation/rotate-photo.js';
 import { ROTATE_DIRECTIONS, type RotateDirection } from '../../src-shared/orientation.js';
-import { onInterrupt, STOPPING_MESSAGE } from './interrupt.js';
 import { ingestHere } from './ingest-here.js';
 import { LibraryClient } from './library-client.js';
 import { dataOption, flagsOf, jsonOption, UsageError, withEngineOptions, type EngineOptions } from './options.js';
-import type { Engine } from '../engine/engine.js';
 
 function directionArg(value: string): RotateDirection {
   if (!(ROTATE_DIRECTIONS as readonly string[]).includes(value)) {
@@ -53,19 +51,7 @@ export function registerRotateCommand(program: Command, setExit: (code: number) 
       const detail = await c.ops.inspect(file);
       return rotatePhoto(c.store, cacheDir, detail, direction);
     });
-    const controller = new AbortController();
-    let engine: Engine | null = null;
-    const stopListening = onInterrupt({
-      message: `\n${STOPPING_MESSAGE}`,
-      stop: () => controller.abort(),
-      force: () => void (engine ? engine.stop({ force: true }) : Promise.resolve()).finally(() => process.exit(130)),
-    });
-    let seconds: number;
-    try {
-      seconds = (await ingestHere([outcome.path], flags, { lane: 'high_priority', force: true, signal: controller.signal, onEngine: (e) => (engine = e) })).seconds;
-    } finally {
-      stopListening();
-    }
+    const { seconds } = await ingestHere([outcome.path], flags, { lane: 'high_priority', force: true });
     const after = await LibraryClient.withExisting(flags, (c) => c.ops.inspect(outcome.photoId));
     const faces = (after.results.detect as { faces?: unknown[] } | undefined)?.faces;
     const report: RotateReport = {
