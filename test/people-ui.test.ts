@@ -38,12 +38,7 @@ const PHOTOS: Array<[string, string, [number, number, number, number]]> = [
   ['biden-2.jpg', 'biden', [0.36, 0.069, 0.358, 0.57]],
 ];
 
-async function callApi<T>(method: string, body: unknown): Promise<T> {
-  const response = await fetch(`${serve!.base}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` }, body: JSON.stringify(body) });
-  const reply = (await response.json()) as { ok: boolean; result?: T; error?: unknown };
-  assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result!;
-}
+const callApi = <T = unknown>(method: string, body: unknown): Promise<T> => serve!.call<T>(method, body);
 
 type People = { people: Array<{ id: string; name: string | null; faceCount: number }> };
 

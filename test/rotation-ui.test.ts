@@ -26,12 +26,7 @@ let browser: Browser | null = null;
 let page: Page;
 let dataDir: string;
 
-async function callApi<T>(method: string, body: unknown): Promise<T> {
-  const response = await fetch(`${serve!.base}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` }, body: JSON.stringify(body) });
-  const reply = (await response.json()) as { ok: boolean; result?: T; error?: unknown };
-  assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result!;
-}
+const callApi = <T = unknown>(method: string, body: unknown): Promise<T> => serve!.call<T>(method, body);
 
 async function shot(name: string, width: number, height: number): Promise<void> {
   await page.setViewportSize({ width, height });

@@ -38,12 +38,7 @@ interface Tile {
   label: string | null;
 }
 
-async function callApi<T>(method: string, body: unknown): Promise<T> {
-  const response = await fetch(`${serve!.base}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` }, body: JSON.stringify(body) });
-  const reply = (await response.json()) as { ok: boolean; result?: T; error?: unknown };
-  assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result!;
-}
+const callApi = <T = unknown>(method: string, body: unknown): Promise<T> => serve!.call<T>(method, body);
 
 async function shot(name: string): Promise<void> {
   const { width } = page.viewportSize()!;

@@ -34,12 +34,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${width}-${name}.jpg`), type: 'jpeg', quality: 80 });
 }
 
-async function callApi<T>(method: string, body: unknown): Promise<T> {
-  const response = await fetch(`${serve!.base}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` }, body: JSON.stringify(body) });
-  const reply = (await response.json()) as { ok: boolean; result?: T; error?: unknown };
-  assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result!;
-}
+const callApi = <T = unknown>(method: string, body: unknown): Promise<T> => serve!.call<T>(method, body);
 
 /** Polls a condition (an API read or a DOM count) until it holds. */
 async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

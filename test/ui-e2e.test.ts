@@ -28,12 +28,7 @@ async function shot(name: string): Promise<void> {
 }
 
 /** A call to the API from the test itself, with the token (as a script would). */
-async function callApi(method: string, body: unknown): Promise<unknown> {
-  const response = await fetch(`${serve!.base}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` }, body: JSON.stringify(body) });
-  const reply = (await response.json()) as { ok: boolean; result?: unknown; error?: unknown };
-  assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result;
-}
+const callApi = <T = unknown>(method: string, body: unknown): Promise<T> => serve!.call<T>(method, body);
 
 async function nav(label: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: label }).click();

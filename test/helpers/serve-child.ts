@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,8 @@ export interface ServeChild {
   base: string;
   token: string;
   stderr(): string;
+  /** An API call with the token, as a script would make it; a refused call fails the test with its error. */
+  call<T = unknown>(method: string, body: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +57,16 @@ export async function startServe(dataDir: string, args: string[] = [], env: Node
     base: `${url.protocol}//${url.host}`,
     token,
     stderr: () => stderr,
+    call: async <T,>(method: string, body: unknown): Promise<T> => {
+      const response = await fetch(`${url.protocol}//${url.host}/api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      const reply = (await response.json()) as { ok: boolean; result?: T; error?: unknown };
+      assert.ok(reply.ok, `${method}: ${JSON.stringify(reply.error)}`);
+      return reply.result as T;
+    },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
