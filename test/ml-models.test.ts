@@ -171,7 +171,7 @@ describe('text (PP-OCRv4 det + rec)', () => {
   });
 });
 
-describe('objects (COCO-80, TF.js wasm: NanoDet default, CenterNet optional)', () => {
+describe('objects (COCO-80: NanoDet on onnxruntime by default, CenterNet on TF.js optional)', () => {
   let nano: ObjectDetector;
   before(async () => {
     nano = await ObjectDetector.load('nanodet');

@@ -1,16 +1,20 @@
 /**
- * COCO-80 object detection with TF.js graph models on the WebAssembly backend (single-threaded in
- * Node: one core per ML worker). Two detectors, chosen by SHOEBOX_OBJECT_DETECTOR:
+ * COCO-80 object detection. Two detectors, chosen by SHOEBOX_OBJECT_DETECTOR:
  *
- * - `nanodet` (default, Apache-2.0 upstream): NanoDet-m 416 × 416, NCHW, **BGR**, the original
+ * - `nanodet` (default, Apache-2.0 upstream): run by onnxruntime from models/nanodet.onnx, which
+ *   scripts/convert-nanodet-onnx.py made from the TF.js graph model (nanodet.json + .bin): the same
+ *   outputs within float rounding (test/ml-nanodet-onnx.test.ts) at ~0.2 of the CPU the TF.js
+ *   WebAssembly backend took (issue 19). The TF.js graph stays loadable (`runtime: 'tfjs'`) as the
+ *   reference that test compares against. NanoDet-m 416 × 416, NCHW, **BGR**, the original
  *   `(x − mean) / std` with mean (103.53, 116.28, 123.675), std (57.375, 57.12, 58.395). Outputs per
  *   stride 8/16/32: class scores [1, N, 80] (sigmoid already applied) and box distributions
  *   [1, N, 44] = 4 sides × 11 bins (GFL: softmax over the bins, expectation × stride = distance from
  *   the cell centre ((col + 0.5) · stride, (row + 0.5) · stride) to each side). Measured on the real
  *   photos: BGR + mean/std finds more true objects than RGB or (x − 127) / 128, and the + 0.5 centre
  *   gives boxes closer to CenterNet's (mean IoU 0.81 vs 0.65 without it).
- * - `centernet` (no stated upstream licence; used only when its files are in models/): CenterNet
- *   MobileNetV3 512 × 512, NHWC, RGB 0–255; output `tower_0/detections` [1, 100, 6] =
+ * - `centernet` (no stated upstream licence; used only when its files are in models/): a TF.js graph
+ *   model on the WebAssembly backend (single-threaded in Node). CenterNet MobileNetV3 512 × 512, NHWC,
+ *   RGB 0–255; output `tower_0/detections` [1, 100, 6] =
  *   x1, y1, x2, y2 (input pixels), score, class.
  *
  * Both see the preview stretched to the square input (as upstream), keep score ≥ the detector's
@@ -26,7 +30,7 @@ import { ShoeboxError } from '../../src-shared/errors.js';
 import { ConfigError } from '../../src-core/config-error.js';
 import { readRuntimeSettings, runtimeSettings } from '../../src-core/runtime-settings.js';
 import { resizeRgb, type RgbImage } from './image.js';
-import { modelEntry, modelsDir, readVerifiedModel } from './models.js';
+import { loadModel, modelEntry, modelsDir, ort, readVerifiedModel } from './models.js';
 
 export interface DetectedObject {
   label: string;
@@ -54,16 +58,26 @@ export const OBJECT_THRESHOLDS: Record<ObjectDetectorKind, number> = { nanodet: 
 const MAX_OBJECTS = 20;
 const NMS_IOU = 0.5;
 
-/** Manifest ids of each detector's two files (graph JSON, weights). */
-const FILES: Record<ObjectDetectorKind, { graph: string; weights: string }> = {
+/** Manifest ids of each TF.js graph model's two files (graph JSON, weights). */
+const TFJS_FILES: Record<ObjectDetectorKind, { graph: string; weights: string }> = {
   nanodet: { graph: 'objects-nanodet-graph', weights: 'objects-nanodet-weights' },
   centernet: { graph: 'objects-centernet-graph', weights: 'objects-centernet-weights' },
 };
+/** Manifest id of NanoDet converted to ONNX: what the detect stage runs. */
+const NANODET_ONNX = 'objects-nanodet-onnx';
+
+/**
+ * How NanoDet is run: `onnx` (onnxruntime, the default and what the stage uses) or `tfjs` (the
+ * original TF.js graph on the WebAssembly backend: the reference the ONNX file is checked against).
+ * CenterNet exists only as a TF.js graph.
+ */
+export type DetectorRuntime = 'onnx' | 'tfjs';
 
 /** Whether a detector's files are present in models/ (listed in the manifest and on disk). */
-export function detectorAvailable(kind: ObjectDetectorKind, dir = modelsDir()): boolean {
+export function detectorAvailable(kind: ObjectDetectorKind, dir = modelsDir(), runtime: DetectorRuntime = 'onnx'): boolean {
+  const ids = kind === 'nanodet' && runtime === 'onnx' ? [NANODET_ONNX] : Object.values(TFJS_FILES[kind]);
   try {
-    return Object.values(FILES[kind]).every((id) => {
+    return ids.every((id) => {
       const e = modelEntry(id, dir);
       return !!e.file && existsSync(path.join(dir, e.file));
     });
@@ -169,7 +183,7 @@ function resizeNanodetGraph(json: GraphJson, weights: ArrayBuffer, side: number)
 }
 
 async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string, nanodetSide = NANODET_TRAINED_SIDE): Promise<GraphModel> {
-  const json = JSON.parse(readVerifiedModel(FILES[kind].graph, dir).toString('utf8')) as {
+  const json = JSON.parse(readVerifiedModel(TFJS_FILES[kind].graph, dir).toString('utf8')) as {
     modelTopology: object;
     weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
     format?: string;
@@ -177,7 +191,7 @@ async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string, nanodetS
     convertedBy?: string;
     signature?: object;
   };
-  const bin = readVerifiedModel(FILES[kind].weights, dir);
+  const bin = readVerifiedModel(TFJS_FILES[kind].weights, dir);
   let weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
   if (kind === 'nanodet' && nanodetSide !== NANODET_TRAINED_SIDE) weightData = resizeNanodetGraph(json as unknown as GraphJson, weightData, nanodetSide);
   const handler: tf.io.IOHandler = {
@@ -194,26 +208,51 @@ async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string, nanodetS
   return loadGraphModel(handler);
 }
 
+/** One model output as the decoder reads it, whichever runtime produced it. */
+interface RawOutput {
+  dims: readonly number[];
+  data: Float32Array;
+}
+
+/** The network behind a detector: an onnxruntime session or a TF.js graph. */
+type Network = { runtime: 'onnx'; session: ort.InferenceSession } | { runtime: 'tfjs'; model: GraphModel };
+
 export class ObjectDetector {
   private constructor(
     readonly kind: ObjectDetectorKind,
-    private readonly model: GraphModel,
+    private readonly network: Network,
     readonly threshold: number,
     /** NanoDet's square input side, px (multiples of 32). */
     readonly nanodetSide: number = NANODET_TRAINED_SIDE,
   ) {}
 
-  static async load(kind: ObjectDetectorKind = chosenDetector(), dir = modelsDir(), options: { nanodetSide?: number } = {}): Promise<ObjectDetector> {
+  /** Which runtime computes this detector's network. */
+  get runtime(): DetectorRuntime {
+    return this.network.runtime;
+  }
+
+  static async load(
+    kind: ObjectDetectorKind = chosenDetector(),
+    dir = modelsDir(),
+    options: { nanodetSide?: number; runtime?: DetectorRuntime } = {},
+  ): Promise<ObjectDetector> {
     if (kind === 'centernet' && !detectorAvailable('centernet', dir)) {
       throw new ShoeboxError('model-missing', `SHOEBOX_OBJECT_DETECTOR=centernet but centernet.json / centernet.bin are not in ${dir}`);
     }
-    await ensureBackend();
     const side = options.nanodetSide ?? chosenNanodetSide();
     if (!Number.isInteger(side) || side < 160 || side > 640 || side % 32 !== 0) {
       throw new ShoeboxError('internal', `nanodet input side must be a multiple of 32 from 160 to 640, got ${side}`);
     }
-    const model = await loadVerifiedGraph(kind, dir, side);
-    return new ObjectDetector(kind, model, OBJECT_THRESHOLDS[kind], side);
+    const runtime = kind === 'centernet' ? 'tfjs' : (options.runtime ?? 'onnx');
+    let network: Network;
+    if (runtime === 'onnx') {
+      // The converted graph takes any side that is a multiple of 32 (its resizes are scales).
+      network = { runtime, session: (await loadModel(NANODET_ONNX, dir)).session };
+    } else {
+      await ensureBackend();
+      network = { runtime, model: await loadVerifiedGraph(kind, dir, side) };
+    }
+    return new ObjectDetector(kind, network, OBJECT_THRESHOLDS[kind], side);
   }
 
   async detect(img: RgbImage, threshold = this.threshold): Promise<DetectedObject[]> {
@@ -221,7 +260,8 @@ export class ObjectDetector {
     return nms(raw, NMS_IOU).slice(0, MAX_OBJECTS);
   }
 
-  private async nanodet(img: RgbImage, threshold: number): Promise<DetectedObject[]> {
+  /** NanoDet's raw outputs (scores and box distributions per stride) for an image: for the decoder and the ONNX ↔ TF.js check. */
+  async nanodetOutputs(img: RgbImage): Promise<RawOutput[]> {
     const S = this.nanodetSide;
     const small = await resizeRgb(img, S, S, 'fill');
     const mean = [103.53, 116.28, 123.675];
@@ -232,61 +272,75 @@ export class ObjectDetector {
       // channel 0 = B, 1 = G, 2 = R
       for (let c = 0; c < 3; c++) input[c * plane + i] = (small.data[i * 3 + (2 - c)]! - mean[c]!) / std[c]!;
     }
+    if (this.network.runtime === 'onnx') {
+      const results = await this.network.session.run({ [this.network.session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, S, S]) });
+      return this.network.session.outputNames.map((name) => {
+        const t = results[name]!;
+        return { dims: t.dims, data: t.data as Float32Array };
+      });
+    }
     const x = tf.tensor4d(input, [1, 3, S, S]);
-    const outputs = this.model.execute(x) as tf.Tensor[];
+    const outputs = this.network.model.execute(x) as tf.Tensor[];
     x.dispose();
     try {
-      const found: DetectedObject[] = [];
-      for (const stride of [8, 16, 32]) {
-        const side = S / stride;
-        const n = side * side;
-        const scoresT = outputs.find((t) => t.shape[1] === n && t.shape[2] === 80);
-        const distT = outputs.find((t) => t.shape[1] === n && t.shape[2] !== 80);
-        if (!scoresT || !distT) throw new Error(`nanodet: no outputs for stride ${stride}`);
-        const scores = (await scoresT.data()) as Float32Array;
-        const dist = (await distT.data()) as Float32Array;
-        const bins = distT.shape[2]! / 4;
-        for (let i = 0; i < n; i++) {
-          let best = -1;
-          let bestScore = threshold;
-          for (let k = 0; k < 80; k++) {
-            const s = scores[i * 80 + k]!;
-            if (s >= bestScore) {
-              bestScore = s;
-              best = k;
-            }
-          }
-          if (best < 0) continue;
-          const d = [0, 0, 0, 0];
-          for (let side4 = 0; side4 < 4; side4++) {
-            const o = i * bins * 4 + side4 * bins;
-            let max = -Infinity;
-            for (let b = 0; b < bins; b++) max = Math.max(max, dist[o + b]!);
-            let sum = 0;
-            let acc = 0;
-            for (let b = 0; b < bins; b++) {
-              const e = Math.exp(dist[o + b]! - max);
-              sum += e;
-              acc += e * b;
-            }
-            d[side4] = (acc / sum) * stride;
-          }
-          const cx = ((i % side) + 0.5) * stride;
-          const cy = (Math.floor(i / side) + 0.5) * stride;
-          found.push(box(COCO_LABELS[best]!, bestScore, (cx - d[0]!) / S, (cy - d[1]!) / S, (cx + d[2]!) / S, (cy + d[3]!) / S));
-        }
-      }
-      return found;
+      return await Promise.all(outputs.map(async (t) => ({ dims: t.shape, data: (await t.data()) as Float32Array })));
     } finally {
       for (const t of outputs) t.dispose();
     }
+  }
+
+  private async nanodet(img: RgbImage, threshold: number): Promise<DetectedObject[]> {
+    const S = this.nanodetSide;
+    const outputs = await this.nanodetOutputs(img);
+    const found: DetectedObject[] = [];
+    for (const stride of [8, 16, 32]) {
+      const side = S / stride;
+      const n = side * side;
+      const scoresT = outputs.find((t) => t.dims[1] === n && t.dims[2] === 80);
+      const distT = outputs.find((t) => t.dims[1] === n && t.dims[2] !== 80);
+      if (!scoresT || !distT) throw new Error(`nanodet: no outputs for stride ${stride}`);
+      const scores = scoresT.data;
+      const dist = distT.data;
+      const bins = distT.dims[2]! / 4;
+      for (let i = 0; i < n; i++) {
+        let best = -1;
+        let bestScore = threshold;
+        for (let k = 0; k < 80; k++) {
+          const s = scores[i * 80 + k]!;
+          if (s >= bestScore) {
+            bestScore = s;
+            best = k;
+          }
+        }
+        if (best < 0) continue;
+        const d = [0, 0, 0, 0];
+        for (let side4 = 0; side4 < 4; side4++) {
+          const o = i * bins * 4 + side4 * bins;
+          let max = -Infinity;
+          for (let b = 0; b < bins; b++) max = Math.max(max, dist[o + b]!);
+          let sum = 0;
+          let acc = 0;
+          for (let b = 0; b < bins; b++) {
+            const e = Math.exp(dist[o + b]! - max);
+            sum += e;
+            acc += e * b;
+          }
+          d[side4] = (acc / sum) * stride;
+        }
+        const cx = ((i % side) + 0.5) * stride;
+        const cy = (Math.floor(i / side) + 0.5) * stride;
+        found.push(box(COCO_LABELS[best]!, bestScore, (cx - d[0]!) / S, (cy - d[1]!) / S, (cx + d[2]!) / S, (cy + d[3]!) / S));
+      }
+    }
+    return found;
   }
 
   private async centernet(img: RgbImage, threshold: number): Promise<DetectedObject[]> {
     const S = 512;
     const small = await resizeRgb(img, S, S, 'fill');
     const x = tf.tensor4d(Float32Array.from(small.data), [1, S, S, 3]);
-    const out = this.model.execute(x, 'tower_0/detections') as tf.Tensor;
+    if (this.network.runtime !== 'tfjs') throw new Error('centernet runs on TF.js');
+    const out = this.network.model.execute(x, 'tower_0/detections') as tf.Tensor;
     x.dispose();
     try {
       const d = (await out.data()) as Float32Array;
