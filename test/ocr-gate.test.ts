@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadRgb, type RgbImage } from '../src-worker/ml/image.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { TEXT_GATE, TextReader } from '../src-worker/ml/ocr.js';
+import { generatePhoto } from './bench/corpus.js';
 import { needsSharedPhotos, photo } from './helpers/photos.js';
 
 /** A real photograph without text (Canon_40D.jpg) as a 1,200 px preview, with `svgBody` drawn on it. */
@@ -32,5 +36,25 @@ describe('OCR text-presence gate', { skip: needsSharedPhotos }, () => {
     const plain = await picture('');
     assert.equal(await reader.mayHaveText(plain), false, `the ${TEXT_GATE.limit} px pass saw text in a text-free picture`);
     assert.deepEqual(await reader.read(plain), []);
+  });
+
+  it('the confirming step: a synthetic landscape lights the map up, but nothing in it reads as text, so no full pass', async () => {
+    const reader = await TextReader.load();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-gate-'));
+    try {
+      // The bench corpus's first photo (24 MP: hard-edged houses and hills with seeded grain), as a 1,200 px preview.
+      const file = path.join(dir, 'landscape.jpg');
+      await generatePhoto(file, 0, 24);
+      const img = await loadRgb(await sharp(file).resize(1200, 1200, { fit: 'inside' }).jpeg({ quality: 82 }).toBuffer());
+      const seen = await reader.gateReading(img, { ...TEXT_GATE, confirm: null });
+      assert.equal(seen.cellsPass, true, 'the map alone would let it through (what the confirming step is for)');
+      assert.ok(TEXT_GATE.confirm, 'the shipped gate confirms');
+      const confirmed = await reader.gateReading(img);
+      assert.ok(confirmed.reads.length > 0 && confirmed.reads.every((r) => r.score < TEXT_GATE.confirm!.minScore || !r.text.trim()), JSON.stringify(confirmed.reads));
+      assert.equal(await reader.mayHaveText(img), false);
+      assert.deepEqual(await reader.read(img), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,23 @@ function dms(value: number): string {
   return `${d}/1 ${m}/1 ${s}/100`;
 }
 
+/**
+ * `n` pseudo-random bytes from `seed` (mulberry32's steps, 4 bytes per step): the same photo's grain
+ * on every machine, so what a test or an eval sees in a generated photo does not change between runs.
+ */
+function seededBytes(n: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(n + 3);
+  let a = seed >>> 0;
+  for (let i = 0; i < n; i += 4) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out.writeUInt32LE((t ^ (t >>> 14)) >>> 0, i);
+  }
+  return out.subarray(0, n);
+}
+
 /** Size in pixels (3:2) for a megapixel count. */
 export function frameSize(megapixels: number): { width: number; height: number } {
   const height = Math.round(Math.sqrt((megapixels * 1e6) / 1.5) / 8) * 8;
@@ -33,9 +49,9 @@ const SCALE = 8;
  * distribution, ±amp) and a little chroma noise, in one pass (libvips' noise and upsampling
  * take seconds at 24 MP; this takes a few hundred ms).
  */
-function upscaleWithGrain(src: Buffer, sw: number, sh: number, width: number, height: number, amp: number): Buffer {
+function upscaleWithGrain(src: Buffer, sw: number, sh: number, width: number, height: number, amp: number, seed: number): Buffer {
   const out = Buffer.allocUnsafe(width * height * 3);
-  const noise = randomBytes(width * height * 2);
+  const noise = seededBytes(width * height * 2, seed);
   const k = Math.round(amp);
   const fx = (sw - 1) / Math.max(1, width - 1);
   const fy = (sh - 1) / Math.max(1, height - 1);
@@ -115,7 +131,7 @@ export async function generatePhoto(file: string, index: number, megapixels: num
     </svg>`,
   );
   const small = await sharp(svg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const pixels = upscaleWithGrain(small.data, small.info.width, small.info.height, width, height, 14 + r() * 14);
+  const pixels = upscaleWithGrain(small.data, small.info.width, small.info.height, width, height, 14 + r() * 14, index * 104729 + 3);
   const day = new Date(Date.UTC(2015, 0, 1) + Math.floor(r() * 3650) * 86400000 + Math.floor(r() * 86400) * 1000);
   const stamp = day.toISOString().replace(/-/g, ':').replace('T', ' ').slice(0, 19);
   const lat = -60 + r() * 130;

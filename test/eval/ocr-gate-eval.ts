@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { preprocess } from '../../src-worker/stages/preprocess.js';
 import { corpusDir, ensureCorpus } from '../bench/corpus.js';
 import { loadRgb, type RgbImage } from '../../src-worker/ml/image.js';
-import { gatePasses, TEXT_GATE, TextReader, type TextGate, type TextLine } from '../../src-worker/ml/ocr.js';
+import { gatePasses, gateVerdict, TEXT_GATE, TextReader, type GateReading, type TextGate, type TextLine } from '../../src-worker/ml/ocr.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { qualityPhotos } from '../helpers/quality-sets.js';
 import type { EvalRow, EvalSection } from './eval-section.js';
@@ -86,7 +86,16 @@ interface Measured {
   gatedMs: number;
   /** Whether each swept gate lets the image through, by gateKey. */
   sweep: Record<string, boolean>;
+  /** The shipped gate's map with the recogniser's reading of its CONFIRM_MAX_BOXES best boxes (for the confirm sweep). */
+  reading: GateReading;
+  /** ms to take that reading (map + recognition of the boxes). */
+  readingMs: number;
 }
+
+/** The confirming step swept: how many of the gate map's boxes the recogniser reads, and the score one read needs. */
+const CONFIRM_MAX_BOXES = 16;
+const CONFIRM_SWEEP = [4, 8, 16].flatMap((boxes) => [0.5, 0.7].flatMap((minScore) => [1, 2].map((minChars) => ({ boxes, minScore, minChars }))));
+const confirmKey = (c: { boxes: number; minScore: number; minChars: number }): string => `read ${c.boxes} boxes, ≥ ${c.minScore}, ≥ ${c.minChars} char`;
 
 const SWEEP_LIMITS = [480, 640];
 const SWEEP_THRESHOLDS = [0.1, 0.2, 0.3];
@@ -106,8 +115,11 @@ async function measure(reader: TextReader, name: string, kind: string, img: RgbI
     const { prob } = await reader.probabilityMap(img, limit);
     for (const g of SWEEP.filter((x) => x.limit === limit)) sweep[gateKey(g)] = gatePasses(prob, g);
   }
+  t = performance.now();
+  const reading = await reader.gateReading(img, { ...TEXT_GATE, confirm: { boxes: CONFIRM_MAX_BOXES, minScore: 0, minChars: 1 } });
+  const readingMs = performance.now() - t;
   // The gate only skips: when it lets the image through, the gated read is the always-on read.
-  return { name, kind, always, gatePassed: await reader.mayHaveText(img), fullMs, gatedMs, sweep };
+  return { name, kind, always, gatePassed: await reader.mayHaveText(img), fullMs, gatedMs, sweep, reading, readingMs };
 }
 
 /**
@@ -195,6 +207,32 @@ export const ocrGateEval: EvalSection = {
       value: sweepRows.map((r) => `${r.gate}: ${r.recall.toFixed(3)} / ${(100 * r.skippedTextFree).toFixed(0)} % / ${r.detCostVsAlwaysOn.toFixed(2)}`).join('; '),
       verdict: `info (shipped ${gateKey(TEXT_GATE)})`,
     });
+    // The confirming step: the cells gate, then the recogniser on the map's best boxes (ms = what that reading took here).
+    const confirmRows = CONFIRM_SWEEP.map((c) => {
+      const g: TextGate = { ...TEXT_GATE, confirm: c };
+      const passes = (r: Measured) => gateVerdict({ cellsPass: r.reading.cellsPass, reads: r.reading.reads.slice(0, c.boxes) }, g);
+      const keptC = results.reduce((s, x) => s + (passes(x) ? x.always.length : 0), 0);
+      const bench = results.filter((r) => r.kind.startsWith('bench'));
+      return {
+        gate: confirmKey(c),
+        recall: keptC / Math.max(1, lines(results)),
+        skippedTextFree: noText.filter((r) => !passes(r)).length / Math.max(1, noText.length),
+        benchSkipped: `${bench.filter((r) => !passes(r)).length} of ${bench.length}`,
+        lost: results.filter((r) => r.always.length > 0 && !passes(r)).map((r) => `${r.name} (${r.always.map((l) => l.text).join(' | ').slice(0, 40)})`),
+      };
+    });
+    const readingMs = (m: Measured[]) => m.reduce((s, x) => s + x.readingMs, 0) / Math.max(1, m.length);
+    rows.push({
+      measurement: 'confirming gate sweep → recall / text-free skipped / bench-corpus photos skipped',
+      value: confirmRows.map((r) => `${r.gate}: ${r.recall.toFixed(3)} / ${(100 * r.skippedTextFree).toFixed(0)} % / ${r.benchSkipped}`).join('; '),
+      verdict: `info (shipped ${TEXT_GATE.confirm ? confirmKey(TEXT_GATE.confirm) : 'no confirming step'})`,
+    });
+    rows.push({
+      measurement: `ms per image for the gate map + reading up to ${CONFIRM_MAX_BOXES} boxes: text-free / with text / bench corpus`,
+      value: `${readingMs(noText).toFixed(0)} / ${readingMs(withText).toFixed(0)} / ${readingMs(results.filter((r) => r.kind.startsWith('bench'))).toFixed(0)}`,
+      verdict: 'info',
+    });
+    for (const r of confirmRows.filter((x) => x.lost.length)) rows.push({ measurement: `  lost by ${r.gate}`, value: r.lost.join('; '), verdict: 'info' });
     const missed = results.filter((r) => r.always.length > 0 && !r.gatePassed).map((r) => ({ name: r.name, lines: r.always.map((l) => l.text) }));
     if (missed.length) rows.push({ measurement: 'images whose lines the gate lost', value: missed.map((m) => `${m.name} (${m.lines.join(' | ').slice(0, 60)})`).join('; '), verdict: 'info' });
     return {
@@ -202,7 +240,7 @@ export const ocrGateEval: EvalSection = {
       about:
         `Generated signs/documents/labels (${generated}, 12–140 px text on a 1600 px photo-like background, JPEG q82) and every photo of ../shared/photos as a preview; before = always-on OCR, after = the ${gateKey(TEXT_GATE)} text-presence gate first.`,
       rows,
-      raw: { sweep: sweepRows, images: results.map((r) => ({ name: r.name, kind: r.kind, lines: r.always.map((l) => l.text), gatePassed: r.gatePassed, sweep: r.sweep, fullMs: Math.round(r.fullMs), gatedMs: Math.round(r.gatedMs) })) },
+      raw: { sweep: sweepRows, confirmSweep: confirmRows, images: results.map((r) => ({ name: r.name, kind: r.kind, lines: r.always.map((l) => l.text), gatePassed: r.gatePassed, sweep: r.sweep, fullMs: Math.round(r.fullMs), gatedMs: Math.round(r.gatedMs) })) },
     };
   },
 };
