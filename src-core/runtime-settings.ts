@@ -7,6 +7,9 @@ import { DESCRIPTOR_MODELS, DescriptorModelSchema, FACE_MODELS, FaceModelSchema 
 export const ML_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
 export const OBJECT_DETECTORS = ['nanodet', 'centernet'] as const;
 export type ObjectDetectorKind = (typeof OBJECT_DETECTORS)[number];
+/** How NanoDet runs: onnxruntime (models/nanodet.onnx, the default) or its TF.js source graph (as before issue 19). */
+export const OBJECT_RUNTIMES = ['onnx', 'tfjs'] as const;
+export type DetectorRuntime = (typeof OBJECT_RUNTIMES)[number];
 /** The text detector's weights: the shipped fp32 model or its static int8 (QDQ) quantisation (issue 19). */
 export const OCR_DET_MODELS = ['fp32', 'int8'] as const;
 export type OcrDetModel = (typeof OCR_DET_MODELS)[number];
@@ -36,6 +39,8 @@ export const RuntimeSettings = z.object({
   mlProvider: z.enum(ML_PROVIDERS).nullable(),
   /** SHOEBOX_OBJECT_DETECTOR. */
   objectDetector: z.enum(OBJECT_DETECTORS),
+  /** SHOEBOX_OBJECT_RUNTIME: onnx (default) or tfjs, NanoDet's TF.js source graph (~5× the CPU; for comparisons). */
+  objectRuntime: z.enum(OBJECT_RUNTIMES),
   /** SHOEBOX_MODELS_DIR, absolute; null = the models/ folder of the installation. */
   modelsDir: z.string().min(1).nullable(),
   /** false when SHOEBOX_NO_SQLITE_VEC is set: similar photos by an exact scan instead of the vec0 index. */
@@ -110,6 +115,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     mlThreads: intIn(env, 'SHOEBOX_ML_THREADS', 1, 16) ?? null,
     mlProvider: oneOf(env, 'SHOEBOX_ML_PROVIDER', ML_PROVIDERS) ?? null,
     objectDetector: oneOf(env, 'SHOEBOX_OBJECT_DETECTOR', OBJECT_DETECTORS) ?? 'nanodet',
+    objectRuntime: oneOf(env, 'SHOEBOX_OBJECT_RUNTIME', OBJECT_RUNTIMES) ?? 'onnx',
     modelsDir: modelsDir ? path.resolve(modelsDir) : null,
     sqliteVec: !(flag(env, 'SHOEBOX_NO_SQLITE_VEC') ?? false),
     sqliteVecPath: raw(env, 'SHOEBOX_SQLITE_VEC_PATH') ?? null,

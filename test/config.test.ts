@@ -24,6 +24,7 @@ describe('runtime settings', () => {
       mlThreads: null,
       mlProvider: null,
       objectDetector: 'nanodet',
+      objectRuntime: 'onnx',
       modelsDir: null,
       sqliteVec: true,
       sqliteVecPath: null,
@@ -42,6 +43,7 @@ describe('runtime settings', () => {
       SHOEBOX_ML_THREADS: '4',
       SHOEBOX_ML_PROVIDER: 'CUDA',
       SHOEBOX_OBJECT_DETECTOR: ' centernet ',
+      SHOEBOX_OBJECT_RUNTIME: 'TFJS',
       SHOEBOX_MODELS_DIR: 'some/models',
       SHOEBOX_NO_SQLITE_VEC: '1',
       SHOEBOX_SQLITE_VEC_PATH: '/opt/shoebox/vec0.so',
@@ -57,6 +59,7 @@ describe('runtime settings', () => {
       mlThreads: 4,
       mlProvider: 'cuda',
       objectDetector: 'centernet',
+      objectRuntime: 'tfjs',
       modelsDir: path.resolve('some/models'),
       sqliteVec: false,
       sqliteVecPath: '/opt/shoebox/vec0.so',
@@ -81,6 +84,7 @@ describe('runtime settings', () => {
     rejects({ SHOEBOX_ML_THREADS: '17' }, 'SHOEBOX_ML_THREADS', /1 to 16/);
     rejects({ SHOEBOX_ML_PROVIDER: 'gpu' }, 'SHOEBOX_ML_PROVIDER=gpu', /cpu, cuda, tensorrt, dml, coreml, webgpu/);
     rejects({ SHOEBOX_OBJECT_DETECTOR: 'yolo' }, 'SHOEBOX_OBJECT_DETECTOR=yolo', /nanodet, centernet/);
+    rejects({ SHOEBOX_OBJECT_RUNTIME: 'wasm' }, 'SHOEBOX_OBJECT_RUNTIME=wasm', /onnx, tfjs/);
     rejects({ SHOEBOX_NO_SQLITE_VEC: 'maybe' }, 'SHOEBOX_NO_SQLITE_VEC=maybe', /1 or 0/);
     rejects({ SHOEBOX_PREVIEW_SIZE: '100' }, 'SHOEBOX_PREVIEW_SIZE=100', /256 to 4096/);
     rejects({ SHOEBOX_NANODET_SIDE: '400' }, 'SHOEBOX_NANODET_SIDE=400', /multiple of 32 from 160 to 640/);

@@ -67,11 +67,12 @@ const TFJS_FILES: Record<ObjectDetectorKind, { graph: string; weights: string }>
 const NANODET_ONNX = 'objects-nanodet-onnx';
 
 /**
- * How NanoDet is run: `onnx` (onnxruntime, the default and what the stage uses) or `tfjs` (the
- * original TF.js graph on the WebAssembly backend: the reference the ONNX file is checked against).
- * CenterNet exists only as a TF.js graph.
+ * How NanoDet is run (SHOEBOX_OBJECT_RUNTIME): `onnx` (onnxruntime, the default) or `tfjs` (the
+ * original TF.js graph on the WebAssembly backend: the reference the ONNX file is checked against, and
+ * the "before" of issue 19's benchmark). CenterNet exists only as a TF.js graph.
  */
-export type DetectorRuntime = 'onnx' | 'tfjs';
+export type { DetectorRuntime } from '../../src-core/runtime-settings.js';
+import type { DetectorRuntime } from '../../src-core/runtime-settings.js';
 
 /** Whether a detector's files are present in models/ (listed in the manifest and on disk). */
 export function detectorAvailable(kind: ObjectDetectorKind, dir = modelsDir(), runtime: DetectorRuntime = 'onnx'): boolean {
@@ -95,6 +96,16 @@ export function chosenDetector(env?: NodeJS.ProcessEnv): ObjectDetectorKind {
     return (env ? readRuntimeSettings(env) : runtimeSettings()).objectDetector;
   } catch (error) {
     // A stage that cannot get its model fails as model-missing, with the setting's own message.
+    if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
+    throw error;
+  }
+}
+
+/** SHOEBOX_OBJECT_RUNTIME (default onnx); a bad value is a 'model-missing' error with the setting's message. */
+export function chosenRuntime(env?: NodeJS.ProcessEnv): DetectorRuntime {
+  try {
+    return (env ? readRuntimeSettings(env) : runtimeSettings()).objectRuntime;
+  } catch (error) {
     if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
     throw error;
   }
@@ -243,7 +254,7 @@ export class ObjectDetector {
     if (!Number.isInteger(side) || side < 160 || side > 640 || side % 32 !== 0) {
       throw new ShoeboxError('internal', `nanodet input side must be a multiple of 32 from 160 to 640, got ${side}`);
     }
-    const runtime = kind === 'centernet' ? 'tfjs' : (options.runtime ?? 'onnx');
+    const runtime = kind === 'centernet' ? 'tfjs' : (options.runtime ?? chosenRuntime());
     let network: Network;
     if (runtime === 'onnx') {
       // The converted graph takes any side that is a multiple of 32 (its resizes are scales).

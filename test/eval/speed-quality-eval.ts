@@ -75,11 +75,12 @@ const within = (before: number, after: number): { rel: number; ok: boolean } => 
 export const speedQualityEval: EvalSection = {
   name: 'speed-quality',
   async run({ quick, sharedDir, workDir }) {
-    // Objects before: NanoDet at the 416 px it was converted at; now: SHOEBOX_NANODET_SIDE (416 unless set).
+    // Objects before: NanoDet on TF.js at the 416 px it was converted at (as before issue 19); now: the
+    // stage's detector (NanoDet on onnxruntime, SHOEBOX_NANODET_SIDE, 416 unless set).
     const [faces, reader, objectsBefore, objectsNow] = await Promise.all([
       FaceAnalyzer.load(),
       TextReader.load(),
-      ObjectDetector.load(undefined, undefined, { nanodetSide: NANODET_TRAINED_SIDE }),
+      ObjectDetector.load(undefined, undefined, { nanodetSide: NANODET_TRAINED_SIDE, runtime: 'tfjs' }),
       ObjectDetector.load(),
     ]);
     const detector = { before: objectsBefore, after: objectsNow } as const;
