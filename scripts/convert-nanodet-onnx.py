@@ -101,6 +101,7 @@ class Converter:
                 consumers.setdefault(tensor_name(ref), []).append(n)
         self.consumers = consumers
         self.conv_bias_folded: set = set()
+        self.resizes: list = []  # (tf_name, x, out, size): placeholders replaced once shapes are known
 
     # -- helpers -------------------------------------------------------------------------------
     def fresh(self, base: str) -> str:
@@ -238,8 +239,6 @@ class Converter:
             else:
                 sys.exit(f"unsupported op {op} ({name})")
 
-    resizes: list = []
-
 
 def cancel_transposes(graph: onnx.GraphProto, keep: set) -> None:
     """Removes Transpose → Transpose pairs whose perms compose to the identity (the first one's only reader)."""
@@ -290,7 +289,6 @@ def main() -> None:
     dims = [int(d["size"]) for d in placeholder["attr"]["shape"]["shape"]["dim"]]
     side = dims[2]
     c = Converter(model, weights, half)
-    c.resizes = []
     c.convert(side)
 
     def build(nodes, free_side: bool):
@@ -302,13 +300,21 @@ def main() -> None:
 
     # Each resize's input size at the converted side, by shape inference on a fixed-size copy in which
     # the resizes take the TF graph's sizes (opset 18 Resize with axes = the spatial ones).
+    def resize_placeholders():
+        """Each node, with the TF resize it stands for (or None): (node, (tf_name, x, out, size))."""
+        for node in c.nodes:
+            if node.op_type != "__resize__":
+                yield node, None
+            else:
+                tf_name = node.attribute[0].s.decode()
+                yield node, next(r for r in c.resizes if r[0] == tf_name)
+
     probe_nodes = []
-    for node in c.nodes:
-        if node.op_type != "__resize__":
+    for node, resize in resize_placeholders():
+        if resize is None:
             probe_nodes.append(node)
             continue
-        tf_name = node.attribute[0].s.decode()
-        _, x, out, size = next(r for r in c.resizes if r[0] == tf_name)
+        tf_name, x, out, size = resize
         sizes = c.initializer(f"{tf_name}/probe_sizes", size.astype(np.int64))
         probe_nodes.append(helper.make_node("Resize", [x, "", "", sizes], [out], name=node.name, mode="linear",
                                             coordinate_transformation_mode="half_pixel", axes=[1, 2]))
@@ -320,12 +326,11 @@ def main() -> None:
 
     # The FPN's resizes as scales (each an exact ×2 or ×½ at the converted side), so any side works.
     final_nodes = []
-    for node in c.nodes:
-        if node.op_type != "__resize__":
+    for node, resize in resize_placeholders():
+        if resize is None:
             final_nodes.append(node)
             continue
-        tf_name = node.attribute[0].s.decode()
-        _, x, out, size = next(r for r in c.resizes if r[0] == tf_name)
+        tf_name, x, out, size = resize
         in_shape = known.get(x)
         if not in_shape or len(in_shape) != 4:
             sys.exit(f"{tf_name}: input shape unknown")

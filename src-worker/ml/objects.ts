@@ -28,7 +28,7 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import { ConfigError } from '../../src-core/config-error.js';
-import { readRuntimeSettings, runtimeSettings } from '../../src-core/runtime-settings.js';
+import { readRuntimeSettings, runtimeSettings, type RuntimeSettings } from '../../src-core/runtime-settings.js';
 import { resizeRgb, type RgbImage } from './image.js';
 import { loadModel, modelEntry, modelsDir, ort, readVerifiedModel } from './models.js';
 
@@ -88,37 +88,34 @@ export function detectorAvailable(kind: ObjectDetectorKind, dir = modelsDir(), r
 }
 
 /**
+ * One of this process's object-detector settings (or those of `env`). A bad value is a 'model-missing'
+ * error carrying the setting's own message: a stage that cannot get its model fails as model-missing.
+ */
+function objectSetting<K extends 'objectDetector' | 'objectRuntime' | 'nanodetSide'>(key: K, env?: NodeJS.ProcessEnv): RuntimeSettings[K] {
+  try {
+    return (env ? readRuntimeSettings(env) : runtimeSettings())[key];
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
+    throw error;
+  }
+}
+
+/**
  * The detector to use: SHOEBOX_OBJECT_DETECTOR (nanodet | centernet) or nanodet. Asking for
  * centernet without its files is a 'model-missing' error (no silent fall-back to another model).
  */
 export function chosenDetector(env?: NodeJS.ProcessEnv): ObjectDetectorKind {
-  try {
-    return (env ? readRuntimeSettings(env) : runtimeSettings()).objectDetector;
-  } catch (error) {
-    // A stage that cannot get its model fails as model-missing, with the setting's own message.
-    if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
-    throw error;
-  }
+  return objectSetting('objectDetector', env);
 }
 
-/** SHOEBOX_OBJECT_RUNTIME (default onnx); a bad value is a 'model-missing' error with the setting's message. */
+/** SHOEBOX_OBJECT_RUNTIME (default onnx). */
 export function chosenRuntime(env?: NodeJS.ProcessEnv): DetectorRuntime {
-  try {
-    return (env ? readRuntimeSettings(env) : runtimeSettings()).objectRuntime;
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
-    throw error;
-  }
+  return objectSetting('objectRuntime', env);
 }
 
-/** SHOEBOX_NANODET_SIDE (default 416); a bad value is a 'model-missing' error with the setting's message, as for the detector. */
+/** SHOEBOX_NANODET_SIDE (default 416). */
 export function chosenNanodetSide(env?: NodeJS.ProcessEnv): number {
-  try {
-    return (env ? readRuntimeSettings(env) : runtimeSettings()).nanodetSide;
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ShoeboxError('model-missing', error.message);
-    throw error;
-  }
+  return objectSetting('nanodetSide', env);
 }
 
 let backendReady: Promise<void> | null = null;
