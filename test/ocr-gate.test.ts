@@ -9,7 +9,7 @@ import { loadRgb, type RgbImage } from '../src-worker/ml/image.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TEXT_GATE, TextReader } from '../src-worker/ml/ocr.js';
+import { CONFIRMING_TEXT_GATE, TEXT_GATE, TextReader } from '../src-worker/ml/ocr.js';
 import { generatePhoto } from './bench/corpus.js';
 import { needsSharedPhotos, photo } from './helpers/photos.js';
 
@@ -38,7 +38,7 @@ describe('OCR text-presence gate', { skip: needsSharedPhotos }, () => {
     assert.deepEqual(await reader.read(plain), []);
   });
 
-  it('the confirming step: a synthetic landscape lights the map up, but nothing in it reads as text, so no full pass', async () => {
+  it('the confirming gate (SHOEBOX_OCR_GATE=confirm): a synthetic landscape lights the map up, but nothing in it reads as text, so no full pass', async () => {
     const reader = await TextReader.load();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-gate-'));
     try {
@@ -46,13 +46,12 @@ describe('OCR text-presence gate', { skip: needsSharedPhotos }, () => {
       const file = path.join(dir, 'landscape.jpg');
       await generatePhoto(file, 0, 24);
       const img = await loadRgb(await sharp(file).resize(1200, 1200, { fit: 'inside' }).jpeg({ quality: 82 }).toBuffer());
-      const seen = await reader.gateReading(img, { ...TEXT_GATE, confirm: null });
-      assert.equal(seen.cellsPass, true, 'the map alone would let it through (what the confirming step is for)');
-      assert.ok(TEXT_GATE.confirm, 'the shipped gate confirms');
-      const confirmed = await reader.gateReading(img);
-      assert.ok(confirmed.reads.length > 0 && confirmed.reads.every((r) => r.score < TEXT_GATE.confirm!.minScore || !r.text.trim()), JSON.stringify(confirmed.reads));
-      assert.equal(await reader.mayHaveText(img), false);
-      assert.deepEqual(await reader.read(img), []);
+      assert.equal(await reader.mayHaveText(img, TEXT_GATE), true, 'the default gate lets it through on its lit cells (what the confirming step is for)');
+      const confirmed = await reader.gateReading(img, CONFIRMING_TEXT_GATE);
+      assert.equal(confirmed.cellsPass, true);
+      assert.ok(confirmed.reads.length > 0 && confirmed.reads.every((r) => r.score < CONFIRMING_TEXT_GATE.confirm!.minScore || !r.text.trim()), JSON.stringify(confirmed.reads));
+      assert.equal(await reader.mayHaveText(img, CONFIRMING_TEXT_GATE), false);
+      assert.deepEqual(await reader.read(img, { gate: CONFIRMING_TEXT_GATE }), []);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

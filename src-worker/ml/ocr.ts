@@ -7,7 +7,7 @@
  */
 import { cropResizeRgb, resizeRgb, type RgbImage } from './image.js';
 import { loadModel, ort, readVerifiedModel, type LoadedModel } from './models.js';
-import { runtimeSettings, type OcrDetModel } from '../../src-core/runtime-settings.js';
+import { runtimeSettings, type OcrDetModel, type OcrGateMode } from '../../src-core/runtime-settings.js';
 
 export interface TextLine {
   text: string;
@@ -38,22 +38,33 @@ export interface TextGate {
   confirm?: { boxes: number; minScore: number; minChars: number } | null;
 }
 
-/** What the gate saw: whether enough map cells lit up, and what the recogniser read in its best boxes (when it confirms). */
+/** What the gate saw: whether enough map cells lit up, and what the recogniser read (when it confirms), in reading order. */
 export interface GateReading {
   cellsPass: boolean;
   reads: Array<{ text: string; score: number }>;
 }
 /**
- * Chosen by the sweeps of `npm run eval -- --only ocr-gate`: the input size decides recall (the
- * threshold hardly matters): 320 px kept 0.53 of the lines, 480 px 0.82, 640 px 0.99 (small signs
- * and document lines vanish below 640). 640 px is 0.44 of the full pass's pixels and skipped 81–86 %
- * of the text-free images. Hard-edged shapes and grain light the map up too (the bench corpus's
- * synthetic landscapes pass it every time), so the recogniser then reads the map's 4 best boxes and
- * the full pass runs only if one reads as a line that would be kept (≥ TEXT_MIN_SCORE): recall 0.981
- * (the one more line lost is a lone "a"), text-free photos skipped 97 %, bench-corpus photos 3 of 4;
- * reading 8 or 16 boxes changed nothing, a lower score bar skipped 1 bench photo of 4.
+ * The default gate (SHOEBOX_OCR_GATE=1), chosen by the sweep of `npm run eval -- --only ocr-gate`: the
+ * input size decides recall (the threshold hardly matters): 320 px kept 0.53 of the lines, 480 px
+ * 0.82, 640 px 0.99 (small signs and document lines vanish below 640). 640 px is 0.44 of the full
+ * pass's pixels and skipped 81–86 % of the text-free images.
  */
-export const TEXT_GATE: TextGate = { limit: 640, threshold: 0.3, minCells: 3, confirm: { boxes: 4, minScore: TEXT_MIN_SCORE, minChars: 1 } };
+export const TEXT_GATE: TextGate = { limit: 640, threshold: 0.3, minCells: 3, confirm: null };
+
+/**
+ * The confirming gate (SHOEBOX_OCR_GATE=confirm, opt-in). Hard-edged shapes and grain light the map up
+ * too (the bench corpus's synthetic landscapes pass TEXT_GATE every time), so the recogniser reads the
+ * map's 4 best boxes and the full pass runs only if one reads as a line that would be kept (≥
+ * TEXT_MIN_SCORE). Measured (ocr-gate eval): text-free photos skipped 95–97 % instead of 81 %, bench
+ * photos 2–3 of 4 and 7 of 8 instead of none; recall 0.985 there, but the speed-quality eval shows its
+ * limit: small print the 640 px map cannot see at all (a page of 12 px lines in a 4,800 px photo) is
+ * lost whenever nothing else in the photo reads as text, where TEXT_GATE passed such photos on any lit
+ * cell — 159 of 168 lines (−5.4 %), over the 2 % bar, so it is not the default.
+ */
+export const CONFIRMING_TEXT_GATE: TextGate = { ...TEXT_GATE, confirm: { boxes: 4, minScore: TEXT_MIN_SCORE, minChars: 1 } };
+
+/** The gate of each SHOEBOX_OCR_GATE mode; null = always-on OCR. */
+export const TEXT_GATES: Record<OcrGateMode, TextGate | null> = { off: null, cells: TEXT_GATE, confirm: CONFIRMING_TEXT_GATE };
 
 export function gatePasses(prob: Float32Array, gate: Pick<TextGate, 'threshold' | 'minCells'>): boolean {
   let hits = 0;
@@ -61,12 +72,16 @@ export function gatePasses(prob: Float32Array, gate: Pick<TextGate, 'threshold' 
   return false;
 }
 
-/** The gate's decision from what it saw (pure; the eval sweeps `confirm` over one reading). */
+/** Whether one read counts as text for the gate. */
+export function readsAsText(read: { text: string; score: number }, confirm: NonNullable<TextGate['confirm']>): boolean {
+  return [...read.text.replace(/\s/g, '')].length >= Math.max(1, confirm.minChars) && read.score >= confirm.minScore;
+}
+
+/** The gate's decision from what it saw (pure; the eval sweeps the score bars over one reading). */
 export function gateVerdict(reading: GateReading, gate: TextGate): boolean {
   if (!reading.cellsPass) return false;
   if (!gate.confirm) return true;
-  const { boxes, minScore, minChars } = gate.confirm;
-  return reading.reads.slice(0, boxes).some((r) => [...r.text.replace(/\s/g, '')].length >= Math.max(1, minChars) && r.score >= minScore);
+  return reading.reads.some((r) => readsAsText(r, gate.confirm!));
 }
 const BOX_THRESHOLD = 0.6;
 const UNCLIP_RATIO = 1.5;
@@ -95,12 +110,14 @@ export class TextReader {
   }
 
   /**
-   * Lines of text in the image. With `gate` (the default) a low-resolution pass of the detector
-   * first says whether there is any text at all; the full-resolution pass (~85 % of OCR's cost on a
-   * photo without text) runs only when it does. `gate: false` is always-on OCR (the eval's baseline).
+   * Lines of text in the image. With a gate (TEXT_GATE unless another is given) a low-resolution pass
+   * of the detector first says whether there is any text at all; the full-resolution pass (~85 % of
+   * OCR's cost on a photo without text) runs only when it does. `gate: false` is always-on OCR (the
+   * eval's baseline).
    */
-  async read(img: RgbImage, options: { gate?: boolean } = {}): Promise<TextLine[]> {
-    if ((options.gate ?? true) && !(await this.mayHaveText(img))) return [];
+  async read(img: RgbImage, options: { gate?: boolean | TextGate } = {}): Promise<TextLine[]> {
+    const gate = options.gate === false ? null : options.gate === true || options.gate === undefined ? TEXT_GATE : options.gate;
+    if (gate && !(await this.mayHaveText(img, gate))) return [];
     const boxes = await this.detect(img);
     const lines: TextLine[] = [];
     for (const b of boxes.slice(0, MAX_LINES)) {
@@ -142,11 +159,13 @@ export class TextReader {
   async gateReading(img: RgbImage, gate: TextGate = TEXT_GATE, options: { stopAtText?: boolean } = {}): Promise<GateReading> {
     const { prob, W, H } = await this.probabilityMap(img, gate.limit);
     const cellsPass = gatePasses(prob, gate);
-    if (!cellsPass || !gate.confirm) return { cellsPass, reads: [] };
+    const confirm = gate.confirm;
+    if (!cellsPass || !confirm) return { cellsPass, reads: [] };
     const reads: GateReading['reads'] = [];
-    for (const b of boxesFromMap(prob, W, H, img.width / W, img.height / H).slice(0, gate.confirm.boxes)) {
-      reads.push(await this.recognise(img, b));
-      if (options.stopAtText && gateVerdict({ cellsPass, reads }, gate)) break;
+    for (const b of boxesFromMap(prob, W, H, img.width / W, img.height / H).slice(0, confirm.boxes)) {
+      const read = await this.recognise(img, b);
+      reads.push(read);
+      if (options.stopAtText && readsAsText(read, confirm)) break;
     }
     return { cellsPass, reads };
   }
@@ -264,17 +283,20 @@ export function boxesFromMap(prob: Float32Array, W: number, H: number, sx: numbe
 /** The image as the detector's input: scaled to fit `limit` (sides multiples of 32), BGR planes, ImageNet-normalised. */
 export async function detectorInput(img: RgbImage, limit: number): Promise<{ input: Float32Array; W: number; H: number }> {
   const small = await detectorSized(img, limit);
-  const { width: W, height: H } = small;
-  const plane = W * H;
+  return { input: normalisedInput(small), W: small.width, H: small.height };
+}
+
+/** An image already at the detector's size as its input: BGR planes; the per-channel tables give (v / 255 − mean) / std. */
+function normalisedInput(small: RgbImage): Float32Array {
+  const plane = small.width * small.height;
   const input = new Float32Array(plane * 3);
   const src = small.data;
-  // BGR planes; the per-channel tables give the same values as (v / 255 − mean) / std per pixel.
   for (let c = 0; c < 3; c++) {
     const lut = DET_NORM[c]!;
     const out = input.subarray(c * plane, (c + 1) * plane);
     for (let i = 0, j = 2 - c; i < plane; i++, j += 3) out[i] = lut[src[j]!]!;
   }
-  return { input, W, H };
+  return input;
 }
 
 /** The RGB image resized as the detector sees it (before normalisation; the int8 model's calibration set is made of these). */

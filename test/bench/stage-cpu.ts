@@ -19,7 +19,8 @@ import { readMetadata } from '../../src-worker/stages/metadata.js';
 import { closeExiftool, sharedExiftool } from '../../src-worker/metadata/exiftool-process.js';
 import { loadMlImage } from '../../src-worker/stages/ml-stages.js';
 import { FaceAnalyzer } from '../../src-worker/ml/faces.js';
-import { TextReader } from '../../src-worker/ml/ocr.js';
+import { TEXT_GATES, TextReader } from '../../src-worker/ml/ocr.js';
+import { runtimeSettings } from '../../src-core/runtime-settings.js';
 import { ObjectDetector } from '../../src-worker/ml/objects.js';
 import { imageEmbedding } from '../../src-worker/ml/embedding.js';
 import { assessQuality } from '../../src-worker/ml/quality.js';
@@ -37,6 +38,7 @@ export async function stageCpu(files: string[], previewSize: number): Promise<Re
   };
   try {
     const [faces, text, objects] = await Promise.all([FaceAnalyzer.load(), TextReader.load(), ObjectDetector.load()]);
+    const gateSetting = TEXT_GATES[runtimeSettings().ocrGate];
     // One photo un-timed first: the first inference of a session sizes its buffers.
     for (const [i, file] of [files[0]!, ...files].entries()) {
       const t = i === 0 ? async <T>(_: string, fn: () => Promise<T>) => fn() : time;
@@ -45,7 +47,8 @@ export async function stageCpu(files: string[], previewSize: number): Promise<Re
       await t('metadata', () => readMetadata(f.bytes, { path: file, mtimeMs: f.mtimeMs }, { exiftool: sharedExiftool() }));
       const img = await t('ml: load preview', () => loadMlImage(path.join(cacheDir, String(i), d.previewPath)));
       const fc = await t('ml: faces', () => faces.analyze(img));
-      const gate = await t('ml: OCR gate (640 px)', () => text.mayHaveText(img));
+      // The gate of this process's SHOEBOX_OCR_GATE (cells by default; confirm adds the recogniser's reads).
+      const gate = gateSetting ? await t('ml: OCR gate (640 px)', () => text.mayHaveText(img, gateSetting)) : true;
       if (gate) await t('ml: OCR detect + read (960 px)', () => text.read(img, { gate: false }));
       await t('ml: objects', () => objects.detect(img));
       await t('ml: embedding', () => imageEmbedding(img));
