@@ -24,9 +24,9 @@ export type OcrDetModel = (typeof OCR_DET_MODELS)[number];
 export const DEFAULT_PREVIEW_SIZE = 1200;
 
 /**
- * NanoDet's input side: 416, the size it was converted at. 384 costs 0.78 of its CPU (issue 19's
- * profile: objects are the largest single part of a photo's analysis) and is a setting, not the
- * default, until a labelled check shows that what it finds is as good (README, "Issue 19: the profile").
+ * NanoDet's input side: 416, the size it was converted at. 384 costs 0.78 of its CPU and is a setting,
+ * not the default, until a labelled check shows that what it finds is as good (README, "Issue 19: the
+ * profile"); on onnxruntime the whole detector is ~80 ms of a photo's ~750 (README, "Issue 19: this round").
  */
 export const DEFAULT_NANODET_SIDE = 416;
 
