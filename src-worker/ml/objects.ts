@@ -23,9 +23,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
-import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ShoeboxError } from '../../src-shared/errors.js';
 import { ConfigError } from '../../src-core/config-error.js';
 import { readRuntimeSettings, runtimeSettings, type RuntimeSettings } from '../../src-core/runtime-settings.js';
@@ -118,20 +117,28 @@ export function chosenNanodetSide(env?: NodeJS.ProcessEnv): number {
   return objectSetting('nanodetSide', env);
 }
 
-let backendReady: Promise<void> | null = null;
+/** TF.js, loaded only when a TF.js graph is asked for (CenterNet, or NanoDet's reference graph): the default path never pays for it. */
+interface Tfjs {
+  tf: typeof tf;
+  loadGraphModel: typeof import('@tensorflow/tfjs-converter').loadGraphModel;
+}
 
-/** The WebAssembly backend, once per process (its .wasm files come from the installed package). */
-function ensureBackend(): Promise<void> {
-  backendReady ??= (async () => {
+let tfjsReady: Promise<Tfjs> | null = null;
+
+/** TF.js with its WebAssembly backend, once per process (the .wasm files come from the installed package). */
+function loadTfjs(): Promise<Tfjs> {
+  tfjsReady ??= (async () => {
+    const [core, converter, wasm] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-converter'), import('@tensorflow/tfjs-backend-wasm')]);
     const pkg = path.dirname(fileURLToPath(import.meta.resolve('@tensorflow/tfjs-backend-wasm/package.json')));
-    setWasmPaths(`${path.join(pkg, 'dist')}${path.sep}`);
+    wasm.setWasmPaths(`${path.join(pkg, 'dist')}${path.sep}`);
     // No threads in Node's wasm backend; keep tfjs quiet about it.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    tf.env().set('PROD', true);
-    if (!(await tf.setBackend('wasm'))) throw new ShoeboxError('model-missing', 'the TF.js WebAssembly backend could not start');
-    await tf.ready();
+    core.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    core.env().set('PROD', true);
+    if (!(await core.setBackend('wasm'))) throw new ShoeboxError('model-missing', 'the TF.js WebAssembly backend could not start');
+    await core.ready();
+    return { tf: core, loadGraphModel: converter.loadGraphModel };
   })();
-  return backendReady;
+  return tfjsReady;
 }
 
 /** The side NanoDet-m-416's graph was converted at. */
@@ -190,7 +197,7 @@ function resizeNanodetGraph(json: GraphJson, weights: ArrayBuffer, side: number)
   return out;
 }
 
-async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string, nanodetSide = NANODET_TRAINED_SIDE): Promise<GraphModel> {
+async function loadVerifiedGraph(tfjs: Tfjs, kind: ObjectDetectorKind, dir: string, nanodetSide = NANODET_TRAINED_SIDE): Promise<GraphModel> {
   const json = JSON.parse(readVerifiedModel(TFJS_FILES[kind].graph, dir).toString('utf8')) as {
     modelTopology: object;
     weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
@@ -213,7 +220,7 @@ async function loadVerifiedGraph(kind: ObjectDetectorKind, dir: string, nanodetS
       signature: json.signature,
     }),
   };
-  return loadGraphModel(handler);
+  return tfjs.loadGraphModel(handler);
 }
 
 /** One model output as the decoder reads it, whichever runtime produced it. */
@@ -223,7 +230,7 @@ interface RawOutput {
 }
 
 /** The network behind a detector: an onnxruntime session or a TF.js graph. */
-type Network = { runtime: 'onnx'; session: ort.InferenceSession } | { runtime: 'tfjs'; model: GraphModel };
+type Network = { runtime: 'onnx'; session: ort.InferenceSession } | { runtime: 'tfjs'; model: GraphModel; tf: Tfjs['tf'] };
 
 export class ObjectDetector {
   private constructor(
@@ -257,8 +264,8 @@ export class ObjectDetector {
       // The converted graph takes any side that is a multiple of 32 (its resizes are scales).
       network = { runtime, session: (await loadModel(NANODET_ONNX, dir)).session };
     } else {
-      await ensureBackend();
-      network = { runtime, model: await loadVerifiedGraph(kind, dir, side) };
+      const tfjs = await loadTfjs();
+      network = { runtime, model: await loadVerifiedGraph(tfjs, kind, dir, side), tf: tfjs.tf };
     }
     return new ObjectDetector(kind, network, OBJECT_THRESHOLDS[kind], side);
   }
@@ -287,7 +294,7 @@ export class ObjectDetector {
         return { dims: t.dims, data: t.data as Float32Array };
       });
     }
-    const x = tf.tensor4d(input, [1, 3, S, S]);
+    const x = this.network.tf.tensor4d(input, [1, 3, S, S]);
     const outputs = this.network.model.execute(x) as tf.Tensor[];
     x.dispose();
     try {
@@ -346,8 +353,8 @@ export class ObjectDetector {
   private async centernet(img: RgbImage, threshold: number): Promise<DetectedObject[]> {
     const S = 512;
     const small = await resizeRgb(img, S, S, 'fill');
-    const x = tf.tensor4d(Float32Array.from(small.data), [1, S, S, 3]);
     if (this.network.runtime !== 'tfjs') throw new Error('centernet runs on TF.js');
+    const x = this.network.tf.tensor4d(Float32Array.from(small.data), [1, S, S, 3]);
     const out = this.network.model.execute(x, 'tower_0/detections') as tf.Tensor;
     x.dispose();
     try {

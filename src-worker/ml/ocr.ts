@@ -77,7 +77,7 @@ export function readsAsText(read: { text: string; score: number }, confirm: NonN
   return [...read.text.replace(/\s/g, '')].length >= Math.max(1, confirm.minChars) && read.score >= confirm.minScore;
 }
 
-/** The gate's decision from what it saw (pure; the eval sweeps the score bars over one reading). */
+/** The gate's decision from what it saw (pure). */
 export function gateVerdict(reading: GateReading, gate: TextGate): boolean {
   if (!reading.cellsPass) return false;
   if (!gate.confirm) return true;
