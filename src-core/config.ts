@@ -66,7 +66,8 @@ export interface ConfigFlags {
   store?: string;
   /**
    * The engine serves one `shoebox analyze` run that nothing else can ask a photo of: no
-   * interactive worker (~400 MB and a process less) unless SHOEBOX_INTERACTIVE_WORKER asks for it.
+   * interactive worker (~400 MB and a process less) unless SHOEBOX_INTERACTIVE_WORKER asks for it,
+   * and its slot goes to one more ML worker unless the ML worker count is set.
    */
   standalone?: boolean;
 }
@@ -180,13 +181,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const counts = defaultWorkerCounts();
   const dataDir = path.resolve(flags.data ?? env.SHOEBOX_DATA ?? defaultDataDir(env));
   const saved = readSavedSettings(dataDir);
+  const interactiveWorker = boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? !flags.standalone;
   const candidate = {
     dataDir,
     cpuWorkers: flags.cpuWorkers ?? intFromEnv(env, 'SHOEBOX_CPU_WORKERS') ?? saved.cpuWorkers ?? counts.cpu,
-    mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? counts.ml,
+    // Without an interactive worker its slot goes to the ML class: an ML worker computes OCR, faces
+    // and quality in turn on one JS thread, the bottleneck of a bulk analysis (issue 19: on 2 cores a
+    // second ML worker analysed 1.26× as many photos per second; README "Issue 19: this round").
+    mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? (interactiveWorker ? counts.ml : counts.ml + 1),
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
-    interactiveWorker: boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? !flags.standalone,
+    interactiveWorker,
     backgroundNiceness: intFromEnv(env, 'SHOEBOX_BACKGROUND_NICENESS') ?? 10,
     redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || saved.redisUrl || null),
     redisServerBinary: env.SHOEBOX_REDIS_SERVER || null,

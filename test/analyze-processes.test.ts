@@ -1,26 +1,33 @@
 /**
  * Issue 19: a standalone `shoebox analyze` starts no interactive worker — nothing can ask it for a
- * photo — while SHOEBOX_INTERACTIVE_WORKER=1 still gets one (which also shows this test sees it).
+ * photo — and gives its slot to one more ML worker, while SHOEBOX_INTERACTIVE_WORKER=1 still gets one
+ * (which also shows this test sees it) and the ML workers of the core count.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { defaultWorkerCounts } from '../src-core/config.js';
 import { lastJson, startCli } from './helpers/cli.js';
 import { makeTempDir, removeDir } from './helpers/engine.js';
 import { generatePhotos } from './helpers/generate-photos.js';
 import { libraryProcesses } from './helpers/library-processes.js';
 
-/** Runs `analyze` and collects the roles of the library's worker processes seen while it ran. */
-async function rolesDuringAnalyze(photos: string, env: NodeJS.ProcessEnv): Promise<{ roles: Set<string>; completed: number }> {
+/** Runs `analyze` and collects the roles of the library's worker processes seen while it ran, and how many processes had each. */
+async function rolesDuringAnalyze(photos: string, env: NodeJS.ProcessEnv): Promise<{ roles: Set<string>; pids: Map<string, Set<number>>; completed: number }> {
   const dataDir = makeTempDir('analyze-procs');
   const roles = new Set<string>();
+  const pids = new Map<string, Set<number>>();
   try {
     const run = startCli(['analyze', photos, '--data', dataDir, '--json'], env);
     const timer = setInterval(() => {
-      for (const p of libraryProcesses(dataDir)) if (p.role) roles.add(p.role);
+      for (const p of libraryProcesses(dataDir)) {
+        if (!p.role) continue;
+        roles.add(p.role);
+        pids.set(p.role, (pids.get(p.role) ?? new Set()).add(p.pid));
+      }
     }, 100);
     const result = await run.done.finally(() => clearInterval(timer));
     assert.equal(result.code, 0, result.stderr);
-    return { roles, completed: lastJson<{ completed: number }>(result.stdout).completed };
+    return { roles, pids, completed: lastJson<{ completed: number }>(result.stdout).completed };
   } finally {
     removeDir(dataDir);
   }
@@ -34,17 +41,19 @@ describe('standalone analyze and the interactive worker', () => {
   });
   after(() => removeDir(photos));
 
-  it('runs the cpu and ml workers only, when SHOEBOX_INTERACTIVE_WORKER is not set', async () => {
-    // undefined removes the test helpers' default of 0, so this is what a user's shell gets.
-    const { roles, completed } = await rolesDuringAnalyze(photos, { SHOEBOX_INTERACTIVE_WORKER: undefined });
+  it('runs the cpu and ml workers only, one ML worker more than the core count gives, when SHOEBOX_INTERACTIVE_WORKER is not set', async () => {
+    // undefined removes the test helpers' defaults, so this is what a user's shell gets.
+    const { roles, pids, completed } = await rolesDuringAnalyze(photos, { SHOEBOX_INTERACTIVE_WORKER: undefined, SHOEBOX_ML_WORKERS: undefined });
     assert.equal(completed, 3);
     assert.ok(roles.has('cpu') && roles.has('ml'), `saw ${[...roles].join(', ')}`);
     assert.ok(!roles.has('interactive'), `saw ${[...roles].join(', ')}`);
+    assert.equal(pids.get('ml')?.size, defaultWorkerCounts().ml + 1, 'the interactive worker\'s slot went to the ML class');
   });
 
-  it('starts one when SHOEBOX_INTERACTIVE_WORKER=1 asks for it', async () => {
-    const { roles, completed } = await rolesDuringAnalyze(photos, { SHOEBOX_INTERACTIVE_WORKER: '1' });
+  it('starts one when SHOEBOX_INTERACTIVE_WORKER=1 asks for it, and keeps the ML workers of the core count', async () => {
+    const { roles, pids, completed } = await rolesDuringAnalyze(photos, { SHOEBOX_INTERACTIVE_WORKER: '1', SHOEBOX_ML_WORKERS: undefined });
     assert.equal(completed, 3);
     assert.ok(roles.has('interactive'), `saw ${[...roles].join(', ')}`);
+    assert.equal(pids.get('ml')?.size, defaultWorkerCounts().ml);
   });
 });
