@@ -300,37 +300,31 @@ def main() -> None:
 
     # Each resize's input size at the converted side, by shape inference on a fixed-size copy in which
     # the resizes take the TF graph's sizes (opset 18 Resize with axes = the spatial ones).
-    def resize_placeholders():
-        """Each node, with the TF resize it stands for (or None): (node, (tf_name, x, out, size))."""
+    def with_resizes(resize_nodes):
+        """The converted nodes, each resize placeholder replaced by what resize_nodes(node, tf_name, x, out, size) returns."""
+        nodes = []
         for node in c.nodes:
             if node.op_type != "__resize__":
-                yield node, None
-            else:
-                tf_name = node.attribute[0].s.decode()
-                yield node, next(r for r in c.resizes if r[0] == tf_name)
+                nodes.append(node)
+                continue
+            tf_name = node.attribute[0].s.decode()
+            _, x, out, size = next(r for r in c.resizes if r[0] == tf_name)
+            nodes.extend(resize_nodes(node, tf_name, x, out, size))
+        return nodes
 
-    probe_nodes = []
-    for node, resize in resize_placeholders():
-        if resize is None:
-            probe_nodes.append(node)
-            continue
-        tf_name, x, out, size = resize
+    def probe_resize(node, tf_name, x, out, size):
         sizes = c.initializer(f"{tf_name}/probe_sizes", size.astype(np.int64))
-        probe_nodes.append(helper.make_node("Resize", [x, "", "", sizes], [out], name=node.name, mode="linear",
-                                            coordinate_transformation_mode="half_pixel", axes=[1, 2]))
-    probe = helper.make_model(build(probe_nodes, False), opset_imports=[helper.make_opsetid("", 18)])
+        return [helper.make_node("Resize", [x, "", "", sizes], [out], name=node.name, mode="linear",
+                                 coordinate_transformation_mode="half_pixel", axes=[1, 2])]
+
+    probe = helper.make_model(build(with_resizes(probe_resize), False), opset_imports=[helper.make_opsetid("", 18)])
     inferred = onnx.shape_inference.infer_shapes(probe, strict_mode=True)
     known = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in inferred.graph.value_info}
     for k in [k for k in c.initializers if "/probe_sizes" in k]:
         del c.initializers[k]
 
     # The FPN's resizes as scales (each an exact ×2 or ×½ at the converted side), so any side works.
-    final_nodes = []
-    for node, resize in resize_placeholders():
-        if resize is None:
-            final_nodes.append(node)
-            continue
-        tf_name, x, out, size = resize
+    def scaled_resize(node, tf_name, x, out, size):
         in_shape = known.get(x)
         if not in_shape or len(in_shape) != 4:
             sys.exit(f"{tf_name}: input shape unknown")
@@ -340,11 +334,13 @@ def main() -> None:
             sys.exit(f"{tf_name}: resize {h}x{w} → {size.tolist()} is not an exact ×2 or ×½")
         scales = c.initializer(f"{tf_name}/scales", np.array([1, 1, sy, sx], np.float32))
         a, b = c.fresh("nchw"), c.fresh("nchw_out")
-        final_nodes.append(helper.make_node("Transpose", [x], [a], perm=TO_NCHW, name=c.fresh("Transpose")))
-        final_nodes.append(helper.make_node("Resize", [a, "", scales], [b], name=c.fresh("Resize"), mode="linear",
-                                            coordinate_transformation_mode="half_pixel"))
-        final_nodes.append(helper.make_node("Transpose", [b], [out], perm=TO_NHWC, name=c.fresh("Transpose")))
+        return [
+            helper.make_node("Transpose", [x], [a], perm=TO_NCHW, name=c.fresh("Transpose")),
+            helper.make_node("Resize", [a, "", scales], [b], name=c.fresh("Resize"), mode="linear", coordinate_transformation_mode="half_pixel"),
+            helper.make_node("Transpose", [b], [out], perm=TO_NHWC, name=c.fresh("Transpose")),
+        ]
 
+    final_nodes = with_resizes(scaled_resize)
     graph = build(final_nodes, True)
     keep = {c.name(k) for k in c.outputs}
     cancel_transposes(graph, keep)
