@@ -74,8 +74,8 @@ export type { DetectorRuntime } from '../../src-core/runtime-settings.js';
 import type { DetectorRuntime } from '../../src-core/runtime-settings.js';
 
 /** Whether a detector's files are present in models/ (listed in the manifest and on disk). */
-export function detectorAvailable(kind: ObjectDetectorKind, dir = modelsDir(), runtime: DetectorRuntime = 'onnx'): boolean {
-  const ids = kind === 'nanodet' && runtime === 'onnx' ? [NANODET_ONNX] : Object.values(TFJS_FILES[kind]);
+export function detectorAvailable(kind: ObjectDetectorKind, dir = modelsDir()): boolean {
+  const ids = kind === 'nanodet' ? [NANODET_ONNX] : Object.values(TFJS_FILES[kind]);
   try {
     return ids.every((id) => {
       const e = modelEntry(id, dir);

@@ -73,12 +73,12 @@ export function gatePasses(prob: Float32Array, gate: Pick<TextGate, 'threshold' 
 }
 
 /** Whether one read counts as text for the gate. */
-export function readsAsText(read: { text: string; score: number }, confirm: NonNullable<TextGate['confirm']>): boolean {
+function readsAsText(read: { text: string; score: number }, confirm: NonNullable<TextGate['confirm']>): boolean {
   return [...read.text.replace(/\s/g, '')].length >= Math.max(1, confirm.minChars) && read.score >= confirm.minScore;
 }
 
 /** The gate's decision from what it saw (pure). */
-export function gateVerdict(reading: GateReading, gate: TextGate): boolean {
+function gateVerdict(reading: GateReading, gate: TextGate): boolean {
   if (!reading.cellsPass) return false;
   if (!gate.confirm) return true;
   return reading.reads.some((r) => readsAsText(r, gate.confirm!));

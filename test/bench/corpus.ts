@@ -19,19 +19,14 @@ function dms(value: number): string {
 }
 
 /**
- * `n` pseudo-random bytes from `seed` (mulberry32's steps, 4 bytes per step): the same photo's grain
+ * `n` pseudo-random bytes from `seed` (mulberry32, 4 bytes per step): the same photo's grain
  * on every machine, so what a test or an eval sees in a generated photo does not change between runs.
  */
 function seededBytes(n: number, seed: number): Buffer {
   const out = Buffer.allocUnsafe(n + 3);
-  let a = seed >>> 0;
-  for (let i = 0; i < n; i += 4) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out.writeUInt32LE((t ^ (t >>> 14)) >>> 0, i);
-  }
+  const next = rng(seed);
+  // mulberry32's float is its 32-bit state / 2³²: back to the 32 bits, 4 bytes per step.
+  for (let i = 0; i < n; i += 4) out.writeUInt32LE(next() * 4294967296, i);
   return out.subarray(0, n);
 }
 
