@@ -12,7 +12,7 @@ export const OBJECT_RUNTIMES = ['onnx', 'tfjs'] as const;
 export type DetectorRuntime = (typeof OBJECT_RUNTIMES)[number];
 /** The text detector's weights: the shipped fp32 model or its static int8 (QDQ) quantisation (issue 19). */
 export const OCR_DET_MODELS = ['fp32', 'int8'] as const;
-/** SHOEBOX_OCR_GATE: off (0: always-on OCR), cells (1, the default), confirm (the recogniser confirms; src-worker/ml/ocr.ts). */
+/** SHOEBOX_OCR_GATE: off (0: always-on OCR), cells (lit map cells open it), confirm (1, the default: the recogniser confirms; src-worker/ml/ocr.ts). */
 export const OCR_GATE_MODES = ['off', 'cells', 'confirm'] as const;
 export type OcrGateMode = (typeof OCR_GATE_MODES)[number];
 export type OcrDetModel = (typeof OCR_DET_MODELS)[number];
@@ -63,9 +63,9 @@ export const RuntimeSettings = z.object({
   /** SHOEBOX_PREVIEW_SIZE: long side of the preview the CPU class writes and the ML class reads (issue 19). */
   previewSize: z.number().int().min(256).max(4096),
   /**
-   * SHOEBOX_OCR_GATE: `cells` (1, default) runs the full-resolution text detection only where a 640 px
-   * pass saw text; `off` (0) on every photo (the old way, for comparisons); `confirm` also asks the
-   * recogniser to read something in the 640 px pass's boxes first (opt-in: it can miss small print).
+   * SHOEBOX_OCR_GATE: `confirm` (1, default) runs the full-resolution text detection only where the
+   * recogniser read a line in a 768 px pass's best boxes; `cells` where a 640 px pass lit map cells
+   * (the default before; texture opens it); `off` (0) on every photo (the old way, for comparisons).
    */
   ocrGate: z.enum(OCR_GATE_MODES),
   /** SHOEBOX_NANODET_SIDE: NanoDet's square input, px (multiple of 32, 160–640; converted at 416). */
@@ -115,15 +115,15 @@ function flag(env: Env, name: string): boolean | undefined {
   throw new ConfigError(`${name}=${env[name]} is not allowed: use 1 or 0 (true/false, yes/no, on/off)`);
 }
 
-/** SHOEBOX_OCR_GATE: confirm, or a flag (1 = cells, 0 = off). */
+/** SHOEBOX_OCR_GATE: a mode by name, or a flag (1 = on: the default gate, confirm; 0 = off). */
 function ocrGateMode(env: Env): OcrGateMode | undefined {
   const value = raw(env, 'SHOEBOX_OCR_GATE')?.toLowerCase();
   if (value === undefined) return undefined;
   if ((OCR_GATE_MODES as readonly string[]).includes(value)) return value as OcrGateMode;
   try {
-    return flag(env, 'SHOEBOX_OCR_GATE') ? 'cells' : 'off';
+    return flag(env, 'SHOEBOX_OCR_GATE') ? 'confirm' : 'off';
   } catch {
-    throw new ConfigError(`SHOEBOX_OCR_GATE=${env.SHOEBOX_OCR_GATE} is not allowed: use 1 or 0 (true/false, yes/no, on/off), or confirm`);
+    throw new ConfigError(`SHOEBOX_OCR_GATE=${env.SHOEBOX_OCR_GATE} is not allowed: use 1 or 0 (true/false, yes/no, on/off), or one of ${OCR_GATE_MODES.join(', ')}`);
   }
 }
 
@@ -142,7 +142,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     descriptorModel: oneOf(env, 'SHOEBOX_DESCRIPTOR_MODEL', DESCRIPTOR_MODELS) ?? null,
     faceModel: oneOf(env, 'SHOEBOX_FACE_MODEL', FACE_MODELS) ?? null,
     previewSize: intIn(env, 'SHOEBOX_PREVIEW_SIZE', 256, 4096) ?? DEFAULT_PREVIEW_SIZE,
-    ocrGate: ocrGateMode(env) ?? 'cells',
+    ocrGate: ocrGateMode(env) ?? 'confirm',
     nanodetSide: multipleOf32(env, 'SHOEBOX_NANODET_SIDE', 160, 640) ?? DEFAULT_NANODET_SIDE,
     ocrDetModel: oneOf(env, 'SHOEBOX_OCR_DET_MODEL', OCR_DET_MODELS) ?? 'fp32',
   });

@@ -32,7 +32,7 @@ describe('runtime settings', () => {
       descriptorModel: null,
       faceModel: null,
       previewSize: 1200,
-      ocrGate: 'cells',
+      ocrGate: 'confirm',
       nanodetSide: 416,
       ocrDetModel: 'fp32',
     });
@@ -90,9 +90,9 @@ describe('runtime settings', () => {
     rejects({ SHOEBOX_NANODET_SIDE: '400' }, 'SHOEBOX_NANODET_SIDE=400', /multiple of 32 from 160 to 640/);
     rejects({ SHOEBOX_NANODET_SIDE: '704' }, 'SHOEBOX_NANODET_SIDE=704', /160 to 640/);
     rejects({ SHOEBOX_OCR_DET_MODEL: 'int4' }, 'SHOEBOX_OCR_DET_MODEL=int4', /fp32, int8/);
-    rejects({ SHOEBOX_OCR_GATE: 'sometimes' }, 'SHOEBOX_OCR_GATE=sometimes', /1 or 0.*confirm/);
-    assert.equal(readRuntimeSettings({ SHOEBOX_OCR_GATE: 'Confirm' }).ocrGate, 'confirm');
-    assert.equal(readRuntimeSettings({ SHOEBOX_OCR_GATE: 'yes' }).ocrGate, 'cells');
+    rejects({ SHOEBOX_OCR_GATE: 'sometimes' }, 'SHOEBOX_OCR_GATE=sometimes', /1 or 0.*off, cells, confirm/);
+    assert.equal(readRuntimeSettings({ SHOEBOX_OCR_GATE: 'Cells' }).ocrGate, 'cells');
+    assert.equal(readRuntimeSettings({ SHOEBOX_OCR_GATE: 'yes' }).ocrGate, 'confirm', '"on" is the default gate');
   });
 
   it('are part of the engine config, so a bad one stops the engine at start', () => {

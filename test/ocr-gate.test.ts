@@ -9,7 +9,10 @@ import { loadRgb, type RgbImage } from '../src-worker/ml/image.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONFIRMING_TEXT_GATE, TEXT_GATE, TextReader } from '../src-worker/ml/ocr.js';
+import { createHash } from 'node:crypto';
+import { CONFIRMING_TEXT_GATE, DEFAULT_TEXT_GATE, TEXT_GATE, TextReader } from '../src-worker/ml/ocr.js';
+import { preprocess } from '../src-worker/stages/preprocess.js';
+import { renderJpeg, textScene } from './eval/ocr-gate-eval.js';
 import { generatePhoto } from './bench/corpus.js';
 import { needsSharedPhotos, photo } from './helpers/photos.js';
 
@@ -36,6 +39,27 @@ describe('OCR text-presence gate', { skip: needsSharedPhotos }, () => {
     const plain = await picture('');
     assert.equal(await reader.mayHaveText(plain), false, `the ${TEXT_GATE.limit} px pass saw text in a text-free picture`);
     assert.deepEqual(await reader.read(plain), []);
+  });
+
+  it('the default gate is the confirming one at 768 px: it reads small print that a 640 px map cannot', async () => {
+    assert.equal(DEFAULT_TEXT_GATE, CONFIRMING_TEXT_GATE);
+    const reader = await TextReader.load();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-gate-'));
+    try {
+      // A page of 12–26 px print (8 lines) drawn at 4,800 px, previewed by the preprocess stage at 1,200 px.
+      const scene = textScene(1002, 3);
+      assert.equal(scene.kind, 'document');
+      const bytes = await renderJpeg(scene.svg, 9, 90);
+      const d = await preprocess({ bytes, contentHash: createHash('sha1').update(bytes).digest('hex'), cacheDir: dir });
+      const img = await loadRgb(path.join(dir, d.previewPath));
+      const always = await reader.read(img, { gate: false });
+      assert.ok(always.length >= 4, `always-on OCR reads the page: ${JSON.stringify(always.map((l) => l.text))}`);
+      assert.equal(await reader.mayHaveText(img, { ...CONFIRMING_TEXT_GATE, limit: 640 }), false, 'at 640 px the print is too small to read (why the gate is larger)');
+      assert.equal(await reader.mayHaveText(img), true);
+      assert.deepEqual(await reader.read(img), always);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the confirming gate (SHOEBOX_OCR_GATE=confirm): a synthetic landscape lights the map up, but nothing in it reads as text, so no full pass', async () => {

@@ -44,24 +44,27 @@ export interface GateReading {
   reads: Array<{ text: string; score: number }>;
 }
 /**
- * The default gate (SHOEBOX_OCR_GATE=1), chosen by the sweep of `npm run eval -- --only ocr-gate`: the
- * input size decides recall (the threshold hardly matters): 320 px kept 0.53 of the lines, 480 px
- * 0.82, 640 px 0.99 (small signs and document lines vanish below 640). 640 px is 0.44 of the full
- * pass's pixels and skipped 81–86 % of the text-free images.
+ * The cells-only gate (SHOEBOX_OCR_GATE=cells; the default before the confirming one), chosen by the
+ * sweep of `npm run eval -- --only ocr-gate`: the input size decides recall (the threshold hardly
+ * matters): 320 px kept 0.53 of the lines, 480 px 0.82, 640 px 0.99 (small signs and document lines
+ * vanish below 640). 640 px is 0.44 of the full pass's pixels and skipped 81–86 % of the text-free
+ * images — but hard-edged shapes and grain light the map up too: the bench corpus's synthetic
+ * landscapes pass it every time, and then pay for the gate and the full pass.
  */
 export const TEXT_GATE: TextGate = { limit: 640, threshold: 0.3, minCells: 3, confirm: null };
 
 /**
- * The confirming gate (SHOEBOX_OCR_GATE=confirm, opt-in). Hard-edged shapes and grain light the map up
- * too (the bench corpus's synthetic landscapes pass TEXT_GATE every time), so the recogniser reads the
+ * The default gate (SHOEBOX_OCR_GATE=confirm, or 1): the map at 768 px, then the recogniser reads the
  * map's 4 best boxes and the full pass runs only if one reads as a line that would be kept (≥
- * TEXT_MIN_SCORE). Measured (ocr-gate eval): text-free photos skipped 95–97 % instead of 81 %, bench
- * photos 2–3 of 4 and 7 of 8 instead of none; recall 0.985 there, but the speed-quality eval shows its
- * limit: small print the 640 px map cannot see at all (a page of 12 px lines in a 4,800 px photo) is
- * lost whenever nothing else in the photo reads as text, where TEXT_GATE passed such photos on any lit
- * cell — 159 of 168 lines (−5.4 %), over the 2 % bar, so it is not the default.
+ * TEXT_MIN_SCORE). Lit cells alone no longer open it, so texture does not buy a full pass. Why 768
+ * and not 640: the gate must be able to *read* the small print it lets through — a page of 12 px
+ * print in a 4,800 px photo is 5–10 px tall in a 640 px map and unreadable, 6–12 px at 768 and read.
+ * `npm run eval -- --only ocr-gate` sweeps size and reads (README, "Issue 19: a gate that reads").
  */
-export const CONFIRMING_TEXT_GATE: TextGate = { ...TEXT_GATE, confirm: { boxes: 4, minScore: TEXT_MIN_SCORE, minChars: 1 } };
+export const CONFIRMING_TEXT_GATE: TextGate = { limit: 768, threshold: 0.3, minCells: 3, confirm: { boxes: 4, minScore: TEXT_MIN_SCORE, minChars: 1 } };
+
+/** What the stages use unless SHOEBOX_OCR_GATE says otherwise. */
+export const DEFAULT_TEXT_GATE = CONFIRMING_TEXT_GATE;
 
 /** The gate of each SHOEBOX_OCR_GATE mode; null = always-on OCR. */
 export const TEXT_GATES: Record<OcrGateMode, TextGate | null> = { off: null, cells: TEXT_GATE, confirm: CONFIRMING_TEXT_GATE };
@@ -110,13 +113,12 @@ export class TextReader {
   }
 
   /**
-   * Lines of text in the image. With a gate (TEXT_GATE unless another is given) a low-resolution pass
-   * of the detector first says whether there is any text at all; the full-resolution pass (~85 % of
-   * OCR's cost on a photo without text) runs only when it does. `gate: false` is always-on OCR (the
-   * eval's baseline).
+   * Lines of text in the image. With a gate (DEFAULT_TEXT_GATE unless another is given) a
+   * lower-resolution pass of the detector first says whether there is any text at all; the
+   * full-resolution pass runs only when it does. `gate: false` is always-on OCR (the eval's baseline).
    */
   async read(img: RgbImage, options: { gate?: boolean | TextGate } = {}): Promise<TextLine[]> {
-    const gate = options.gate === false ? null : options.gate === true || options.gate === undefined ? TEXT_GATE : options.gate;
+    const gate = options.gate === false ? null : options.gate === true || options.gate === undefined ? DEFAULT_TEXT_GATE : options.gate;
     if (gate && !(await this.mayHaveText(img, gate))) return [];
     const boxes = await this.detect(img);
     const lines: TextLine[] = [];
@@ -144,10 +146,11 @@ export class TextReader {
 
   /**
    * The text-presence gate: the same detector at `gate.limit` px (a fraction of the pixels of the
-   * full pass). `minCells` map cells above `threshold` count as "maybe text": lenient on purpose, since a miss here loses every line of the photo (recall measured by `npm run eval --
-   * --only ocr-gate`).
+   * full pass); `minCells` map cells above `threshold` count as "maybe text", and a confirming gate
+   * then needs one of its best boxes to read as text. A miss here loses every line of the photo
+   * (recall measured by `npm run eval -- --only ocr-gate`).
    */
-  async mayHaveText(img: RgbImage, gate: TextGate = TEXT_GATE): Promise<boolean> {
+  async mayHaveText(img: RgbImage, gate: TextGate = DEFAULT_TEXT_GATE): Promise<boolean> {
     return gateVerdict(await this.gateReading(img, gate, { stopAtText: true }), gate);
   }
 
@@ -156,7 +159,7 @@ export class TextReader {
    * reading of its best boxes (all of them, or up to the first that reads as text with `stopAtText`).
    * The boxes come from the small map but are cut from the full preview, as the full pass's are.
    */
-  async gateReading(img: RgbImage, gate: TextGate = TEXT_GATE, options: { stopAtText?: boolean } = {}): Promise<GateReading> {
+  async gateReading(img: RgbImage, gate: TextGate = DEFAULT_TEXT_GATE, options: { stopAtText?: boolean } = {}): Promise<GateReading> {
     const { prob, W, H } = await this.probabilityMap(img, gate.limit);
     const cellsPass = gatePasses(prob, gate);
     const confirm = gate.confirm;

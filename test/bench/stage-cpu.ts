@@ -47,8 +47,8 @@ export async function stageCpu(files: string[], previewSize: number): Promise<Re
       await t('metadata', () => readMetadata(f.bytes, { path: file, mtimeMs: f.mtimeMs }, { exiftool: sharedExiftool() }));
       const img = await t('ml: load preview', () => loadMlImage(path.join(cacheDir, String(i), d.previewPath)));
       const fc = await t('ml: faces', () => faces.analyze(img));
-      // The gate of this process's SHOEBOX_OCR_GATE (cells by default; confirm adds the recogniser's reads).
-      const gate = gateSetting ? await t('ml: OCR gate (640 px)', () => text.mayHaveText(img, gateSetting)) : true;
+      // The gate of this process's SHOEBOX_OCR_GATE (confirm by default: a map, then the recogniser's reads).
+      const gate = gateSetting ? await t(`ml: OCR gate (${gateSetting.limit} px)`, () => text.mayHaveText(img, gateSetting)) : true;
       if (gate) await t('ml: OCR detect + read (960 px)', () => text.read(img, { gate: false }));
       await t('ml: objects', () => objects.detect(img));
       await t('ml: embedding', () => imageEmbedding(img));

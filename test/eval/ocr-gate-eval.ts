@@ -90,15 +90,24 @@ interface Measured {
   confirm: Record<string, { passed: boolean; ms: number }>;
 }
 
-/** The confirming step swept: what one read needs (score, characters) and how many boxes it reads. */
+/**
+ * The confirming gate swept: the size of its map (small print must be readable there: at 640 px a page
+ * of 12 px print in a 4,800 px photo is not), what one read needs (score, characters) and how many boxes it reads.
+ */
 type Confirm = NonNullable<TextGate['confirm']>;
-const CONFIRM_SWEEP: Confirm[] = [
-  { boxes: 4, minScore: 0.5, minChars: 1 },
-  { boxes: 4, minScore: 0.7, minChars: 1 },
-  { boxes: 4, minScore: 0.7, minChars: 2 },
-  { boxes: 8, minScore: 0.7, minChars: 1 },
+const CONFIRM_SWEEP: TextGate[] = [
+  { ...TEXT_GATE, limit: 640, confirm: { boxes: 4, minScore: 0.5, minChars: 1 } },
+  { ...TEXT_GATE, limit: 640, confirm: { boxes: 4, minScore: 0.7, minChars: 1 } },
+  { ...TEXT_GATE, limit: 640, confirm: { boxes: 8, minScore: 0.7, minChars: 1 } },
+  { ...TEXT_GATE, limit: 704, confirm: { boxes: 4, minScore: 0.7, minChars: 1 } },
+  { ...TEXT_GATE, limit: 768, confirm: { boxes: 4, minScore: 0.7, minChars: 1 } },
+  { ...TEXT_GATE, limit: 768, confirm: { boxes: 4, minScore: 0.7, minChars: 2 } },
+  { ...TEXT_GATE, limit: 832, confirm: { boxes: 4, minScore: 0.7, minChars: 1 } },
 ];
-const confirmKey = (c: Confirm): string => `${c.boxes} boxes, ≥ ${c.minScore}, ≥ ${c.minChars} char`;
+const confirmKey = (g: TextGate): string => {
+  const c: Confirm = g.confirm!;
+  return `${g.limit}px, ${c.boxes} boxes, ≥ ${c.minScore}, ≥ ${c.minChars} char`;
+};
 
 const SWEEP_LIMITS = [480, 640];
 const SWEEP_THRESHOLDS = [0.1, 0.2, 0.3];
@@ -119,10 +128,10 @@ async function measure(reader: TextReader, name: string, kind: string, img: RgbI
     for (const g of SWEEP.filter((x) => x.limit === limit)) sweep[gateKey(g)] = gatePasses(prob, g);
   }
   const confirm: Measured['confirm'] = {};
-  for (const c of CONFIRM_SWEEP) {
+  for (const g of CONFIRM_SWEEP) {
     t = performance.now();
-    const passed = await reader.mayHaveText(img, { ...TEXT_GATE, confirm: c });
-    confirm[confirmKey(c)] = { passed, ms: performance.now() - t };
+    const passed = await reader.mayHaveText(img, g);
+    confirm[confirmKey(g)] = { passed, ms: performance.now() - t };
   }
   // The gate only skips: when it lets the image through, the gated read is the always-on read.
   return { name, kind, always, gatePassed: await reader.mayHaveText(img), fullMs, gatedMs, sweep, confirm };
@@ -239,7 +248,7 @@ export const ocrGateEval: EvalSection = {
     rows.push({
       measurement: 'confirming gate sweep → recall / text-free skipped / bench-corpus photos skipped / gate ms per text-free, with-text, bench image',
       value: confirmRows.map((r) => `${r.gate}: ${r.recall.toFixed(3)} / ${(100 * r.skippedTextFree).toFixed(0)} % / ${r.benchSkipped} / ${r.ms}`).join('; '),
-      verdict: `info (SHOEBOX_OCR_GATE=confirm: ${confirmKey(CONFIRMING_TEXT_GATE.confirm!)}; default: none)`,
+      verdict: `info (SHOEBOX_OCR_GATE=confirm: ${confirmKey(CONFIRMING_TEXT_GATE)})`,
     });
     for (const r of confirmRows.filter((x) => x.lost.length)) rows.push({ measurement: `  lost by ${r.gate}`, value: r.lost.join('; '), verdict: 'info' });
     const missed = results.filter((r) => r.always.length > 0 && !r.gatePassed).map((r) => ({ name: r.name, lines: r.always.map((l) => l.text) }));

@@ -17,7 +17,8 @@ import { cosine, imageEmbedding } from '../../src-worker/ml/embedding.js';
 import { FaceAnalyzer } from '../../src-worker/ml/faces.js';
 import { loadRgb, type RgbImage } from '../../src-worker/ml/image.js';
 import { NANODET_TRAINED_SIDE, ObjectDetector } from '../../src-worker/ml/objects.js';
-import { TextReader } from '../../src-worker/ml/ocr.js';
+import { TEXT_GATES, TextReader, type TextGate } from '../../src-worker/ml/ocr.js';
+import { runtimeSettings } from '../../src-core/runtime-settings.js';
 import { PREVIEW_SIZE, PREVIEW_SIZE_BEFORE, preprocess } from '../../src-worker/stages/preprocess.js';
 import { listPhotos } from '../helpers/photos.js';
 import { renderJpeg, textScene } from './ocr-gate-eval.js';
@@ -26,11 +27,14 @@ import type { EvalRow, EvalSection } from './eval-section.js';
 interface Setting {
   name: 'before' | 'after';
   previewSize: number;
-  gate: boolean;
+  /** The text gate; false = always-on OCR. */
+  gate: TextGate | false;
 }
-const SETTINGS: Setting[] = [
+/** After = the stages' settings (SHOEBOX_OCR_GATE: the confirming gate unless set otherwise). */
+const afterGate = (): TextGate | false => TEXT_GATES[runtimeSettings().ocrGate] ?? false;
+const settings = (): Setting[] => [
   { name: 'before', previewSize: PREVIEW_SIZE_BEFORE, gate: false },
-  { name: 'after', previewSize: PREVIEW_SIZE, gate: true },
+  { name: 'after', previewSize: PREVIEW_SIZE, gate: afterGate() },
 ];
 
 /** The preview the preprocess stage writes for `bytes` at a setting, read back as the ML stages do. */
@@ -99,6 +103,7 @@ export const speedQualityEval: EvalSection = {
       inputs.push({ name: `generated-${i}`, kind: `generated ${scene.kind} (4800 px)`, bytes: await renderJpeg(scene.svg, i + 7, 90) });
     }
 
+    const SETTINGS = settings();
     const found: Record<string, Found & { images: number }> = {};
     type Row = { name: string; kind: string; before: Found | null; after: Found | null; beforeLabels?: string };
     const perImage: Row[] = [];
@@ -209,7 +214,7 @@ export const speedQualityEval: EvalSection = {
     });
     return {
       name: 'speed-quality',
-      about: `before = ${PREVIEW_SIZE_BEFORE} px preview + always-on OCR + NanoDet at ${objectsBefore.nanodetSide} px, after = ${PREVIEW_SIZE} px preview + gated OCR + NanoDet at ${objectsNow.nanodetSide} px, both through the real preprocess stage and models; ../shared/photos, ../shared/faces and ${generated} generated signs/documents at 4,800 px.`,
+      about: `before = ${PREVIEW_SIZE_BEFORE} px preview + always-on OCR + NanoDet at ${objectsBefore.nanodetSide} px, after = ${PREVIEW_SIZE} px preview + OCR gate ${runtimeSettings().ocrGate} + NanoDet at ${objectsNow.nanodetSide} px, both through the real preprocess stage and models; ../shared/photos, ../shared/faces and ${generated} generated signs/documents at 4,800 px.`,
       rows,
       raw: { totals: found, hits, variants, changed },
     };
