@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { StoreLocation } from '../src-shared/store-location.js';
-import type { WorkerRole } from '../src-shared/lanes.js';
 import { defaultDataDir, libraryPaths } from './paths.js';
 import { RuntimeSettings, readRuntimeSettings } from './runtime-settings.js';
 import { GovernorSettings, readGovernorSettings } from './governor-settings.js';
@@ -177,20 +176,6 @@ const ENV_NAMES = {
   backoffBaseMs: 'SHOEBOX_BACKOFF_BASE_MS',
   backoffCapMs: 'SHOEBOX_BACKOFF_CAP_MS',
 } as const;
-
-/**
- * How many niceness steps the bulk ML workers sit below the bulk CPU workers. The CPU class makes the
- * thumbnails, so it comes first and the library is browsable early; the ML class takes the cycles
- * left, and all of them once the thumbnails are done (issue 19: 1,000 photos of 24 MP on 2 cores,
- * every thumbnail after 158 s with one ML worker, 204 s with two at the same niceness).
- */
-export const ML_NICENESS_STEPS = 3;
-
-/** The OS niceness of a worker process of `role`: the interactive one at normal priority, the bulk classes lowered. */
-export function workerNiceness(role: WorkerRole, backgroundNiceness: number): number {
-  if (role === 'interactive') return 0;
-  return role === 'ml' ? Math.min(19, backgroundNiceness + ML_NICENESS_STEPS) : backgroundNiceness;
-}
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const counts = defaultWorkerCounts();

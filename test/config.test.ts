@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, ML_NICENESS_STEPS, storeLocation, workerNiceness } from '../src-core/config.js';
+import { ConfigError, loadConfig, storeLocation } from '../src-core/config.js';
 import { readRuntimeSettings } from '../src-core/runtime-settings.js';
 import { runCli } from './helpers/cli.js';
 import { repoRoot, tempDir } from './helpers/photos.js';
@@ -164,16 +164,5 @@ describe('runtime settings', () => {
     } finally {
       cleanup();
     }
-  });
-});
-
-describe('worker niceness by class', () => {
-  it('keeps the interactive worker at normal priority and puts the bulk ML class below the bulk CPU class, within 19', () => {
-    assert.equal(workerNiceness('interactive', 10), 0);
-    assert.equal(workerNiceness('cpu', 10), 10);
-    assert.equal(workerNiceness('ml', 10), 10 + ML_NICENESS_STEPS);
-    assert.ok(ML_NICENESS_STEPS > 0);
-    assert.equal(workerNiceness('ml', 18), 19);
-    assert.equal(workerNiceness('cpu', 0), 0);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Lane, WorkerClass, WorkerRole } from '../../src-shared/lanes.js';
 import { LANES } from '../../src-shared/lanes.js';
 import type { WorkerLaunchConfig } from '../../src-shared/worker-protocol.js';
-import { readSavedSettings, storeLocation, storeSetting, workerNiceness, writeSavedSettings, type EngineConfig } from '../../src-core/config.js';
+import { readSavedSettings, storeLocation, storeSetting, writeSavedSettings, type EngineConfig } from '../../src-core/config.js';
 import { readRunningEngine, removeEngineFile, writeEngineFile } from './engine-file.js';
 import { IngestRunner, type IngestOptions, type IngestSummary } from './ingest/ingest-runner.js';
 import { createFileLogger, type Logger } from '../../src-core/logger.js';
@@ -78,7 +78,7 @@ export function createWorkerPool(config: EngineConfig, paths: LibraryPaths, endp
     slotId,
     role,
     queues: queuesFor(role, config),
-    niceness: workerNiceness(role, config.backgroundNiceness),
+    niceness: role === 'interactive' ? 0 : config.backgroundNiceness,
     redis: endpoint,
     store: storeConfig,
     cacheDir: paths.cacheDir,
@@ -227,7 +227,7 @@ export class Engine {
       engine.statusFlush = setInterval(() => void engine.flushStatuses(), 1000);
       engine.memoryTimer = setInterval(() => void engine.watchRedisMemory(), 10_000);
       log.info(
-        `engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers (niceness ${workerNiceness('cpu', config.backgroundNiceness)} / ${workerNiceness('ml', config.backgroundNiceness)})${config.interactiveWorker ? ' + 1 interactive' : ''}, store ${store.kind}`,
+        `engine ready: ${config.cpuWorkers} cpu + ${config.mlWorkers} ml workers (niceness ${config.backgroundNiceness})${config.interactiveWorker ? ' + 1 interactive' : ''}, store ${store.kind}`,
       );
       return engine;
     } catch (error) {
