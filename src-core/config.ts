@@ -66,8 +66,7 @@ export interface ConfigFlags {
   store?: string;
   /**
    * The engine serves one `shoebox analyze` run that nothing else can ask a photo of: no
-   * interactive worker (~400 MB and a process less) unless SHOEBOX_INTERACTIVE_WORKER asks for it,
-   * and its slot goes to one more ML worker unless the ML worker count is set.
+   * interactive worker (~400 MB and a process less) unless SHOEBOX_INTERACTIVE_WORKER asks for it.
    */
   standalone?: boolean;
 }
@@ -185,11 +184,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const candidate = {
     dataDir,
     cpuWorkers: flags.cpuWorkers ?? intFromEnv(env, 'SHOEBOX_CPU_WORKERS') ?? saved.cpuWorkers ?? counts.cpu,
-    // Without an interactive worker its slot goes to the ML class: an ML worker computes OCR, faces
-    // and quality in turn on one JS thread, the bottleneck of a bulk analysis whenever decoding is
-    // cheaper than the models (issue 19, 2 cores: 1,000 photos of 2 MP in 204 s with two ML workers
-    // against 240 s with one; 24 MP photos saturate both cores either way, and the two finish alike).
-    mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? (interactiveWorker ? counts.ml : counts.ml + 1),
+    // A standalone analyze does not give the interactive worker's slot to a second ML worker: with the
+    // reading text gate the cores are saturated either way (issue 19, 96 photos on 2 cores: 1 ML worker
+    // 24.9–28.1 s, 2 ML workers 26.6–27.3 s and 12 % more CPU), and each ML worker holds ~600 MB.
+    mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? counts.ml,
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
     interactiveWorker,

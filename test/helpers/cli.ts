@@ -26,9 +26,6 @@ export const TEST_ENV: NodeJS.ProcessEnv = {
   // One process fewer per engine on the 2-core test machine; the tests about high_priority and the
   // quick-start run turn it on (it is on by default).
   SHOEBOX_INTERACTIVE_WORKER: '0',
-  // A standalone analyze would give the interactive worker's slot to a second ML worker; one is enough
-  // for the tests' few photos (test/analyze-processes.test.ts checks the real default).
-  SHOEBOX_ML_WORKERS: '1',
 };
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
