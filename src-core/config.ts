@@ -184,9 +184,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const candidate = {
     dataDir,
     cpuWorkers: flags.cpuWorkers ?? intFromEnv(env, 'SHOEBOX_CPU_WORKERS') ?? saved.cpuWorkers ?? counts.cpu,
-    // A standalone analyze does not give the interactive worker's slot to a second ML worker: with the
-    // reading text gate the cores are saturated either way (issue 19, 96 photos on 2 cores: 1 ML worker
-    // 24.9–28.1 s, 2 ML workers 26.6–27.3 s and 12 % more CPU), and each ML worker holds ~600 MB.
+    // A standalone analyze does not give the interactive worker's slot to a second ML worker (issue 19,
+    // 2 cores, 1,000 photos of 24 MP: every thumbnail after 158 s and all analysed after 259 s with one,
+    // 204 s / 267 s with two; a second one holds ~600 MB). On 2 MP photos two were faster (204 s
+    // against 240 s): `--ml-workers` / SHOEBOX_ML_WORKERS set it.
     mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? counts.ml,
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
