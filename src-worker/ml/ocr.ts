@@ -59,7 +59,7 @@ export const TEXT_GATE: TextGate = { limit: 640, threshold: 0.3, minCells: 3, co
  * TEXT_MIN_SCORE). Lit cells alone no longer open it, so texture does not buy a full pass. Why 768
  * and not 640: the gate must be able to *read* the small print it lets through — a page of 12 px
  * print in a 4,800 px photo is 5–10 px tall in a 640 px map and unreadable, 6–12 px at 768 and read.
- * `npm run eval -- --only ocr-gate` sweeps size and reads (README, "Issue 19: a gate that reads").
+ * `npm run eval -- --only ocr-gate` sweeps size and reads (README, "Issue 19: a gate that reads, by default").
  */
 export const CONFIRMING_TEXT_GATE: TextGate = { limit: 768, threshold: 0.3, minCells: 3, confirm: { boxes: 4, minScore: TEXT_MIN_SCORE, minChars: 1 } };
 
