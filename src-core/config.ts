@@ -180,7 +180,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const counts = defaultWorkerCounts();
   const dataDir = path.resolve(flags.data ?? env.SHOEBOX_DATA ?? defaultDataDir(env));
   const saved = readSavedSettings(dataDir);
-  const interactiveWorker = boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? !flags.standalone;
   const candidate = {
     dataDir,
     cpuWorkers: flags.cpuWorkers ?? intFromEnv(env, 'SHOEBOX_CPU_WORKERS') ?? saved.cpuWorkers ?? counts.cpu,
@@ -191,7 +190,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     mlWorkers: flags.mlWorkers ?? intFromEnv(env, 'SHOEBOX_ML_WORKERS') ?? saved.mlWorkers ?? counts.ml,
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
-    interactiveWorker,
+    interactiveWorker: boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? !flags.standalone,
     backgroundNiceness: intFromEnv(env, 'SHOEBOX_BACKGROUND_NICENESS') ?? 10,
     redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || saved.redisUrl || null),
     redisServerBinary: env.SHOEBOX_REDIS_SERVER || null,

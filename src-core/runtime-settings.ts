@@ -15,6 +15,8 @@ export const OCR_DET_MODELS = ['fp32', 'int8'] as const;
 /** SHOEBOX_OCR_GATE: off (0: always-on OCR), cells (lit map cells open it), confirm (1, the default: the recogniser confirms; src-worker/ml/ocr.ts). */
 export const OCR_GATE_MODES = ['off', 'cells', 'confirm'] as const;
 export type OcrGateMode = (typeof OCR_GATE_MODES)[number];
+/** The text gate the stages use unless SHOEBOX_OCR_GATE says otherwise (also what `1` means). */
+export const DEFAULT_OCR_GATE: OcrGateMode = 'confirm';
 export type OcrDetModel = (typeof OCR_DET_MODELS)[number];
 
 /**
@@ -121,7 +123,7 @@ function ocrGateMode(env: Env): OcrGateMode | undefined {
   if (value === undefined) return undefined;
   if ((OCR_GATE_MODES as readonly string[]).includes(value)) return value as OcrGateMode;
   try {
-    return flag(env, 'SHOEBOX_OCR_GATE') ? 'confirm' : 'off';
+    return flag(env, 'SHOEBOX_OCR_GATE') ? DEFAULT_OCR_GATE : 'off';
   } catch {
     throw new ConfigError(`SHOEBOX_OCR_GATE=${env.SHOEBOX_OCR_GATE} is not allowed: use 1 or 0 (true/false, yes/no, on/off), or one of ${OCR_GATE_MODES.join(', ')}`);
   }
@@ -142,7 +144,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     descriptorModel: oneOf(env, 'SHOEBOX_DESCRIPTOR_MODEL', DESCRIPTOR_MODELS) ?? null,
     faceModel: oneOf(env, 'SHOEBOX_FACE_MODEL', FACE_MODELS) ?? null,
     previewSize: intIn(env, 'SHOEBOX_PREVIEW_SIZE', 256, 4096) ?? DEFAULT_PREVIEW_SIZE,
-    ocrGate: ocrGateMode(env) ?? 'confirm',
+    ocrGate: ocrGateMode(env) ?? DEFAULT_OCR_GATE,
     nanodetSide: multipleOf32(env, 'SHOEBOX_NANODET_SIDE', 160, 640) ?? DEFAULT_NANODET_SIDE,
     ocrDetModel: oneOf(env, 'SHOEBOX_OCR_DET_MODEL', OCR_DET_MODELS) ?? 'fp32',
   });

@@ -7,7 +7,7 @@
  */
 import { cropResizeRgb, resizeRgb, type RgbImage } from './image.js';
 import { loadModel, ort, readVerifiedModel, type LoadedModel } from './models.js';
-import { runtimeSettings, type OcrDetModel, type OcrGateMode } from '../../src-core/runtime-settings.js';
+import { DEFAULT_OCR_GATE, runtimeSettings, type OcrDetModel, type OcrGateMode } from '../../src-core/runtime-settings.js';
 
 export interface TextLine {
   text: string;
@@ -63,11 +63,16 @@ export const TEXT_GATE: TextGate = { limit: 640, threshold: 0.3, minCells: 3, co
  */
 export const CONFIRMING_TEXT_GATE: TextGate = { limit: 768, threshold: 0.3, minCells: 3, confirm: { boxes: 4, minScore: TEXT_MIN_SCORE, minChars: 1 } };
 
-/** What the stages use unless SHOEBOX_OCR_GATE says otherwise. */
-export const DEFAULT_TEXT_GATE = CONFIRMING_TEXT_GATE;
-
 /** The gate of each SHOEBOX_OCR_GATE mode; null = always-on OCR. */
 export const TEXT_GATES: Record<OcrGateMode, TextGate | null> = { off: null, cells: TEXT_GATE, confirm: CONFIRMING_TEXT_GATE };
+
+/** What the stages use unless SHOEBOX_OCR_GATE says otherwise. */
+export const DEFAULT_TEXT_GATE: TextGate = TEXT_GATES[DEFAULT_OCR_GATE]!;
+
+/** The gate this process's SHOEBOX_OCR_GATE selects; false = always-on OCR (the `gate` option of `read`). */
+export function configuredTextGate(): TextGate | false {
+  return TEXT_GATES[runtimeSettings().ocrGate] ?? false;
+}
 
 export function gatePasses(prob: Float32Array, gate: Pick<TextGate, 'threshold' | 'minCells'>): boolean {
   let hits = 0;

@@ -1,5 +1,4 @@
 import { ShoeboxError } from '../../src-shared/errors.js';
-import { runtimeSettings } from '../../src-core/runtime-settings.js';
 import type { PhotoDerivatives, PhotoMetadata } from '../../src-shared/photo.js';
 import type { Stage } from '../../src-shared/stages.js';
 import type { StageProgressRepo } from '../../src-core/store/repos/stage-progress-repo.js';
@@ -10,7 +9,7 @@ import { FaceAnalyzer, type Face } from '../ml/faces.js';
 import { loadRgb, resizeRgb, toBase64F32, type RgbImage } from '../ml/image.js';
 import { ObjectDetectorThread } from '../ml/object-detector-thread.js';
 import type { DetectedObject } from '../ml/objects.js';
-import { TEXT_GATES, TextReader, type TextLine } from '../ml/ocr.js';
+import { configuredTextGate, TextReader, type TextLine } from '../ml/ocr.js';
 import { assessQuality } from '../ml/quality.js';
 import { buildTags } from '../ml/tags.js';
 import type { StageOutcome } from '../stage-runner.js';
@@ -152,7 +151,7 @@ const detectStage: MlStage = {
     const facesMs = Math.round(performance.now() - t);
     checkAborted(signal, 'text recognition');
     t = performance.now();
-    const text = await reader.read(img, { gate: TEXT_GATES[runtimeSettings().ocrGate] ?? false });
+    const text = await reader.read(img, { gate: configuredTextGate() });
     const textMs = Math.round(performance.now() - t);
     const { objects, ms: objectsMs } = await objectsRun;
     checkAborted(signal, 'object detection');

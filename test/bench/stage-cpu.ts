@@ -19,8 +19,7 @@ import { readMetadata } from '../../src-worker/stages/metadata.js';
 import { closeExiftool, sharedExiftool } from '../../src-worker/metadata/exiftool-process.js';
 import { loadMlImage } from '../../src-worker/stages/ml-stages.js';
 import { FaceAnalyzer } from '../../src-worker/ml/faces.js';
-import { TEXT_GATES, TextReader } from '../../src-worker/ml/ocr.js';
-import { runtimeSettings } from '../../src-core/runtime-settings.js';
+import { configuredTextGate, TextReader } from '../../src-worker/ml/ocr.js';
 import { ObjectDetector } from '../../src-worker/ml/objects.js';
 import { imageEmbedding } from '../../src-worker/ml/embedding.js';
 import { assessQuality } from '../../src-worker/ml/quality.js';
@@ -38,7 +37,7 @@ export async function stageCpu(files: string[], previewSize: number): Promise<Re
   };
   try {
     const [faces, text, objects] = await Promise.all([FaceAnalyzer.load(), TextReader.load(), ObjectDetector.load()]);
-    const gateSetting = TEXT_GATES[runtimeSettings().ocrGate];
+    const gateSetting = configuredTextGate();
     // One photo un-timed first: the first inference of a session sizes its buffers.
     for (const [i, file] of [files[0]!, ...files].entries()) {
       const t = i === 0 ? async <T>(_: string, fn: () => Promise<T>) => fn() : time;

@@ -17,7 +17,7 @@ import { cosine, imageEmbedding } from '../../src-worker/ml/embedding.js';
 import { FaceAnalyzer } from '../../src-worker/ml/faces.js';
 import { loadRgb, type RgbImage } from '../../src-worker/ml/image.js';
 import { NANODET_TRAINED_SIDE, ObjectDetector } from '../../src-worker/ml/objects.js';
-import { TEXT_GATES, TextReader, type TextGate } from '../../src-worker/ml/ocr.js';
+import { configuredTextGate, TextReader, type TextGate } from '../../src-worker/ml/ocr.js';
 import { runtimeSettings } from '../../src-core/runtime-settings.js';
 import { PREVIEW_SIZE, PREVIEW_SIZE_BEFORE, preprocess } from '../../src-worker/stages/preprocess.js';
 import { listPhotos } from '../helpers/photos.js';
@@ -30,11 +30,9 @@ interface Setting {
   /** The text gate; false = always-on OCR. */
   gate: TextGate | false;
 }
-/** After = the stages' settings (SHOEBOX_OCR_GATE: the confirming gate unless set otherwise). */
-const afterGate = (): TextGate | false => TEXT_GATES[runtimeSettings().ocrGate] ?? false;
 const settings = (): Setting[] => [
   { name: 'before', previewSize: PREVIEW_SIZE_BEFORE, gate: false },
-  { name: 'after', previewSize: PREVIEW_SIZE, gate: afterGate() },
+  { name: 'after', previewSize: PREVIEW_SIZE, gate: configuredTextGate() }, // the stages' SHOEBOX_OCR_GATE
 ];
 
 /** The preview the preprocess stage writes for `bytes` at a setting, read back as the ML stages do. */
