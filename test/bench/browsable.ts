@@ -13,7 +13,13 @@ export interface BrowsableTimes {
   analysedSeconds: number | null;
 }
 
-export function watchBrowsable(sqlitePath: string, expected: number, intervalMs = 200): { stop: () => BrowsableTimes } {
+export function watchBrowsable(
+  sqlitePath: string,
+  expected: number,
+  intervalMs = 200,
+  /** Called on every poll with the number of photos done or failed so far. */
+  onAnalysed?: (count: number) => void,
+): { stop: () => BrowsableTimes } {
   const start = performance.now();
   const times: BrowsableTimes = { thumbnailsSeconds: null, analysedSeconds: null };
   let db: Database.Database | null = null;
@@ -29,9 +35,10 @@ export function watchBrowsable(sqlitePath: string, expected: number, intervalMs 
         const { n } = db.prepare('SELECT COUNT(*) AS n FROM photo_derivatives').get() as { n: number };
         if (n >= expected) times.thumbnailsSeconds = at;
       }
-      if (times.analysedSeconds === null) {
+      if (times.analysedSeconds === null || onAnalysed) {
         const { n } = db.prepare(`SELECT COUNT(*) AS n FROM photos WHERE state IN ('done', 'failed')`).get() as { n: number };
-        if (n >= expected) times.analysedSeconds = at;
+        if (n >= expected && times.analysedSeconds === null) times.analysedSeconds = at;
+        onAnalysed?.(n);
       }
     } catch {
       // the schema is not there yet, or the file is busy: next time

@@ -58,6 +58,8 @@ export class MemorySampler {
   readonly peakByClass: Record<string, number> = {};
   readonly sumByClass: Record<string, number> = {};
   readonly pids = new Map<number, ProcessClass>();
+  /** Largest single-process RSS per class since the last `takeWindow()` (RSS samples only: VmHWM is a lifetime peak). */
+  private windowPeak: Record<string, number> = {};
 
   constructor(private readonly rootPid: number, private readonly intervalMs = 250) {}
 
@@ -79,10 +81,18 @@ export class MemorySampler {
     const sums: Record<string, number> = {};
     for (const s of samples) {
       this.peakByClass[s.cls] = Math.max(this.peakByClass[s.cls] ?? 0, s.hwmMb, s.rssMb);
+      this.windowPeak[s.cls] = Math.max(this.windowPeak[s.cls] ?? 0, s.rssMb);
       sums[s.cls] = (sums[s.cls] ?? 0) + s.rssMb;
     }
     for (const [cls, sum] of Object.entries(sums)) this.sumByClass[cls] = Math.max(this.sumByClass[cls] ?? 0, sum);
     return samples;
+  }
+
+  /** The per-class peak RSS (MB) sampled since the previous call, and a new window from now. */
+  takeWindow(): Record<string, number> {
+    const peak = this.windowPeak;
+    this.windowPeak = {};
+    return peak;
   }
 
   start(): this {

@@ -33,6 +33,8 @@ export interface AnalyzeRun {
   wallSeconds: number;
   browsable: BrowsableTimes;
   peakRssMbByClass: Record<string, number>;
+  /** Peak RSS per class (MB, largest single process) in each stretch of the run, ending when `photos` were analysed. */
+  memoryCheckpoints: Array<{ photos: number; seconds: number; peakRssMbByClass: Record<string, number> }>;
 }
 
 export interface SpeedBench {
@@ -81,11 +83,21 @@ async function vipsThumbs(files: string[], tmp: string, procs: number): Promise<
   return rate;
 }
 
-async function analyze(dir: string, count: number, tmp: string, env: NodeJS.ProcessEnv): Promise<AnalyzeRun> {
+async function analyze(dir: string, count: number, tmp: string, env: NodeJS.ProcessEnv, checkpoints: number[] = []): Promise<AnalyzeRun> {
   const dataDir = fs.mkdtempSync(path.join(tmp, 'data-'));
-  const watch = watchBrowsable(libraryPaths(dataDir).sqlite, count);
   let sampler: MemorySampler | null = null;
+  const memoryCheckpoints: AnalyzeRun['memoryCheckpoints'] = [];
+  const pending = [...checkpoints].sort((a, b) => a - b);
   const t = performance.now();
+  // Each stretch's peak is taken when the analysed count passes its checkpoint (polled with the browsable watch).
+  const onAnalysed = (n: number) => {
+    const s = sampler as MemorySampler | null;
+    while (s && pending.length && n >= pending[0]!) {
+      s.sample();
+      memoryCheckpoints.push({ photos: pending.shift()!, seconds: round((performance.now() - t) / 1000), peakRssMbByClass: roundAll(s.takeWindow()) });
+    }
+  };
+  const watch = watchBrowsable(libraryPaths(dataDir).sqlite, count, checkpoints.length ? 1000 : 200, checkpoints.length ? onAnalysed : undefined);
   try {
     const { out } = await run(process.execPath, [cli, 'analyze', dir, '--json', '--no-progress', '--data', dataDir], env, (pid) => {
       sampler = new MemorySampler(pid).start();
@@ -99,12 +111,28 @@ async function analyze(dir: string, count: number, tmp: string, env: NodeJS.Proc
       photosPerSecond: summary.photos / summary.seconds,
       wallSeconds: round(wallSeconds),
       browsable: watch.stop(),
-      peakRssMbByClass: Object.fromEntries(Object.entries(s?.peakByClass ?? {}).map(([k, v]) => [k, Math.round(v)])),
+      peakRssMbByClass: roundAll(s?.peakByClass ?? {}),
+      memoryCheckpoints,
     };
   } finally {
     (sampler as MemorySampler | null)?.stop();
     watch.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const roundAll = (byClass: Record<string, number>) => Object.fromEntries(Object.entries(byClass).map(([k, v]) => [k, Math.round(v)]));
+
+/**
+ * One analyze of `files` with today's settings, noting the peak RSS per process class in each stretch
+ * up to every checkpoint (e.g. 1,000 / 5,000 / 20,000 photos): whether memory stays flat as a library grows.
+ */
+export async function memoryRun(files: string[], checkpoints: number[]): Promise<AnalyzeRun> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shoebox-memory-'));
+  try {
+    return await analyze(linkDir(tmp, 'all', files), files.length, tmp, {}, checkpoints.filter((c) => c <= files.length));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
@@ -197,10 +225,26 @@ export function speedRows(s: SpeedBench): string[][] {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { photos: { type: 'string', default: '16' }, small: { type: 'string', default: '8' }, reps: { type: 'string', default: '2' }, megapixels: { type: 'string', default: '24' }, 'now-only': { type: 'boolean', default: false } },
+    options: {
+      photos: { type: 'string', default: '16' },
+      small: { type: 'string', default: '8' },
+      reps: { type: 'string', default: '2' },
+      megapixels: { type: 'string', default: '24' },
+      'now-only': { type: 'boolean', default: false },
+      /** e.g. 1000,5000,20000: only one analyze, with the peak RSS of each stretch (memory across library sizes). */
+      checkpoints: { type: 'string' },
+    },
   });
   const n = Number(values.photos);
   const files = await ensureCorpus(corpusDir(Number(values.megapixels)), n, Number(values.megapixels));
+  if (values.checkpoints) {
+    console.log(`issue 19 memory run: ${n} photos of ${values.megapixels} MP, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+    const r = await memoryRun(files, values.checkpoints.split(',').map(Number));
+    for (const c of r.memoryCheckpoints) console.log(`| up to ${c.photos} photos (${fmt(c.seconds, 0)} s) | peak RSS MB engine/cpu/ml/redis ${['engine', 'cpu', 'ml', 'redis'].map((k) => c.peakRssMbByClass[k] ?? '–').join('/')} |`);
+    console.log(`| whole run: ${r.photos} photos, ${fmt(r.photosPerSecond)} photos/s | peak RSS MB engine/cpu/ml/redis ${['engine', 'cpu', 'ml', 'redis'].map((k) => r.peakRssMbByClass[k] ?? '–').join('/')} |`);
+    console.log(JSON.stringify(r));
+    return;
+  }
   console.log(`issue 19 speed section: ${n} photos, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
   const s = await speedBench(files, Number(values.small), Number(values.reps), (l) => console.log(l), { nowOnly: values['now-only'] });
   console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
