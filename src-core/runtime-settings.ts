@@ -70,6 +70,12 @@ export const RuntimeSettings = z.object({
    * (the default before; texture opens it); `off` (0) on every photo (the old way, for comparisons).
    */
   ocrGate: z.enum(OCR_GATE_MODES),
+  /**
+   * SHOEBOX_EMBEDDED_PREVIEW (default 1): a JPEG's camera-written large thumbnail (MPF index) is the
+   * working image when it is big enough and has the photo's shape; 0 always decodes the primary
+   * (for libraries edited by a tool that rewrites the pixels but keeps the camera's stale preview).
+   */
+  embeddedPreview: z.boolean(),
   /** SHOEBOX_NANODET_SIDE: NanoDet's square input, px (multiple of 32, 160–640; converted at 416). */
   nanodetSide: z.number().int().min(160).max(640).multipleOf(32),
   /** SHOEBOX_OCR_DET_MODEL: fp32 (default) or int8 text detector (models/MODELS.md has the measured difference). */
@@ -145,6 +151,7 @@ export function readRuntimeSettings(env: Env = process.env): RuntimeSettings {
     faceModel: oneOf(env, 'SHOEBOX_FACE_MODEL', FACE_MODELS) ?? null,
     previewSize: intIn(env, 'SHOEBOX_PREVIEW_SIZE', 256, 4096) ?? DEFAULT_PREVIEW_SIZE,
     ocrGate: ocrGateMode(env) ?? DEFAULT_OCR_GATE,
+    embeddedPreview: flag(env, 'SHOEBOX_EMBEDDED_PREVIEW') ?? true,
     nanodetSide: multipleOf32(env, 'SHOEBOX_NANODET_SIDE', 160, 640) ?? DEFAULT_NANODET_SIDE,
     ocrDetModel: oneOf(env, 'SHOEBOX_OCR_DET_MODEL', OCR_DET_MODELS) ?? 'fp32',
   });

@@ -33,6 +33,7 @@ describe('runtime settings', () => {
       faceModel: null,
       previewSize: 1200,
       ocrGate: 'confirm',
+      embeddedPreview: true,
       nanodetSide: 416,
       ocrDetModel: 'fp32',
     });
@@ -52,6 +53,7 @@ describe('runtime settings', () => {
       SHOEBOX_FACE_MODEL: 'face-feature-v2',
       SHOEBOX_PREVIEW_SIZE: '1600',
       SHOEBOX_OCR_GATE: '0',
+      SHOEBOX_EMBEDDED_PREVIEW: 'no',
       SHOEBOX_NANODET_SIDE: '384',
       SHOEBOX_OCR_DET_MODEL: 'INT8',
     });
@@ -68,6 +70,7 @@ describe('runtime settings', () => {
       faceModel: 'face-feature-v2',
       previewSize: 1600,
       ocrGate: 'off',
+      embeddedPreview: false,
       nanodetSide: 384,
       ocrDetModel: 'int8',
     });
@@ -79,6 +82,7 @@ describe('runtime settings', () => {
     rejects({ SHOEBOX_ML_THREADS: 'abc' }, 'SHOEBOX_ML_THREADS=abc', /whole number from 1 to 16/);
     rejects({ SHOEBOX_DESCRIPTOR_MODEL: 'clip' }, 'SHOEBOX_DESCRIPTOR_MODEL=clip', /shoebox-global-v1, shoebox-global-v2/);
     rejects({ SHOEBOX_FACE_MODEL: 'arcface' }, 'SHOEBOX_FACE_MODEL=arcface', /face-feature-v1, face-feature-v2/);
+    rejects({ SHOEBOX_EMBEDDED_PREVIEW: 'maybe' }, 'SHOEBOX_EMBEDDED_PREVIEW=maybe', /use 1 or 0/);
     rejects({ SHOEBOX_ML_THREADS: '0' }, 'SHOEBOX_ML_THREADS', /1 to 16/);
     rejects({ SHOEBOX_ML_THREADS: '2.5' }, 'SHOEBOX_ML_THREADS', /1 to 16/);
     rejects({ SHOEBOX_ML_THREADS: '17' }, 'SHOEBOX_ML_THREADS', /1 to 16/);

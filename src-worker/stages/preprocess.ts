@@ -10,6 +10,7 @@ import type { PhotoDerivatives } from '../../src-shared/photo.js';
 import type { Rotation } from '../../src-shared/orientation.js';
 import { ExclusiveRetryGate } from './decode-gate.js';
 import { detectImageFormat, findEmbeddedJpegs, isRawFormat, walkTiff } from './image-format.js';
+import { MP_TYPE, readMpfImages } from './jpeg-mpf.js';
 
 /** Decompression-bomb guard: images declaring more pixels than this are refused before decoding. */
 export const MAX_INPUT_PIXELS = 200_000_000;
@@ -43,6 +44,8 @@ export interface PreprocessInput {
   previewSize?: number;
   /** A person's correction (issue 17): the upright pixels turned this far clockwise; 0 when none. */
   rotation?: Rotation;
+  /** Whether a JPEG's camera-written large thumbnail may stand in for its primary; SHOEBOX_EMBEDDED_PREVIEW unless an eval compares. */
+  embeddedPreview?: boolean;
 }
 
 /** Raw 8-bit pixels at preview size, already oriented and in sRGB. */
@@ -240,12 +243,67 @@ function checkPixels(w: number | undefined, h: number | undefined): void {
 }
 
 /** Default decode path (JPEG, PNG, WebP, AVIF, TIFF, GIF…): header check, then one decode. */
-async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSignal | undefined, size: number): Promise<Decoded> {
-  const meta = await decodeStep(() => headerOf(bytes), format);
+async function decodeWithSharp(bytes: Buffer, format: string, signal: AbortSignal | undefined, size: number, header?: sharp.Metadata): Promise<Decoded> {
+  const meta = header ?? (await decodeStep(() => headerOf(bytes), format));
   checkPixels(meta.width, meta.height);
   checkAborted(signal, 'decoding');
   const raw = await decodeStep(() => decodeToPreviewPixels(bytes, 'auto', size), format);
   return { raw, ...orientedSize(meta.width ?? raw.width, meta.height ?? raw.height, meta.orientation) };
+}
+
+/** Large thumbnails, biggest class first: the first usable one is the working image. */
+const LARGE_THUMBNAIL_TYPES: readonly number[] = [MP_TYPE.largeThumbnail4k, MP_TYPE.largeThumbnailFullHd, MP_TYPE.largeThumbnailVga];
+/** How far a large thumbnail's aspect ratio may differ from the primary's (cameras round to 8 or 16 px). */
+const ASPECT_TOLERANCE = 0.01;
+
+/**
+ * The camera's large thumbnail (MPF) of a JPEG, when it can stand in for the primary: at least `size`
+ * on its long side (the working image is then the same size either way), the primary's shape within
+ * 1 % (a 16:9 thumbnail with bars is not the photo), and a JPEG header that parses. null otherwise.
+ */
+async function usableEmbeddedPreview(bytes: Buffer, primary: sharp.Metadata, size: number): Promise<Buffer | null> {
+  if (!primary.width || !primary.height) return null;
+  const candidates = readMpfImages(bytes)
+    .filter((image) => LARGE_THUMBNAIL_TYPES.includes(image.type))
+    .sort((a, b) => LARGE_THUMBNAIL_TYPES.indexOf(a.type) - LARGE_THUMBNAIL_TYPES.indexOf(b.type));
+  for (const candidate of candidates) {
+    let meta: sharp.Metadata;
+    try {
+      meta = await headerOf(candidate.bytes);
+    } catch {
+      continue;
+    }
+    if (meta.format !== 'jpeg' || !meta.width || !meta.height) continue;
+    if (Math.max(meta.width, meta.height) < size) continue;
+    const aspect = meta.width / meta.height;
+    const primaryAspect = primary.width / primary.height;
+    if (Math.abs(aspect - primaryAspect) / primaryAspect > ASPECT_TOLERANCE) continue;
+    return candidate.bytes;
+  }
+  return null;
+}
+
+/**
+ * JPEG: the camera's large thumbnail when one is usable (issue 19: decoding a 1,616 px thumbnail costs
+ * ~a tenth of shrinking a 24 MP primary on load), else the primary. The thumbnail is stored in the
+ * primary's sensor orientation, so the primary's EXIF orientation applies to it; the photo's size is
+ * the primary's. A thumbnail that fails to decode falls back to the primary, which then decides.
+ * What this does not see: damage inside the primary's scan data (as with a RAW's sensor data).
+ */
+async function decodeJpeg(bytes: Buffer, signal: AbortSignal | undefined, size: number, embeddedPreview: boolean): Promise<Decoded> {
+  const meta = await decodeStep(() => headerOf(bytes), 'jpeg');
+  checkPixels(meta.width, meta.height);
+  const preview = embeddedPreview ? await usableEmbeddedPreview(bytes, meta, size) : null;
+  if (preview) {
+    checkAborted(signal, 'decoding the embedded preview');
+    try {
+      const raw = await decodeToPreviewPixels(preview, meta.orientation ?? null, size);
+      return { raw, ...orientedSize(meta.width!, meta.height!, meta.orientation) };
+    } catch {
+      // A damaged thumbnail: the primary is the photo.
+    }
+  }
+  return decodeWithSharp(bytes, 'jpeg', signal, size, meta);
 }
 
 export type HeicDecode = ((opts: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>) & {
@@ -475,6 +533,7 @@ async function preprocessOnce(input: PreprocessInput): Promise<PhotoDerivatives>
   let decoded: Decoded;
   if (format === 'heif') decoded = await decodeHeif(bytes, signal, size);
   else if (isRawFormat(format)) decoded = await decodeRaw(bytes, format, signal, size);
+  else if (format === 'jpeg') decoded = await decodeJpeg(bytes, signal, size, input.embeddedPreview ?? runtimeSettings().embeddedPreview);
   else decoded = await decodeWithSharp(bytes, format, signal, size);
   const rotation = input.rotation ?? 0;
   decoded = await applyCorrection(decoded, rotation);

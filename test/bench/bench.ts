@@ -25,7 +25,7 @@ import type { Store } from '../../src-core/store/store.js';
 import { sweep } from '../../src-main/engine/sweep.js';
 import { LANES, WORKER_CLASSES, queueName } from '../../src-shared/lanes.js';
 import { previewRelPath } from '../../src-worker/stages/preprocess.js';
-import { corpusDir, ensureCorpus } from './corpus.js';
+import { cameraPreviewCorpusDir, corpusDir, ensureCameraPreviewCorpus, ensureCorpus } from './corpus.js';
 import { ensureSmallFiles, writeFinishedLibrary } from './large-library.js';
 import { MemorySampler } from './procmem.js';
 import { exportSection } from './export-section.js';
@@ -707,7 +707,10 @@ async function main(): Promise<void> {
   let speed: SpeedBench | null = null;
   if (opts.speedPhotos > 0) {
     log(`7. issue 19: settings before vs now and vipsthumbnail 256 on ${opts.speedPhotos} photos (and ${opts.speedSmall} for memory)…`);
-    speed = await speedBench(all.slice(0, opts.speedPhotos), opts.speedSmall, quick ? 1 : 2, log);
+    const speedFiles = all.slice(0, opts.speedPhotos);
+    // The same photos as a camera with an MPF index writes them: the embedded-thumbnail path's speed.
+    const cameraPreviewFiles = await ensureCameraPreviewCorpus(speedFiles, cameraPreviewCorpusDir(opts.megapixels));
+    speed = await speedBench(speedFiles, opts.speedSmall, quick ? 1 : 2, log, { cameraPreviewFiles });
   }
 
   // ----------------------------------------------------------------------------------- figures

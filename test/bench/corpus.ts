@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { addCameraPreview } from '../helpers/mpf.js';
 import { mulberry32 as rng } from '../helpers/prng.js';
 
 /** Where generated corpora live between runs: `~/.cache/shoebox-bench/<M>mp/`. */
@@ -198,4 +199,30 @@ export async function ensureCorpus(
     }),
   );
   return files;
+}
+
+/** Where the camera-thumbnail variant of a corpus lives: `~/.cache/shoebox-bench/<M>mp-mpf/`. */
+export function cameraPreviewCorpusDir(megapixels: number): string {
+  return `${corpusDir(megapixels)}-mpf`;
+}
+
+/**
+ * The corpus `files` as a camera with a Multi-Picture Format index writes them (Sony, Fujifilm,
+ * Panasonic…): each photo's bytes plus a 1,616 px large thumbnail of it after the primary's end, in
+ * `dir` under the same names. Made once per file; the primary's bytes are unchanged but for the index.
+ */
+export async function ensureCameraPreviewCorpus(files: string[], dir: string): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true });
+  const have = new Set(await fs.readdir(dir));
+  const out: string[] = [];
+  for (const file of files) {
+    const target = path.join(dir, path.basename(file));
+    if (!have.has(path.basename(file))) {
+      const tmp = `${target}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, await addCameraPreview(await fs.readFile(file)));
+      await fs.rename(tmp, target);
+    }
+    out.push(target);
+  }
+  return out;
 }

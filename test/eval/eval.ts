@@ -15,11 +15,12 @@ import { signalsEval } from './signals-eval.js';
 import { fewshotEval } from './fewshot-eval.js';
 import { ocrGateEval } from './ocr-gate-eval.js';
 import { speedQualityEval } from './speed-quality-eval.js';
+import { embeddedPreviewEval } from './embedded-preview-eval.js';
 import { ocrInt8Eval } from './ocr-int8-eval.js';
 import { presetsEval } from './presets-eval.js';
 
 /** Every section, in the order they run. A new section: one import, one entry. */
-const SECTIONS: EvalSection[] = [signalsEval, cullingEval, peopleEval, presetsEval, fewshotEval, ocrGateEval, ocrInt8Eval, speedQualityEval];
+const SECTIONS: EvalSection[] = [signalsEval, cullingEval, peopleEval, presetsEval, fewshotEval, ocrGateEval, ocrInt8Eval, speedQualityEval, embeddedPreviewEval];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');
