@@ -27,6 +27,11 @@ export const EngineConfig = z.object({
    * the cores a bulk ingest would otherwise hold. Off: the bulk processes serve every lane.
    */
   interactiveWorker: z.boolean(),
+  /**
+   * One more ML worker while the CPU lanes are empty and the ML lanes hold a backlog (issue 19,
+   * src-main/engine/ml-boost.ts). On for a standalone analyze; SHOEBOX_ML_BOOST sets it anywhere.
+   */
+  mlBoost: z.boolean(),
   /** OS niceness of the bulk worker processes (0 = same priority as the desktop, 19 = lowest). */
   backgroundNiceness: z.number().int().min(0).max(19),
   /** Empty: start the bundled redis-server. Otherwise an external Redis for multi-machine use. */
@@ -191,6 +196,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     cpuConcurrency: intFromEnv(env, 'SHOEBOX_CPU_CONCURRENCY') ?? 2,
     mlConcurrency: intFromEnv(env, 'SHOEBOX_ML_CONCURRENCY') ?? 1,
     interactiveWorker: boolFromEnv(env, 'SHOEBOX_INTERACTIVE_WORKER') ?? !flags.standalone,
+    mlBoost: boolFromEnv(env, 'SHOEBOX_ML_BOOST') ?? Boolean(flags.standalone),
     backgroundNiceness: intFromEnv(env, 'SHOEBOX_BACKGROUND_NICENESS') ?? 10,
     redisUrl: flags.redis ?? (env.SHOEBOX_REDIS_URL || saved.redisUrl || null),
     redisServerBinary: env.SHOEBOX_REDIS_SERVER || null,

@@ -172,6 +172,17 @@ export class Lanes {
     return result;
   }
 
+  /** A worker class's bulk work (its default and learning lanes): jobs waiting (or prioritized) and running. */
+  async bulkBacklog(workerClass: WorkerClass): Promise<{ waiting: number; active: number }> {
+    const total = { waiting: 0, active: 0 };
+    for (const lane of ['default', 'learning'] as const) {
+      const counts = await this.queue(workerClass, lane).getJobCounts('waiting', 'prioritized', 'active');
+      total.waiting += (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+      total.active += counts.active ?? 0;
+    }
+    return total;
+  }
+
   /** Jobs that are waiting, running or scheduled in any lane (used to tell a stalled ingest). */
   async pendingJobCount(): Promise<number> {
     let sum = 0;

@@ -22,6 +22,7 @@ import { scheduleMaintenance } from './maintenance/maintenance-jobs.js';
 import { resumeModelUpgrade } from './maintenance/model-upgrade-jobs.js';
 import { MaintenanceRepo } from '../../src-core/store/repos/maintenance-repo.js';
 import { ResourceGovernor, type IdleSource, type SensorSource } from './governor.js';
+import { MlBoost } from './ml-boost.js';
 import { systemSensors } from './governor/system-sensors.js';
 import { FolderWatcher } from './watch/folder-watcher.js';
 import { MetricsSampler } from './metrics/metrics-sampler.js';
@@ -117,6 +118,7 @@ export class Engine {
   redisMemoryWarning: string | null = null;
   /** Pauses the bulk lanes while the machine is too hot, too busy or on battery (issue 18). */
   governor: ResourceGovernor | null = null;
+  mlBoost: MlBoost | null = null;
   /** Ingests new and changed photos of the watched folders on their own (issue 18). */
   watcher: FolderWatcher | null = null;
   /** Samples throughput, queue depth and resource use into the store every minute (issue 18). */
@@ -215,6 +217,10 @@ export class Engine {
       await resumeModelUpgrade(store.sql, lanes, { descriptor: config.runtime.descriptorModel, face: config.runtime.faceModel }, log);
       engine.governor = new ResourceGovernor(engine, config.governor, sensors, log, options.idle);
       engine.governor.start();
+      if (config.mlBoost && config.mlWorkers > 0) {
+        const governor = engine.governor;
+        engine.mlBoost = new MlBoost((c) => lanes.bulkBacklog(c), pool, config.mlWorkers, () => governor.state.fewerWorkersFor !== null, log).start();
+      }
       engine.watcher = new FolderWatcher(new WatchRepo(store.sql), (paths, signal) => engine.ingest(paths, { signal }), log, async (files) =>
         (await relinkMovedFiles(new MaintenanceRepo(store.sql), files)).remaining,
       );
@@ -243,6 +249,7 @@ export class Engine {
     if (this.statusFlush) clearInterval(this.statusFlush);
     this.hostReporter?.stop();
     await this.governor?.stop();
+    await this.mlBoost?.stop();
     await this.metrics?.stop();
     await this.watcher?.stop();
   }

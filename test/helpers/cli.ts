@@ -26,6 +26,9 @@ export const TEST_ENV: NodeJS.ProcessEnv = {
   // One process fewer per engine on the 2-core test machine; the tests about high_priority and the
   // quick-start run turn it on (it is on by default).
   SHOEBOX_INTERACTIVE_WORKER: '0',
+  // Likewise no second ML worker once the CPU lanes are empty (on by default for analyze);
+  // test/analyze-processes.test.ts runs analyze as a user's shell would, boost included.
+  SHOEBOX_ML_BOOST: '0',
 };
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
