@@ -18,6 +18,7 @@ import type { GovernorSettings } from '../../src-core/governor-settings.js';
 import type { Logger } from '../../src-core/logger.js';
 import type { Lanes } from '../../src-core/queues.js';
 import type { EngineStateRepo } from '../../src-core/store/repos/engine-state-repo.js';
+import { PeriodicTask } from './periodic-task.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface SensorReading {
@@ -103,8 +104,7 @@ export interface GovernorState {
 }
 
 export class ResourceGovernor {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly task: PeriodicTask;
   readonly state: GovernorState = { pausedFor: null, fewerWorkersFor: null, lastReading: null, idleSeconds: null, lastError: null };
   /** The pool was shrunk for CPU use (and stays so until CPU use is clearly under the limit). */
   private shrunkForCpu: string | null = null;
@@ -122,6 +122,7 @@ export class ResourceGovernor {
     private readonly idle: IdleSource = () => null,
   ) {
     this.settings = { ...settings };
+    this.task = new PeriodicTask(() => this.check(), this.settings.intervalMs);
   }
 
   /** "While I am using the computer: eco", switched at run time (the desktop's menu). */
@@ -138,27 +139,21 @@ export class ResourceGovernor {
 
   /** After a reading in progress, the pool follows the new wish at once (no wait for the next reading). */
   private async reapplyWorkers(): Promise<void> {
-    await this.running;
+    await this.task.settled();
     if (this.engine.pool && this.engine.config) await this.applyWorkers();
   }
 
   /** Reads the sensors and pauses or resumes the bulk lanes; one tick at a time. */
   tick(): Promise<void> {
-    this.running ??= this.check().finally(() => (this.running = null));
-    return this.running;
+    return this.task.tick();
   }
 
   start(): void {
-    if (this.timer) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.settings.intervalMs);
-    this.timer.unref();
+    this.task.start({ now: true });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async check(): Promise<void> {

@@ -12,6 +12,7 @@
  */
 import type { WorkerClass } from '../../src-shared/lanes.js';
 import type { Logger } from '../../src-core/logger.js';
+import { PeriodicTask } from './periodic-task.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** The ML backlog (jobs waiting) below which starting a worker (its models load in ~5 s of CPU) does not pay. */
@@ -51,8 +52,7 @@ export function boostTarget(s: BoostInputs): number | null {
 type Backlog = (workerClass: WorkerClass) => Promise<{ waiting: number; active: number }>;
 
 export class MlBoost {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly task = new PeriodicTask(() => this.check(), BOOST_INTERVAL_MS);
 
   constructor(
     private readonly backlog: Backlog,
@@ -64,22 +64,16 @@ export class MlBoost {
 
   /** One look at the lanes; one at a time. */
   tick(): Promise<void> {
-    this.running ??= this.check().finally(() => (this.running = null));
-    return this.running;
+    return this.task.tick();
   }
 
   start(): this {
-    if (!this.timer) {
-      this.timer = setInterval(() => void this.tick(), BOOST_INTERVAL_MS);
-      this.timer.unref();
-    }
+    this.task.start();
     return this;
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async check(): Promise<void> {
