@@ -8,7 +8,7 @@
  * ML backlog is gone. The governor's reasons for fewer workers (eco, CPU use, the person at the
  * computer) always win: no boost while it runs fewer workers.
  *
- * Measured on 2 cores (README "Issue 19: the camera's own thumbnail, and a boost for the ML lane").
+ * Measured on 2 cores (README "Issue 19: the camera's own thumbnail, a boost for the ML lane, memory to 20,000 photos").
  */
 import type { WorkerClass } from '../../src-shared/lanes.js';
 import type { Logger } from '../../src-core/logger.js';
