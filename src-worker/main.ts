@@ -30,6 +30,8 @@ const LOCK_DURATION_MS = 15_000;
 const STALLED_INTERVAL_MS = 5_000;
 /** A job whose worker died this many times fails as "worker crashed". */
 const MAX_STALLED_COUNT = 2;
+/** After its engine died, a worker waits at most a stage's time limit and this long for its jobs in hand. */
+const ENGINE_GONE_GRACE_MS = 10_000;
 
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
@@ -167,7 +169,16 @@ async function main(): Promise<void> {
     }
   });
   // The engine died (kill -9): finish what is in hand and go; the next engine starts fresh workers.
-  process.on('disconnect', () => void leave(0, 'engine went away'));
+  // Jobs a worker cannot finish (Redis gone with its engine) are not waited for past a limit: their
+  // locks expire and the next engine runs them again (at-least-once, as after a worker's kill -9).
+  const engineGone = (why: string) => {
+    setTimeout(() => process.exit(0), config.stageTimeoutMs + ENGINE_GONE_GRACE_MS).unref();
+    void leave(0, why);
+  };
+  process.on('disconnect', () => engineGone('engine went away'));
+  // An engine killed while this worker was still starting closed the channel before the listener
+  // above existed: that 'disconnect' is gone, and the worker would wait for an engine forever.
+  if (process.send && !process.connected) engineGone('engine went away while this worker was starting');
   process.on('SIGTERM', () => void leave(0, 'SIGTERM'));
   process.on('SIGINT', () => undefined); // Ctrl-C reaches the whole process group: the engine decides.
 }
