@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { hamming } from '../../src-core/culling/similarity.js';
 import { cosine, imageEmbedding } from '../../src-worker/ml/embedding.js';
 import { FaceAnalyzer } from '../../src-worker/ml/faces.js';
 import { loadRgb, type RgbImage } from '../../src-worker/ml/image.js';
@@ -24,6 +25,7 @@ import { PREVIEW_SIZE, preprocess } from '../../src-worker/stages/preprocess.js'
 import { addCameraPreview } from '../helpers/mpf.js';
 import { listPhotos } from '../helpers/photos.js';
 import { renderJpeg, textScene } from './ocr-gate-eval.js';
+import { within } from './speed-quality-eval.js';
 import type { EvalRow, EvalSection } from './eval-section.js';
 
 /** The long side of the camera thumbnail: what a Sony body writes for a 3:2 photo. */
@@ -50,17 +52,7 @@ async function previewOf(bytes: Buffer, cacheDir: string): Promise<{ img: RgbIma
   }
 }
 
-function hamming(a: string, b: string): number {
-  let x = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
-  let n = 0;
-  for (; x > 0n; x >>= 1n) n += Number(x & 1n);
-  return n;
-}
 
-const within = (primary: number, thumbnail: number): { rel: number; ok: boolean } => {
-  const rel = primary === 0 ? (thumbnail === 0 ? 0 : 1) : (thumbnail - primary) / primary;
-  return { rel, ok: rel >= -0.02 };
-};
 
 export const embeddedPreviewEval: EvalSection = {
   name: 'embedded-preview',
@@ -129,7 +121,7 @@ export const embeddedPreviewEval: EvalSection = {
         similarities.push(cosine(ea, eb));
         names.push(input.name);
       }
-      dhashDistances.push(hamming(a.dhash, b.dhash));
+      dhashDistances.push(hamming(BigInt(`0x${a.dhash}`), BigInt(`0x${b.dhash}`)));
     }
 
     const rows: EvalRow[] = [{ measurement: 'photos compared (every decodable JPEG; those ≤ 1,616 px scaled up to 6,000 px)', value: `${compared} of ${inputs.length} files`, verdict: 'info' }];

@@ -69,7 +69,7 @@ const EDITS: Record<string, (bytes: Buffer) => Promise<Buffer>> = {
 };
 
 /** The bar: what the analysis finds does not get worse by more than 2 % (finding more is printed, not failed). */
-const within = (before: number, after: number): { rel: number; ok: boolean } => {
+export const within = (before: number, after: number): { rel: number; ok: boolean } => {
   const rel = before === 0 ? (after === 0 ? 0 : 1) : (after - before) / before;
   return { rel, ok: rel >= -0.02 };
 };
