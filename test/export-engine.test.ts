@@ -81,8 +81,9 @@ describe('export through the engine', { skip: needsSharedPhotos }, () => {
 
     await waitFor(async () => (await repo.get(exp.id))!.state === 'done', 240_000, 'the export to finish after the kill');
     const done = (await repo.get(exp.id))!;
-    assert.deepEqual([done.done, done.failed, done.total], [ids.length, 0, ids.length]);
     const items = await repo.items(exp.id);
+    const failures = items.filter((i) => i.state === 'failed').map((i) => `${i.fileName}: ${i.error}`);
+    assert.deepEqual([done.done, done.failed, done.total], [ids.length, 0, ids.length], failures.join('\n'));
     assert.deepEqual(readdirSync(target).sort(), items.map((i) => i.fileName).sort(), 'exactly the export\'s files, no temp file');
     for (const item of items) {
       const file = path.join(target, item.fileName);

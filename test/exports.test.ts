@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -245,6 +245,24 @@ for (const backend of storeBackends()) {
       assert.equal(foreign.outcome, 'failed');
       assert.match(foreign.outcome === 'failed' ? foreign.error : '', /not this export's file/);
       assert.equal(readFileSync(path.join(target, 'DSCN0012.jpg'), 'utf8'), 'not ours');
+    });
+
+    it('after a worker killed mid-write, the next attempt removes what it left: its temp file, exiftool\'s half-written one', async () => {
+      const target = path.join(scratch, `out-${backend.name}-killed`);
+      const exp = await createExport(repo, { photoIds: ['a', 'b'], targetDir: target, options: { longEdge: 200 } });
+      // Killed while exiftool wrote item 0's metadata: exiftool refuses to write while its temp file exists.
+      const tmp0 = path.join(target, '.DSCN0010.jpg.shoebox-export.tmp');
+      writeFileSync(tmp0, 'half a render');
+      writeFileSync(`${tmp0}_exiftool_tmp`, 'half of exiftool\'s copy');
+      const first = await runExportPhoto({ exportId: exp.id, seq: 0 }, deps);
+      assert.equal(first.outcome, 'done', JSON.stringify(first));
+      // Killed between placing item 1 (a hard link) and removing its temp file, before recording it done.
+      assert.equal((await runExportPhoto({ exportId: exp.id, seq: 1 }, deps)).outcome, 'done');
+      linkSync(path.join(target, 'DSCN0012.jpg'), path.join(target, '.DSCN0012.jpg.shoebox-export.tmp'));
+      await store.sql.run(`UPDATE export_items SET state = 'pending' WHERE export_id = ? AND seq = 1`, [exp.id]);
+      const again = await runExportPhoto({ exportId: exp.id, seq: 1 }, deps);
+      assert.deepEqual({ outcome: again.outcome, reused: again.outcome === 'done' && again.reused }, { outcome: 'done', reused: true });
+      assert.deepEqual(readdirSync(target).sort(), ['DSCN0010.jpg', 'DSCN0012.jpg']);
     });
 
     it('fails a vanished original with its reason and keeps going', async () => {

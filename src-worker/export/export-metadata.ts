@@ -31,6 +31,15 @@ export async function closeExportExiftool(): Promise<void> {
   await t?.end().catch(() => undefined);
 }
 
+/**
+ * The file exiftool writes beside `file` before renaming it over `file` (its own naming). An exiftool
+ * whose worker was killed can die mid-write and leave it; exiftool then refuses to write that file again
+ * ("Temporary file already exists"), so the retried job removes it first.
+ */
+export function exiftoolTempOf(file: string): string {
+  return `${file}_exiftool_tmp`;
+}
+
 /** exiftool's arguments for one export (pure; exported for tests). */
 export function metadataArgs(originalPath: string, meta: ExportMetadata): string[] {
   const args = [

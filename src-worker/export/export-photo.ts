@@ -15,6 +15,7 @@ import type { Rotation } from '../../src-shared/orientation.js';
 import type { ExportPhotoJobData } from '../../src-shared/exports.js';
 import { checkWritable, TargetFolderError } from '../../src-core/export/target-folder.js';
 import type { ExportsRepo } from '../../src-core/store/repos/exports-repo.js';
+import { exiftoolTempOf } from './export-metadata.js';
 import { renderExport } from './render.js';
 
 export type ExportPhotoOutcome =
@@ -36,6 +37,15 @@ async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** An item's temp files, named the same on every attempt: a killed attempt's are the next one's to remove. */
+function tempFilesOf(tmp: string): string[] {
+  return [tmp, exiftoolTempOf(tmp)];
+}
+
+async function removeTempFiles(tmp: string): Promise<void> {
+  for (const file of tempFilesOf(tmp)) await unlink(file).catch(() => undefined);
 }
 
 async function existsNoFollow(file: string): Promise<boolean> {
@@ -107,9 +117,14 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
     if (err instanceof TargetFolderError) return fail(err.message);
     throw err;
   }
+  // Hidden, deterministic per item: what a killed attempt left (its temp file, or exiftool's half-written
+  // one) is removed by the next attempt, and nothing else in the folder is touched.
+  const tmp = path.join(record.targetDir, `.${item.fileName}.shoebox-export.tmp`);
   // A file at the final name: ours from before a crash (same hash as recorded) or someone else's.
   if (await existsNoFollow(final)) {
     if (item.expectedSha256 && (await sha256Of(final)) === item.expectedSha256) {
+      // Killed between the link and the temp file's removal: the temp file is still there.
+      await removeTempFiles(tmp);
       const bytes = (await stat(final)).size;
       await exports.finishItem(data.exportId, data.seq, { state: 'done', bytes });
       return { outcome: 'done', file: final, bytes, reused: true };
@@ -123,9 +138,8 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
     if (!found) return fail(`preset ${record.options.presetId} no longer exists`);
     settings = found;
   }
-  // Hidden, deterministic per item: a crashed attempt's temp file is simply overwritten by the next.
-  const tmp = path.join(record.targetDir, `.${item.fileName}.shoebox-export.tmp`);
   try {
+    await removeTempFiles(tmp);
     await deps.yieldToPerson?.();
     await renderExport(
       {
@@ -146,7 +160,7 @@ export async function runExportPhoto(data: ExportPhotoJobData, deps: ExportPhoto
     await exports.finishItem(data.exportId, data.seq, { state: 'done', bytes });
     return { outcome: 'done', file: final, bytes, reused: false };
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await removeTempFiles(tmp);
     if (await failedForSpace(err, record.targetDir)) {
       const why = `disk full: no space left in ${record.targetDir} (export paused; free space, then resume it)`;
       await exports.setState(data.exportId, 'paused', why);
