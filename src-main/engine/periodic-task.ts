@@ -1,7 +1,7 @@
 /**
  * Work run on an interval, one run at a time: a run still going when the next is due is not started
  * twice, and `stop` waits for the run in hand. `run` handles its own failures (it must not reject).
- * The resource governor and the ML boost each own one.
+ * The resource governor, the ML boost and the metrics sampler each own one.
  */
 export class PeriodicTask {
   private timer: NodeJS.Timeout | null = null;
@@ -12,9 +12,9 @@ export class PeriodicTask {
     private readonly intervalMs: number,
   ) {}
 
-  /** A run now, or the one already in hand. */
-  tick(): Promise<void> {
-    this.running ??= this.run().finally(() => (this.running = null));
+  /** A run now (the task's own, or `run` in its place), or the one already in hand. */
+  tick(run: () => Promise<void> = this.run): Promise<void> {
+    this.running ??= run().finally(() => (this.running = null));
     return this.running;
   }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../../../src-core/logger.js';
 import type { Lanes } from '../../../src-core/queues.js';
 import type { MetricsRepo } from '../../../src-core/store/repos/metrics-repo.js';
 import type { GovernorState } from '../governor.js';
+import { PeriodicTask } from '../periodic-task.js';
 import type { WorkerPool } from '../worker-pool.js';
 
 export const METRICS_INTERVAL_MS = 60_000;
@@ -25,36 +26,33 @@ export interface SamplerParts {
 const MB = 1024 * 1024;
 
 export class MetricsSampler {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly task: PeriodicTask;
   private last: Date;
-  private running: Promise<void> | null = null;
 
   constructor(
     private readonly parts: SamplerParts,
-    private readonly intervalMs = METRICS_INTERVAL_MS,
+    intervalMs = METRICS_INTERVAL_MS,
     now = new Date(),
   ) {
     this.last = now;
+    this.task = new PeriodicTask(() => this.takeLogged(new Date()), intervalMs);
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.sample(), this.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sample now (one at a time); a failure is logged, the next sample tries again. */
   sample(now = new Date()): Promise<void> {
-    this.running ??= this.take(now)
-      .catch((error) => this.parts.log.warn(`metrics sample: ${error}`))
-      .finally(() => (this.running = null));
-    return this.running;
+    return this.task.tick(() => this.takeLogged(now));
+  }
+
+  private takeLogged(now: Date): Promise<void> {
+    return this.take(now).catch((error) => this.parts.log.warn(`metrics sample: ${error}`));
   }
 
   private async take(now: Date): Promise<void> {
