@@ -40,12 +40,8 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /** An item's temp files, named the same on every attempt: a killed attempt's are the next one's to remove. */
-function tempFilesOf(tmp: string): string[] {
-  return [tmp, exiftoolTempOf(tmp)];
-}
-
 async function removeTempFiles(tmp: string): Promise<void> {
-  for (const file of tempFilesOf(tmp)) await unlink(file).catch(() => undefined);
+  for (const file of [tmp, exiftoolTempOf(tmp)]) await unlink(file).catch(() => undefined);
 }
 
 async function existsNoFollow(file: string): Promise<boolean> {
